@@ -1,0 +1,8 @@
+/** The topic-bridge wire protocol, shared by the cloud, the device agent and the browser client. */
+export * from './connect-url.js';
+export * from './error-codes.js';
+export * from './limits.js';
+export * from './protocol.js';
+export * from './result.js';
+export * from './topics.js';
+export * from './validate.js';

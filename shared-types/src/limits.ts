@@ -1,0 +1,47 @@
+/**
+ * Every limit of the wire protocol, in one place. The cloud enforces them, and the device agent and the
+ * browser client check them before sending so that a frame is refused where it is made, not in the cloud.
+ */
+
+/**
+ * Largest frame, in UTF-8 bytes, that a client may send and that the bridge will fan out.
+ * API Gateway WebSocket messages are limited to 128 KB (sent as 32 KB frames) and `@connections` posts
+ * have the same limit; over it API Gateway closes the connection with 1009.
+ */
+export const MAX_FRAME_BYTES = 128 * 1024;
+
+/** The size of one API Gateway WebSocket frame; larger messages are split by the sender's library. */
+export const API_GATEWAY_FRAME_BYTES = 32 * 1024;
+
+/** Longest topic or topic filter, in UTF-8 bytes. Long enough for deep device hierarchies, short enough for a DynamoDB key. */
+export const MAX_TOPIC_BYTES = 256;
+
+/** Most levels (`/`-separated parts) in a topic or filter. */
+export const MAX_TOPIC_LEVELS = 16;
+
+/** Longest frame `id`, in characters. Ids are for acks and duplicate detection; a UUID is 36. */
+export const MAX_ID_LENGTH = 64;
+
+/** Most subscription filters one connection may hold (at connect and at runtime together). */
+export const MAX_FILTERS_PER_CONNECTION = 32;
+
+/** The separator between topic levels, as in MQTT. */
+export const TOPIC_LEVEL_SEPARATOR = '/';
+
+/** Matches exactly one level in a subscription filter. */
+export const SINGLE_LEVEL_WILDCARD = '+';
+
+/** Matches the rest of the topic; only as the last level of a filter. */
+export const MULTI_LEVEL_WILDCARD = '#';
+
+/** Topics starting with this character are reserved for the bridge (as `$SYS` is in MQTT). */
+export const RESERVED_TOPIC_PREFIX = '$';
+
+/** API Gateway closes a connection idle for 10 minutes; clients ping well inside that. */
+export const API_GATEWAY_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** API Gateway closes every connection after 2 hours; clients renew before that. */
+export const API_GATEWAY_MAX_CONNECTION_MS = 2 * 60 * 60 * 1000;
+
+/** The query-string parameter that subscribes a connection at connect time (repeatable). */
+export const TOPIC_QUERY_PARAMETER = 'topicName';

@@ -1,0 +1,104 @@
+import type { ErrorCode } from './error-codes.js';
+
+/**
+ * The frames of the topic-bridge wire protocol. `docs/PROTOCOL.md` is the human-readable contract;
+ * these types are the same contract for the compiler.
+ */
+
+/** Any JSON value: the payload of a publish frame is opaque to the bridge. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A publish: delivered whole, byte for byte as received, to every connection whose filter matches `topic`.
+ * With an `id`, the sender receives an `ack` once the fan-out has finished.
+ */
+export interface PublishFrame {
+  topic: string;
+  message: JsonValue;
+  id?: string;
+  /** Any other fields are carried along untouched (for example the agent's `ts`, `device` and `seq`). */
+  [extra: string]: JsonValue | undefined;
+}
+
+/** Adds a subscription filter to the connection at runtime. Answered with `subscribed`. */
+export interface SubscribeFrame {
+  action: 'subscribe';
+  topic: string;
+  id?: string;
+}
+
+/** Removes a subscription filter from the connection. Answered with `unsubscribed`. */
+export interface UnsubscribeFrame {
+  action: 'unsubscribe';
+  topic: string;
+  id?: string;
+}
+
+/** Keeps the connection alive through API Gateway's idle timeout. Answered with `pong`. */
+export interface PingFrame {
+  action: 'ping';
+  id?: string;
+}
+
+/** The actions a client may name in `action`. */
+export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'ping'] as const;
+/** One of CLIENT_ACTIONS. */
+export type ClientAction = (typeof CLIENT_ACTIONS)[number];
+
+/** An action frame, routed on `$request.body.action`. */
+export type ActionFrame = SubscribeFrame | UnsubscribeFrame | PingFrame;
+
+/** Anything a client may send. */
+export type ClientFrame = PublishFrame | ActionFrame;
+
+/** Sent to the publisher after the fan-out of a frame that carried an `id`. */
+export interface AckFrame {
+  type: 'ack';
+  id: string;
+  /** How many connections the frame was posted to successfully. */
+  delivered: number;
+}
+
+/** Confirms a runtime subscription. */
+export interface SubscribedFrame {
+  type: 'subscribed';
+  topic: string;
+  id?: string;
+}
+
+/** Confirms a runtime unsubscription (also sent when the filter was not held). */
+export interface UnsubscribedFrame {
+  type: 'unsubscribed';
+  topic: string;
+  id?: string;
+}
+
+/** The answer to a `ping` action. */
+export interface PongFrame {
+  type: 'pong';
+  id?: string;
+}
+
+/** A refused frame: sent to its sender only; the connection stays open and nothing is broadcast. */
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  reason: string;
+  id?: string;
+}
+
+/** The bridge's own replies, told apart by `type`. */
+export type ReplyFrame = AckFrame | SubscribedFrame | UnsubscribedFrame | PongFrame | ErrorFrame;
+
+/** Anything a client may receive: a reply, or a publish frame from another (or the same) client. */
+export type ServerFrame = ReplyFrame | PublishFrame;
+
+/** True when the frame is an action (it has an `action` field). */
+export function isActionFrame(frame: ClientFrame): frame is ActionFrame {
+  return 'action' in frame && typeof frame.action === 'string';
+}
+
+/** True when a received frame is one of the bridge's replies: replies never carry `message`, publishes always do. */
+export function isReplyFrame(frame: ServerFrame): frame is ReplyFrame {
+  return !('message' in frame);
+}

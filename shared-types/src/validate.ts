@@ -1,0 +1,177 @@
+import { type ErrorCode, isErrorCode } from './error-codes.js';
+import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES, MAX_ID_LENGTH } from './limits.js';
+import {
+  CLIENT_ACTIONS,
+  type ClientAction,
+  type ClientFrame,
+  type ErrorFrame,
+  type ServerFrame,
+} from './protocol.js';
+import { ok, type Rejection, type Result, reject } from './result.js';
+import { utf8Bytes, validatePublishTopic, validateTopicFilter } from './topics.js';
+
+/** A refused client frame, with the frame's `id` when it had a valid one, so the error can be matched. */
+export interface FrameRejection extends Rejection {
+  id?: string;
+}
+
+// Past this size a frame is not even parsed to look for its id: it is refused as too large either way.
+const MAX_BYTES_PARSED_FOR_ID = 4 * MAX_FRAME_BYTES;
+
+type PlainObject = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is PlainObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates an optional frame id: absent, or a string of 1 to MAX_ID_LENGTH characters. */
+export function validateFrameId(id: unknown): Result<string | undefined> {
+  if (id === undefined) return ok(undefined);
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+    return reject('invalid_id', `"id" must be a string of 1 to ${MAX_ID_LENGTH} characters`);
+  }
+  return ok(id);
+}
+
+function failWith(rejection: Rejection, id: string | undefined): { ok: false; error: FrameRejection } {
+  return { ok: false, error: id === undefined ? rejection : { ...rejection, id } };
+}
+
+/**
+ * Parses and validates a frame sent by a client. Never throws: a bad frame yields a rejection with a
+ * stable code, a reason, and the frame's id when one could be read.
+ */
+export function parseClientFrame(raw: string): Result<ClientFrame, FrameRejection> {
+  const bytes = utf8Bytes(raw);
+  let parsed: unknown;
+  try {
+    parsed = bytes <= MAX_BYTES_PARSED_FOR_ID ? JSON.parse(raw) : undefined;
+  } catch {
+    return reject('malformed_json', 'the frame is not valid JSON');
+  }
+  const idResult = isPlainObject(parsed) ? validateFrameId(parsed.id) : ok(undefined);
+  const id = idResult.ok ? idResult.value : undefined;
+  if (bytes > MAX_FRAME_BYTES) {
+    return failWith(
+      {
+        code: 'message_too_large',
+        reason: `the frame is ${bytes} bytes; the limit is ${MAX_FRAME_BYTES} bytes`,
+      },
+      id,
+    );
+  }
+  if (!isPlainObject(parsed)) {
+    return reject('not_an_object', 'the frame must be a JSON object such as {"topic":"t","message":1}');
+  }
+  if (!idResult.ok) return idResult;
+  if ('action' in parsed) return parseActionFrame(parsed, id);
+  return parsePublishFrame(parsed, id);
+}
+
+function parsePublishFrame(frame: PlainObject, id: string | undefined): Result<ClientFrame, FrameRejection> {
+  if (!('topic' in frame)) {
+    return failWith({ code: 'invalid_topic', reason: 'the frame has no "topic" (and no "action")' }, id);
+  }
+  const topic = validatePublishTopic(frame.topic);
+  if (!topic.ok) return failWith(topic.error, id);
+  if (!('message' in frame) || frame.message === undefined) {
+    return failWith({ code: 'missing_message', reason: 'a publish frame needs a "message" field' }, id);
+  }
+  return ok(frame as ClientFrame);
+}
+
+function parseActionFrame(frame: PlainObject, id: string | undefined): Result<ClientFrame, FrameRejection> {
+  const action = frame.action;
+  if (typeof action !== 'string' || !(CLIENT_ACTIONS as readonly string[]).includes(action)) {
+    const shown = typeof action === 'string' ? `"${action.slice(0, 40)}"` : typeof action;
+    return failWith(
+      {
+        code: 'unknown_action',
+        reason: `unknown action ${shown}; known actions: ${CLIENT_ACTIONS.join(', ')}`,
+      },
+      id,
+    );
+  }
+  const withId = id === undefined ? {} : { id };
+  if ((action as ClientAction) === 'ping') return ok({ action: 'ping', ...withId });
+  const filter = validateTopicFilter(frame.topic);
+  if (!filter.ok) return failWith(filter.error, id);
+  return ok({ action: action as 'subscribe' | 'unsubscribe', topic: filter.value, ...withId });
+}
+
+/**
+ * Validates the topic filters given at connect time (`?topicName=a&topicName=b`): each must be a valid
+ * filter, duplicates are dropped, and there may be at most MAX_FILTERS_PER_CONNECTION. None is valid too
+ * (a publish-only connection).
+ */
+export function validateConnectFilters(filters: readonly unknown[]): Result<string[]> {
+  const unique = new Set<string>();
+  for (const filter of filters) {
+    const checked = validateTopicFilter(filter);
+    if (!checked.ok) return checked;
+    unique.add(checked.value);
+  }
+  if (unique.size > MAX_FILTERS_PER_CONNECTION) {
+    return reject(
+      'too_many_subscriptions',
+      `at most ${MAX_FILTERS_PER_CONNECTION} topic filters per connection`,
+    );
+  }
+  return ok([...unique]);
+}
+
+/** Builds an error frame for the sender of a refused frame. */
+export function errorFrame(code: ErrorCode, reason: string, id?: string): ErrorFrame {
+  return id === undefined ? { type: 'error', code, reason } : { type: 'error', code, reason, id };
+}
+
+/** Why a frame received from the bridge was not understood (for clients; never sent on the wire). */
+export interface UnexpectedFrame {
+  reason: string;
+}
+
+const REPLY_TYPES = ['ack', 'subscribed', 'unsubscribed', 'pong', 'error'] as const;
+
+/**
+ * Parses a frame received from the bridge: a published message (it has `topic` and `message`) or one of the
+ * bridge's replies. Never throws; clients report a rejection as an event rather than crash.
+ */
+export function parseServerFrame(raw: string): Result<ServerFrame, UnexpectedFrame> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: { reason: 'the frame is not valid JSON' } };
+  }
+  if (!isPlainObject(parsed)) return { ok: false, error: { reason: 'the frame is not a JSON object' } };
+  if ('message' in parsed) {
+    return typeof parsed.topic === 'string'
+      ? ok(parsed as ServerFrame)
+      : { ok: false, error: { reason: 'a published frame without a string "topic"' } };
+  }
+  const problem = replyProblem(parsed);
+  return problem === undefined ? ok(parsed as ServerFrame) : { ok: false, error: { reason: problem } };
+}
+
+function replyProblem(frame: PlainObject): string | undefined {
+  const type = frame.type;
+  if (typeof type !== 'string' || !(REPLY_TYPES as readonly string[]).includes(type)) {
+    return `unknown frame type ${JSON.stringify(type)}`;
+  }
+  if (frame.id !== undefined && typeof frame.id !== 'string') return `a "${type}" frame with a non-string id`;
+  switch (type) {
+    case 'ack':
+      return typeof frame.id === 'string' && typeof frame.delivered === 'number'
+        ? undefined
+        : 'an "ack" frame needs a string "id" and a number "delivered"';
+    case 'subscribed':
+    case 'unsubscribed':
+      return typeof frame.topic === 'string' ? undefined : `a "${type}" frame needs a string "topic"`;
+    case 'error':
+      return isErrorCode(frame.code) && typeof frame.reason === 'string'
+        ? undefined
+        : 'an "error" frame needs a known "code" and a string "reason"';
+    default:
+      return undefined;
+  }
+}

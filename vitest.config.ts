@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/** One run for every package: unit tests are fast, integration tests start real local servers. */
+export default defineConfig({
+  test: {
+    include: ['*/tests/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 20_000,
+    // Integration suites start serverless-offline and dynalite; two at a time fit the 2-core machines.
+    maxWorkers: 2,
+  },
+});
