@@ -1,0 +1,136 @@
+import { API_GATEWAY_MAX_CONNECTION_MS } from '@topic-bridge/shared-types';
+import { ConfigError } from './errors.js';
+
+/** Table name used when TABLE_NAME is unset: the name users of the original design know. */
+export const DEFAULT_TABLE_NAME = 'WSConnections';
+
+/** Global secondary index used when TOPIC_INDEX_NAME is unset: hash `topicName`, range `expiresAt`, KEYS_ONLY. */
+export const DEFAULT_TOPIC_INDEX_NAME = 'TopicNameIndex';
+
+/** Log level when LOG_LEVEL is unset. */
+export const DEFAULT_LOG_LEVEL = 'info';
+
+/** Log levels, quietest last. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/** One of LOG_LEVELS. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Posts in flight at once during one fan-out. API Gateway's `@connections` calls share the account's
+ * 10,000 requests/s throttle; 32 keeps one Lambda well inside it and its sockets busy without queueing.
+ */
+export const DEFAULT_FAN_OUT_CONCURRENCY = 32;
+
+/**
+ * Longest wait for one PostToConnection before it is aborted and counted as failed. The SDK's own request
+ * timeout is reported to be ignored by this call (aws-sdk-js-v3 #6896); a healthy post takes tens of ms.
+ */
+export const DEFAULT_POST_TIMEOUT_MS = 3_000;
+
+/** Extra attempts for a throttled post (429 / LimitExceededException) before it counts as failed. */
+export const DEFAULT_POST_RETRIES = 3;
+
+/** Base of the full-jitter exponential backoff between throttled attempts: attempt n waits up to base * 2^n. */
+export const DEFAULT_BACKOFF_BASE_MS = 50;
+
+/** Cap of one backoff wait, so that a publish stays far inside API Gateway's 29 s integration timeout. */
+export const DEFAULT_BACKOFF_CAP_MS = 1_000;
+
+/**
+ * How long a subscription row lives after its connection was opened: API Gateway closes every connection
+ * after 2 hours; the 10-minute margin covers clock skew and a `$disconnect` that never comes.
+ */
+export const DEFAULT_CONNECTION_TTL_SECONDS = API_GATEWAY_MAX_CONNECTION_MS / 1000 + 10 * 60;
+
+/** Everything the cloud reads from its environment, read once per cold start. */
+export interface CloudConfig {
+  tableName: string;
+  indexName: string;
+  /** DynamoDB endpoint override (a local dynalite URL); undefined means the AWS endpoint of the region. */
+  dynamoEndpoint: string | undefined;
+  /** Management API endpoint override (serverless-offline); undefined means `https://{domainName}/{stage}`. */
+  connectionsEndpoint: string | undefined;
+  /** When true, `$connect` creates a missing table (and its index) and then stores the connection. */
+  ensureTable: boolean;
+  logLevel: LogLevel;
+  fanOut: FanOutSettings;
+  connectionTtlSeconds: number;
+}
+
+/** The knobs of one fan-out. */
+export interface FanOutSettings {
+  concurrency: number;
+  postTimeoutMs: number;
+  retries: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+/** The default fan-out knobs, for callers without an environment (tests, the IoT bridge). */
+export const DEFAULT_FAN_OUT: FanOutSettings = {
+  concurrency: DEFAULT_FAN_OUT_CONCURRENCY,
+  postTimeoutMs: DEFAULT_POST_TIMEOUT_MS,
+  retries: DEFAULT_POST_RETRIES,
+  backoffBaseMs: DEFAULT_BACKOFF_BASE_MS,
+  backoffCapMs: DEFAULT_BACKOFF_CAP_MS,
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the configuration from an environment; a malformed value throws a ConfigError that names it. */
+export function loadConfig(env: Env = process.env): CloudConfig {
+  return {
+    tableName: text(env, 'TABLE_NAME', DEFAULT_TABLE_NAME),
+    indexName: text(env, 'TOPIC_INDEX_NAME', DEFAULT_TOPIC_INDEX_NAME),
+    dynamoEndpoint: url(env, 'DYNAMODB_ENDPOINT'),
+    connectionsEndpoint: url(env, 'CONNECTIONS_ENDPOINT'),
+    ensureTable: flag(env, 'ENSURE_TABLE', false),
+    logLevel: logLevel(env),
+    fanOut: {
+      concurrency: integer(env, 'FAN_OUT_CONCURRENCY', DEFAULT_FAN_OUT_CONCURRENCY, 1),
+      postTimeoutMs: integer(env, 'POST_TIMEOUT_MS', DEFAULT_POST_TIMEOUT_MS, 1),
+      retries: integer(env, 'POST_RETRIES', DEFAULT_POST_RETRIES, 0),
+      backoffBaseMs: integer(env, 'BACKOFF_BASE_MS', DEFAULT_BACKOFF_BASE_MS, 0),
+      backoffCapMs: integer(env, 'BACKOFF_CAP_MS', DEFAULT_BACKOFF_CAP_MS, 0),
+    },
+    connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', DEFAULT_CONNECTION_TTL_SECONDS, 60),
+  };
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value ? value : fallback;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConfigError(`${name} must be an http(s) URL such as http://127.0.0.1:8000; got "${value}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be "true" or "false"; got "${env[name]}"`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < min) {
+    throw new ConfigError(`${name} must be a whole number of at least ${min}; got "${value}"`);
+  }
+  return parsed;
+}
+
+function logLevel(env: Env): LogLevel {
+  const value = text(env, 'LOG_LEVEL', DEFAULT_LOG_LEVEL).toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`);
+}

@@ -1,0 +1,32 @@
+import {
+  type ErrorFrame,
+  errorFrame,
+  MAX_FILTERS_PER_CONNECTION,
+  type SubscribedFrame,
+  type SubscribeFrame,
+} from '@topic-bridge/shared-types';
+import type { IncomingMessage, MessageDeps } from '../message-context.js';
+
+/**
+ * Adds a filter to the connection, answered with `subscribed`. Subscribing again to a held filter is
+ * confirmed without a second row; a connection already at MAX_FILTERS_PER_CONNECTION gets an error.
+ */
+export async function subscribe(
+  frame: SubscribeFrame,
+  message: IncomingMessage,
+  deps: MessageDeps,
+): Promise<SubscribedFrame | ErrorFrame> {
+  const held = await deps.store.listFilters(message.connectionId);
+  if (!held.includes(frame.topic)) {
+    if (held.length >= MAX_FILTERS_PER_CONNECTION) {
+      return errorFrame(
+        'too_many_subscriptions',
+        `this connection already holds ${held.length} filters, the most allowed (${MAX_FILTERS_PER_CONNECTION}); unsubscribe from one first`,
+        frame.id,
+      );
+    }
+    await deps.store.addFilter(message.connectionId, frame.topic, message.connectedAtMs);
+  }
+  const reply: SubscribedFrame = { type: 'subscribed', topic: frame.topic };
+  return frame.id === undefined ? reply : { ...reply, id: frame.id };
+}

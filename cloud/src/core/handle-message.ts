@@ -1,0 +1,91 @@
+import {
+  type ClientFrame,
+  type ErrorFrame,
+  errorFrame,
+  isActionFrame,
+  parseClientFrame,
+  type ReplyFrame,
+} from '@topic-bridge/shared-types';
+import { describeError, StoreUnavailableError } from '../errors.js';
+import { ping } from './actions/ping.js';
+import { publish } from './actions/publish.js';
+import { subscribe } from './actions/subscribe.js';
+import { unsubscribe } from './actions/unsubscribe.js';
+import type { IncomingMessage, MessageDeps } from './message-context.js';
+import { postWithRetry } from './post-with-retry.js';
+
+/**
+ * Handles one frame from a client: validates it, routes it to its action, and posts the reply (if any) to
+ * the sender. Never rejects: a bad frame or a failure becomes an error frame to the sender only.
+ */
+export async function handleMessage(message: IncomingMessage, deps: MessageDeps): Promise<void> {
+  const parsed = parseClientFrame(message.body);
+  if (!parsed.ok) {
+    const { code, reason, id } = parsed.error;
+    await reply(message.connectionId, errorFrame(code, reason, id), deps);
+    return;
+  }
+  let answer: ReplyFrame | undefined;
+  try {
+    answer = await route(parsed.value, message, deps);
+  } catch (error) {
+    answer = failureFrame(error, parsed.value.id, message, deps);
+  }
+  if (answer !== undefined) await reply(message.connectionId, answer, deps);
+}
+
+/** The one place that maps a frame to its action. */
+function route(
+  frame: ClientFrame,
+  message: IncomingMessage,
+  deps: MessageDeps,
+): Promise<ReplyFrame | undefined> {
+  if (!isActionFrame(frame)) return publish(frame, message, deps);
+  switch (frame.action) {
+    case 'subscribe':
+      return subscribe(frame, message, deps);
+    case 'unsubscribe':
+      return unsubscribe(frame, message, deps);
+    case 'ping':
+      return Promise.resolve(ping(frame));
+  }
+}
+
+function failureFrame(
+  error: unknown,
+  id: string | undefined,
+  message: IncomingMessage,
+  deps: MessageDeps,
+): ErrorFrame {
+  if (error instanceof StoreUnavailableError) {
+    deps.logger.warn('store unavailable', {
+      connectionId: message.connectionId,
+      error: describeError(error),
+    });
+    return errorFrame('store_unavailable', 'the subscription store is unavailable; try again shortly', id);
+  }
+  deps.logger.error('unexpected failure handling a frame', {
+    connectionId: message.connectionId,
+    error: describeError(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+  return errorFrame(
+    'internal',
+    'the bridge failed unexpectedly; try again, and report it if it persists',
+    id,
+  );
+}
+
+async function reply(connectionId: string, frame: ReplyFrame, deps: MessageDeps): Promise<void> {
+  const post = await postWithRetry(connectionId, JSON.stringify(frame), {
+    ...deps,
+    settings: deps.config.fanOut,
+  });
+  if (post.outcome !== 'delivered') {
+    deps.logger.warn('could not reply to the sender', {
+      connectionId,
+      type: frame.type,
+      outcome: post.outcome,
+    });
+  }
+}

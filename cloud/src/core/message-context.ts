@@ -1,0 +1,24 @@
+import type { FanOutSettings } from '../config.js';
+import type { Logger } from '../log.js';
+import type { ConnectionGateway } from './gateway.js';
+import type { SubscriptionStore } from './subscriptions.js';
+
+/** The collaborators every message handler receives: built once per cold start by the Lambda adapter. */
+export interface MessageDeps {
+  store: SubscriptionStore;
+  gateway: ConnectionGateway;
+  logger: Logger;
+  config: { fanOut: FanOutSettings };
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** One frame received on a connection, as API Gateway handed it over. */
+export interface IncomingMessage {
+  connectionId: string;
+  /** The frame exactly as received; a publish is fanned out byte for byte. */
+  body: string;
+  /** When the connection was opened (epoch ms): subscription rows expire relative to it. */
+  connectedAtMs: number;
+}

@@ -1,0 +1,74 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { createDynamoClients, type DynamoClients } from '../../../src/aws/clients.js';
+import { createConnectionsGateway } from '../../../src/aws/connections-api.js';
+import { createDynamoStore, type DynamoStoreOptions } from '../../../src/aws/dynamodb-store.js';
+import { ensureTable } from '../../../src/aws/ensure-table.js';
+import type { LookupStrategy } from '../../../src/aws/find-subscribers.js';
+import { DEFAULT_CONNECTION_TTL_SECONDS, DEFAULT_FAN_OUT, type FanOutSettings } from '../../../src/config.js';
+import type { ConnectionGateway } from '../../../src/core/gateway.js';
+import type { SubscriptionStore } from '../../../src/core/subscriptions.js';
+import type { LogFields, Logger } from '../../../src/log.js';
+
+/** The topic index name. */
+export const INDEX = 'TopicNameIndex';
+
+/** Real DynamoDB clients against a dynalite endpoint. */
+export function dynamoClients(endpoint: string): DynamoClients {
+  return createDynamoClients(endpoint);
+}
+
+let tables = 0;
+
+/** Creates a new, empty table with its index and returns its name, so that each test starts clean. */
+export async function freshTable(clients: DynamoClients): Promise<string> {
+  tables++;
+  const tableName = `WSConnections-${tables}`;
+  await ensureTable(clients.dynamo, { tableName, indexName: INDEX });
+  return tableName;
+}
+
+/** A store over the test table. */
+export function storeFor(
+  clients: DynamoClients,
+  tableName: string,
+  lookup: LookupStrategy,
+  extra: Partial<DynamoStoreOptions> = {},
+): SubscriptionStore {
+  return createDynamoStore(clients.doc, {
+    tableName,
+    indexName: INDEX,
+    lookup,
+    connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
+    ...extra,
+  });
+}
+
+/** A gateway posting through the real SDK client to the test's connections server. */
+export function gatewayFor(endpoint: string): ConnectionGateway {
+  const client = new ApiGatewayManagementApiClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  return createConnectionsGateway(client);
+}
+
+/** Fan-out knobs for tests: short timeout and no real waiting between retries. */
+export const TEST_FAN_OUT: FanOutSettings = {
+  ...DEFAULT_FAN_OUT,
+  postTimeoutMs: 300,
+  backoffBaseMs: 1,
+  backoffCapMs: 5,
+};
+
+/** A logger that keeps its lines, so tests can assert the one line per publish. */
+export function recordingLogger(): Logger & { lines: Array<{ level: string; message: string } & LogFields> } {
+  const lines: Array<{ level: string; message: string } & LogFields> = [];
+  const at =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) => {
+      lines.push({ level, message, ...fields });
+    };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
