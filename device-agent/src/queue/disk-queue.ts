@@ -1,0 +1,348 @@
+import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { QueueClosedError, QueueIoError } from '../errors.js';
+import { DataSignal } from './data-signal.js';
+import { readHead, syncDirectory, writeHead } from './head-file.js';
+import type { DropListener, FrameQueue, QueueRecord, QueueStats } from './queue.js';
+import { MAX_RECORD_BYTES } from './queue.js';
+import { encodeRecord, RECORD_HEADER_BYTES, scanRecord } from './record-codec.js';
+import {
+  listSegmentFiles,
+  OffsetList,
+  recordRange,
+  type Segment,
+  scanSegment,
+  segmentFileName,
+} from './segment.js';
+
+export interface DiskQueueOptions {
+  dir: string;
+  /** Cap on the bytes of all segment files; past it whole oldest segments are dropped. */
+  maxBytes: number;
+  /** Size at which the active segment is closed and a new one started; at most maxBytes / 2. */
+  segmentBytes: number;
+  /** Appends are written and fsynced together at most this often (one fsync per batch). */
+  fsyncIntervalMs: number;
+  /** A batch this large is written at once, without waiting for the interval. */
+  maxBatchBytes?: number;
+  onDrop?: DropListener;
+  /** Told about corrupt or torn data skipped (at open, or a record that fails its CRC when read). */
+  onCorrupt?: (file: string, skippedBytes: number, problem: string) => void;
+}
+
+interface PendingAppend {
+  encoded: Buffer;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * The durable, bounded queue: segment files of length+CRC framed records in one directory, a committed head
+ * pointer, appends batched under one fsync per interval. See docs/AGENT.md for the format and the guarantees.
+ */
+export class DiskQueue implements FrameQueue {
+  private segments: Segment[] = [];
+  private active?: { segment: Segment; handle: FileHandle };
+  private head = 0;
+  private committedHead = 0;
+  private durableTail = 0;
+  private readonly acked = new Set<number>();
+  private pending: PendingAppend[] = [];
+  private pendingBytes = 0;
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly obsolete: Segment[] = [];
+  private dropped = 0;
+  private corruptBytesSkipped = 0;
+  private closed = false;
+  private readonly signal = new DataSignal();
+
+  private constructor(private readonly options: DiskQueueOptions) {}
+
+  /** Opens (or creates) the queue in `options.dir`, skipping and reporting any corrupt tail. */
+  static async open(options: DiskQueueOptions): Promise<DiskQueue> {
+    if (options.segmentBytes * 2 > options.maxBytes) {
+      throw new RangeError('segmentBytes must be at most half of maxBytes');
+    }
+    const queue = new DiskQueue(options);
+    await queue.load();
+    return queue;
+  }
+
+  private async load(): Promise<void> {
+    await mkdir(this.options.dir, { recursive: true });
+    this.head = await readHead(this.options.dir);
+    for (const { base, file } of await listSegmentFiles(this.options.dir)) {
+      const scanned = await scanSegment(base, file);
+      if (scanned.skippedBytes > 0) {
+        this.corruptBytesSkipped += scanned.skippedBytes;
+        this.options.onCorrupt?.(file, scanned.skippedBytes, scanned.problem ?? 'unreadable bytes');
+      }
+      const { segment } = scanned;
+      if (segment.offsets.length === 0 || segment.base + segment.offsets.length <= this.head) {
+        await unlink(file);
+        continue;
+      }
+      this.segments.push(segment);
+    }
+    const last = this.segments.at(-1);
+    this.durableTail = Math.max(this.head, last ? last.base + last.offsets.length : 0);
+    this.advanceHead();
+    this.committedHead = this.head;
+  }
+
+  /** Queues a record; resolves after the batch holding it is written and fsynced. */
+  append(data: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new QueueClosedError());
+    if (data.byteLength === 0 || data.byteLength > MAX_RECORD_BYTES) {
+      return Promise.reject(new RangeError(`a record must be 1..${MAX_RECORD_BYTES} bytes`));
+    }
+    return new Promise((resolve, reject) => {
+      const encoded = encodeRecord(data);
+      this.pending.push({ encoded, resolve, reject });
+      this.pendingBytes += encoded.byteLength;
+      if (this.pendingBytes >= (this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) this.scheduleFlush(0);
+      else this.scheduleFlush(this.options.fsyncIntervalMs);
+    });
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => {});
+    }, delayMs);
+  }
+
+  /** Writes the pending batch, commits the head, deletes fully acknowledged segments. */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.flushNow());
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      if (batch.length > 0) await this.writeBatch(batch);
+    } catch (error) {
+      const failure = new QueueIoError(`cannot write to the queue in ${this.options.dir}`, { cause: error });
+      for (const item of batch) item.reject(failure);
+      throw failure;
+    }
+    for (const item of batch) item.resolve();
+    if (batch.length > 0) this.signal.notify();
+    await this.commitHead();
+  }
+
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
+    let group: Buffer[] = [];
+    let groupBytes = 0;
+    for (const { encoded } of batch) {
+      const active = (await this.activeSegment()).segment;
+      if (
+        active.size + groupBytes + encoded.byteLength > this.options.segmentBytes &&
+        active.size + groupBytes > 0
+      ) {
+        await this.writeGroup(group);
+        group = [];
+        groupBytes = 0;
+        await this.rotate();
+      }
+      this.makeRoom(groupBytes + encoded.byteLength);
+      group.push(encoded);
+      groupBytes += encoded.byteLength;
+    }
+    await this.writeGroup(group);
+  }
+
+  private async writeGroup(group: Buffer[]): Promise<void> {
+    if (group.length === 0) return;
+    const { segment, handle } = await this.activeSegment();
+    await handle.writev(group);
+    await handle.sync();
+    for (const encoded of group) {
+      segment.offsets.push(segment.size);
+      segment.size += encoded.byteLength;
+    }
+    this.durableTail += group.length;
+  }
+
+  private async activeSegment(): Promise<{ segment: Segment; handle: FileHandle }> {
+    if (this.active) return this.active;
+    const base = this.durableTail;
+    const file = path.join(this.options.dir, segmentFileName(base));
+    const handle = await open(file, 'a');
+    await syncDirectory(this.options.dir);
+    const segment: Segment = { base, file, offsets: new OffsetList(), size: 0 };
+    this.segments.push(segment);
+    this.active = { segment, handle };
+    return this.active;
+  }
+
+  private async rotate(): Promise<void> {
+    await this.active?.handle.close();
+    this.active = undefined;
+  }
+
+  /** Drops whole oldest (inactive) segments until `incoming` more bytes fit under the cap. */
+  private makeRoom(incoming: number): void {
+    let droppedNow = 0;
+    while (this.totalBytes() + incoming > this.options.maxBytes) {
+      const oldest = this.segments[0];
+      if (!oldest || oldest === this.active?.segment) break;
+      const end = oldest.base + oldest.offsets.length;
+      for (let position = Math.max(this.head, oldest.base); position < end; position++) {
+        if (!this.acked.delete(position)) droppedNow += 1;
+      }
+      this.head = Math.max(this.head, end);
+      this.removeOldestSegment();
+    }
+    this.advanceHead();
+    if (droppedNow > 0) {
+      this.dropped += droppedNow;
+      this.options.onDrop?.(droppedNow, `the queue reached its cap of ${this.options.maxBytes} bytes`);
+    }
+  }
+
+  private unacknowledged(): number {
+    let count = -this.acked.size;
+    for (const segment of this.segments) {
+      count += Math.max(0, segment.base + segment.offsets.length - Math.max(this.head, segment.base));
+    }
+    return count;
+  }
+
+  private totalBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.size;
+    return total;
+  }
+
+  private removeOldestSegment(): void {
+    const oldest = this.segments.shift();
+    if (oldest) this.obsolete.push(oldest);
+  }
+
+  /** Moves the head over acknowledged records and past segments that hold nothing unacknowledged. */
+  private advanceHead(): void {
+    for (;;) {
+      if (this.acked.delete(this.head)) {
+        this.head += 1;
+        continue;
+      }
+      const first = this.segments[0];
+      if (!first) return;
+      if (this.head < first.base) {
+        this.head = first.base;
+        continue;
+      }
+      if (this.head >= first.base + first.offsets.length && first !== this.active?.segment) {
+        this.removeOldestSegment();
+        continue;
+      }
+      return;
+    }
+  }
+
+  private async commitHead(): Promise<void> {
+    if (this.head !== this.committedHead) {
+      const head = this.head;
+      await writeHead(this.options.dir, head);
+      this.committedHead = head;
+    }
+    for (const segment of this.obsolete.splice(0)) {
+      await segment.readHandle?.close();
+      await unlink(segment.file).catch(() => {});
+    }
+  }
+
+  /** Reads up to `maxRecords` durable, unacknowledged records from `from` on, checking each CRC. */
+  async read(from: number, maxRecords: number): Promise<QueueRecord[]> {
+    if (this.closed) throw new QueueClosedError();
+    const out: QueueRecord[] = [];
+    let position = Math.max(from, this.head);
+    for (const segment of [...this.segments]) {
+      const end = segment.base + segment.offsets.length;
+      if (position >= end) continue;
+      position = Math.max(position, segment.base);
+      const wanted: number[] = [];
+      for (
+        ;
+        position < end && position < this.durableTail && out.length + wanted.length < maxRecords;
+        position++
+      ) {
+        if (!this.acked.has(position)) wanted.push(position);
+      }
+      if (wanted.length > 0) out.push(...(await this.readFromSegment(segment, wanted)));
+      if (out.length >= maxRecords || position >= this.durableTail) break;
+    }
+    return out;
+  }
+
+  private async readFromSegment(segment: Segment, positions: number[]): Promise<QueueRecord[]> {
+    const first = recordRange(segment, (positions[0] as number) - segment.base);
+    const last = recordRange(segment, (positions.at(-1) as number) - segment.base);
+    segment.readHandle ??= await open(segment.file, 'r');
+    const bytes = Buffer.allocUnsafe(last.end - first.start);
+    await segment.readHandle.read(bytes, 0, bytes.byteLength, first.start);
+    const records: QueueRecord[] = [];
+    for (const position of positions) {
+      const range = recordRange(segment, position - segment.base);
+      const offset = range.start - first.start;
+      const step = scanRecord(bytes, offset);
+      if (step.kind !== 'record') {
+        this.corruptBytesSkipped += range.end - range.start;
+        this.options.onCorrupt?.(segment.file, range.end - range.start, `record ${position} fails its check`);
+        this.ack(position);
+        continue;
+      }
+      const data = bytes.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + step.length);
+      records.push({ position, data });
+    }
+    return records;
+  }
+
+  /** Acknowledges a position (in any order); the head commit follows within one fsync interval. */
+  ack(position: number): void {
+    if (position < this.head || position >= this.durableTail) return;
+    this.acked.add(position);
+    this.advanceHead();
+    if (this.head !== this.committedHead && !this.closed) this.scheduleFlush(this.options.fsyncIntervalMs);
+  }
+
+  /** Resolves once a durable record at or after `from` exists, or the signal aborts. */
+  async waitForData(from: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && !this.closed && this.durableTail <= Math.max(from, this.head)) {
+      await this.signal.wait(signal);
+    }
+  }
+
+  stats(): QueueStats {
+    return {
+      depth: this.unacknowledged() + this.pending.length,
+      bytes: this.totalBytes(),
+      head: this.head,
+      tail: this.durableTail,
+      dropped: this.dropped,
+      corruptBytesSkipped: this.corruptBytesSkipped,
+    };
+  }
+
+  /** Flushes, commits the head and closes every file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush().catch(() => {});
+    this.closed = true;
+    this.signal.notify();
+    await this.rotate();
+    for (const segment of this.segments) await segment.readHandle?.close();
+  }
+}
