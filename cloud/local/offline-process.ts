@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LOCAL_HOST } from './free-port.js';
+
+/** The repository root: where serverless.yml and node_modules live. */
+export const SERVICE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Longest wait for serverless-offline to bundle the handlers and listen (about 4 s on an idle machine). */
+export const OFFLINE_READY_TIMEOUT_MS = 60_000;
+
+/** How long `stop()` lets serverless-offline shut down on SIGTERM before the process group is killed. */
+export const OFFLINE_STOP_GRACE_MS = 3_000;
+
+/** Lines of serverless-offline's output kept for error messages. */
+const KEPT_OUTPUT_LINES = 40;
+
+const SERVERLESS_BIN = join(SERVICE_DIR, 'node_modules/serverless/bin/serverless.js');
+const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
+
+/** What serverless-offline is started with. */
+export interface OfflineOptions {
+  wsPort: number;
+  httpPort: number;
+  lambdaPort: number;
+  onMessage: 'scan' | 'query';
+  tableName: string;
+  logLevel: string;
+  /** Build folder relative to SERVICE_DIR, private to this process (serverless-esbuild's outputWorkFolder). */
+  buildDir: string;
+  /** Extra environment for the handlers (they run in-process, with `localEnvironment: true`). */
+  handlerEnv: Record<string, string>;
+  log?: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+/** A running serverless-offline, ready for WebSocket connections. */
+export interface OfflineProcess {
+  pid: number;
+  /** Stops the whole process group (serverless, esbuild) and removes the build folder. */
+  stop(): Promise<void>;
+}
+
+/** Environment for serverless itself: offline, quiet, and never able to reach a real AWS account. */
+function serverlessEnv(options: OfflineOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[name];
+  return {
+    ...env,
+    ...options.handlerEnv,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    // The local emulation runs on the developer's Node (20+); the deployed runtime is nodejs22.x.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TOPIC_BRIDGE_OFFLINE_WS_PORT: String(options.wsPort),
+    TOPIC_BRIDGE_OFFLINE_HTTP_PORT: String(options.httpPort),
+    TOPIC_BRIDGE_OFFLINE_LAMBDA_PORT: String(options.lambdaPort),
+    TOPIC_BRIDGE_BUILD_DIR: options.buildDir,
+  };
+}
+
+/** Starts serverless-offline on our serverless.yml and resolves once its WebSocket server listens. */
+export async function startOffline(options: OfflineOptions): Promise<OfflineProcess> {
+  const args = [
+    '--import',
+    EXIT_WITH_PARENT,
+    SERVERLESS_BIN,
+    'offline',
+    'start',
+    `--param=onMessage=${options.onMessage}`,
+    `--param=tableName=${options.tableName}`,
+    `--param=logLevel=${options.logLevel}`,
+  ];
+  // detached: a process group of its own, so that stop() ends it with every child and Ctrl-C on `npm start`
+  // reaches it only through our own shutdown.
+  const child = spawn(process.execPath, args, {
+    cwd: SERVICE_DIR,
+    env: serverlessEnv(options),
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const output = trackOutput(child, options.log);
+  const stop = () => stopProcessGroup(child).finally(() => removeBuildDir(options.buildDir));
+  try {
+    await waitUntilListening(child, output, options);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pid: child.pid ?? -1, stop };
+}
+
+interface OutputTracker {
+  recent: string[];
+  onLine(listener: (line: string) => void): () => void;
+}
+
+function trackOutput(child: ChildProcess, log?: (line: string) => void): OutputTracker {
+  const recent: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split(/\r?\n/)) {
+      if (line.trim() === '') continue;
+      recent.push(line);
+      if (recent.length > KEPT_OUTPUT_LINES) recent.shift();
+      log?.(line);
+      for (const listener of listeners) listener(line);
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return {
+    recent,
+    onLine(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function waitUntilListening(
+  child: ChildProcess,
+  output: OutputTracker,
+  options: OfflineOptions,
+): Promise<void> {
+  // Printed once the WebSocket port accepts connections (the "[websocket] listening" line comes earlier).
+  const readyLine = `Offline [http for websocket] listening on http://${LOCAL_HOST}:${options.wsPort}`;
+  const timeoutMs = options.readyTimeoutMs ?? OFFLINE_READY_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const fail = (problem: string) => {
+      cleanup();
+      const tail = output.recent.map((line) => `  | ${line}`).join('\n');
+      reject(new Error(`serverless-offline ${problem}. Its last output:\n${tail || '  (none)'}`));
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(`exited before it was ready (code ${code}, signal ${signal}); is port ${options.wsPort} free?`);
+    const timer = setTimeout(
+      () => fail(`was not listening on port ${options.wsPort} after ${timeoutMs} ms`),
+      timeoutMs,
+    );
+    const stopListening = output.onLine((line) => {
+      if (!line.includes(readyLine)) return;
+      cleanup();
+      resolve();
+    });
+    const cleanup = () => {
+      clearTimeout(timer);
+      stopListening();
+      child.off('exit', onExit);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  signalGroup(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(child.pid ?? 0, 'SIGKILL'), OFFLINE_STOP_GRACE_MS);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+    // Children that outlived the leader (an esbuild service) go with the group.
+    signalGroup(child.pid, 'SIGKILL');
+    child.stdin?.destroy();
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+async function removeBuildDir(buildDir: string): Promise<void> {
+  await rm(join(SERVICE_DIR, buildDir), { recursive: true, force: true });
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../src/aws/ensure-table.js';
+import { DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
+import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
+import { findFreePort, LOCAL_HOST } from './free-port.js';
+import { type OfflineProcess, startOffline } from './offline-process.js';
+
+/**
+ * The local stack: dynalite (DynamoDB) and serverless-offline running our own serverless.yml, so that the
+ * handlers that deploy are the ones that run. Used by `npm start` and by every integration test.
+ */
+
+/** How the local stack is started. */
+export interface LocalStackOptions {
+  /** WebSocket port; 0 or absent = an OS-chosen free port. */
+  wsPort?: number;
+  /** How `$default` finds subscribers; the default is the deployed default, `query`. */
+  onMessage?: 'scan' | 'query';
+  /** Keep DynamoDB data in this folder (created if missing) instead of in memory. */
+  dataDir?: string;
+  /** Receives every line serverless-offline and the handlers print; absent, they are kept for errors only. */
+  log?: (line: string) => void;
+  /** The handlers' LOG_LEVEL (debug, info, warn, error); default info. */
+  logLevel?: string;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** `ws://127.0.0.1:PORT`: connect here, with `?topicName=…` to subscribe. */
+  wsUrl: string;
+  wsPort: number;
+  /** dynalite's URL, for tests that read or write the table directly. */
+  dynamoEndpoint: string;
+  tableName: string;
+  indexName: string;
+  onMessage: 'scan' | 'query';
+  /** Fault injection: while false, DynamoDB answers every call with HTTP 503 (handlers report store_unavailable). */
+  setStoreAvailable(available: boolean): void;
+  /** Stops serverless-offline (its whole process group) and dynalite; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts dynalite, creates the table, then serverless-offline; resolves when the WebSocket port accepts connections. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const onMessage = options.onMessage ?? 'query';
+  const tableName = DEFAULT_TABLE_NAME;
+  const indexName = DEFAULT_TOPIC_INDEX_NAME;
+  const dynamo = await startDynamoServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  let offline: OfflineProcess | undefined;
+  try {
+    await createTable(dynamo, tableName, indexName);
+    const wsPort = options.wsPort || (await findFreePort());
+    offline = await startOffline({
+      wsPort,
+      httpPort: await findFreePort(),
+      lambdaPort: await findFreePort(),
+      onMessage,
+      tableName,
+      logLevel: options.logLevel ?? 'info',
+      buildDir: `.esbuild/stack-${process.pid}-${randomUUID().slice(0, 8)}`,
+      handlerEnv: {
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
+        CONNECTIONS_ENDPOINT: `http://${LOCAL_HOST}:${wsPort}`,
+      },
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+    return stackHandle({ wsPort, onMessage, tableName, indexName, dynamo, offline });
+  } catch (error) {
+    await offline?.stop();
+    await dynamo.close();
+    throw error;
+  }
+}
+
+async function createTable(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await ensureTable(client, { tableName, indexName });
+  } finally {
+    client.destroy();
+  }
+}
+
+function stackHandle(parts: {
+  wsPort: number;
+  onMessage: 'scan' | 'query';
+  tableName: string;
+  indexName: string;
+  dynamo: DynamoServer;
+  offline: OfflineProcess;
+}): LocalStack {
+  const { wsPort, dynamo, offline } = parts;
+  let stopping: Promise<void> | undefined;
+  return {
+    wsUrl: `ws://${LOCAL_HOST}:${wsPort}`,
+    wsPort,
+    dynamoEndpoint: dynamo.endpoint,
+    tableName: parts.tableName,
+    indexName: parts.indexName,
+    onMessage: parts.onMessage,
+    setStoreAvailable: (available) => dynamo.setAvailable(available),
+    stop() {
+      stopping ??= offline.stop().finally(() => dynamo.close());
+      return stopping;
+    },
+  };
+}
