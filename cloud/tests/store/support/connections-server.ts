@@ -56,8 +56,8 @@ export async function startConnectionsServer(): Promise<ConnectionsServer> {
     if (status === 'hang') return;
     const body = status === 410 ? GONE_BODY : status === 429 ? THROTTLED_BODY : '';
     const headers: Record<string, string> = { 'content-type': 'application/json' };
+    // Like serverless-offline, a 410 carries no error type (the SDK names it `Unknown`); AWS names a 429.
     if (status === 429) headers['x-amzn-errortype'] = 'LimitExceededException';
-    if (status === 410) headers['x-amzn-errortype'] = 'GoneException';
     response.writeHead(status, headers).end(body);
   };
 

@@ -1,0 +1,208 @@
+import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DynamoClients } from '../../src/aws/clients.js';
+import type { LookupStrategy } from '../../src/aws/find-subscribers.js';
+import { handleMessage } from '../../src/core/handle-message.js';
+import type { MessageDeps } from '../../src/core/message-context.js';
+import { silentLogger } from '../../src/log.js';
+import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
+import { type RunningDynalite, startDynalite } from './support/dynalite.js';
+import {
+  dynamoClients,
+  freshTable,
+  gatewayFor,
+  recordingLogger,
+  storeFor,
+  TEST_FAN_OUT,
+} from './support/fixture.js';
+
+let dynalite: RunningDynalite;
+let clients: DynamoClients;
+let server: ConnectionsServer;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  clients = dynamoClients(dynalite.endpoint);
+  server = await startConnectionsServer();
+});
+
+afterAll(async () => {
+  clients?.dynamo.destroy();
+  await server?.stop();
+  await dynalite?.stop();
+});
+
+afterEach(() => server.reset());
+
+const received = (connectionId: string) => server.deliveredTo(connectionId).map((body) => JSON.parse(body));
+
+describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s lookup', (lookup) => {
+  let deps: MessageDeps;
+  const send = (connectionId: string, body: string) =>
+    handleMessage({ connectionId, body, connectedAtMs: Date.now() }, deps);
+
+  beforeEach(async () => {
+    const store = storeFor(clients, await freshTable(clients), lookup);
+    deps = {
+      store,
+      gateway: gatewayFor(server.endpoint),
+      logger: silentLogger,
+      config: { fanOut: TEST_FAN_OUT },
+    };
+    await store.addConnection('sender', ['chat/#'], Date.now());
+    await store.addConnection('listener', ['chat/room'], Date.now());
+    await store.addConnection('bystander', ['other'], Date.now());
+  });
+
+  it('fans a publish out as sent, then acks the sender with the delivered count', async () => {
+    const frame = '{"topic":"chat/room","message":{"text":"hi"},"id":"m1"}';
+    await send('sender', frame);
+    expect(server.deliveredTo('listener')).toEqual([frame]);
+    expect(server.deliveredTo('sender')).toEqual([frame, '{"type":"ack","id":"m1","delivered":2}']);
+    expect(server.deliveredTo('bystander')).toEqual([]);
+  });
+
+  it('sends no ack for a publish without an id', async () => {
+    await send('bystander', '{"topic":"chat/room","message":1}');
+    expect(server.posts.map((post) => post.connectionId).sort()).toEqual(['listener', 'sender']);
+  });
+
+  it('subscribes and unsubscribes at runtime, confirming each, and routes publishes accordingly', async () => {
+    await send('bystander', '{"action":"subscribe","topic":"chat/+","id":"s1"}');
+    await send('bystander', '{"action":"subscribe","topic":"chat/+"}');
+    expect(received('bystander')).toEqual([
+      { type: 'subscribed', topic: 'chat/+', id: 's1' },
+      { type: 'subscribed', topic: 'chat/+' },
+    ]);
+    expect((await deps.store.listFilters('bystander')).sort()).toEqual(['chat/+', 'other']);
+    server.reset();
+    await send('listener', '{"topic":"chat/x","message":2}');
+    expect(server.deliveredTo('bystander')).toEqual(['{"topic":"chat/x","message":2}']);
+    server.reset();
+    await send('bystander', '{"action":"unsubscribe","topic":"chat/+","id":"u1"}');
+    await send('bystander', '{"action":"unsubscribe","topic":"never/held"}');
+    expect(received('bystander')).toEqual([
+      { type: 'unsubscribed', topic: 'chat/+', id: 'u1' },
+      { type: 'unsubscribed', topic: 'never/held' },
+    ]);
+    server.reset();
+    await send('listener', '{"topic":"chat/x","message":3}');
+    expect(server.deliveredTo('bystander')).toEqual([]);
+  });
+
+  it(`refuses a subscription past ${MAX_FILTERS_PER_CONNECTION} filters, but confirms one already held`, async () => {
+    const filters = Array.from({ length: MAX_FILTERS_PER_CONNECTION }, (_, i) => `f/${i}`);
+    await deps.store.addConnection('full', filters, Date.now());
+    await send('full', '{"action":"subscribe","topic":"one/more","id":"s"}');
+    await send('full', '{"action":"subscribe","topic":"f/3"}');
+    expect(received('full')).toEqual([
+      {
+        type: 'error',
+        code: 'too_many_subscriptions',
+        reason: `this connection already holds ${MAX_FILTERS_PER_CONNECTION} filters, the most allowed (${MAX_FILTERS_PER_CONNECTION}); unsubscribe from one first`,
+        id: 's',
+      },
+      { type: 'subscribed', topic: 'f/3' },
+    ]);
+    expect(await deps.store.listFilters('full')).toHaveLength(MAX_FILTERS_PER_CONNECTION);
+  });
+
+  it('answers a ping with a pong', async () => {
+    await send('bystander', '{"action":"ping"}');
+    await send('bystander', '{"action":"ping","id":"p"}');
+    expect(received('bystander')).toEqual([{ type: 'pong' }, { type: 'pong', id: 'p' }]);
+  });
+
+  const BAD_FRAMES: Array<[string, string, string | undefined]> = [
+    ['malformed_json', '{"topic":', undefined],
+    ['not_an_object', '["chat/room",1]', undefined],
+    ['invalid_topic', '{"message":1,"id":"b1"}', 'b1'],
+    ['invalid_topic', '{"topic":"","message":1}', undefined],
+    ['wildcard_in_publish_topic', '{"topic":"chat/#","message":1,"id":"b2"}', 'b2'],
+    ['missing_message', '{"topic":"chat/room","id":"b3"}', 'b3'],
+    ['invalid_id', '{"topic":"chat/room","message":1,"id":7}', undefined],
+    ['message_too_large', `{"topic":"chat/room","id":"b4","message":"${'x'.repeat(MAX_FRAME_BYTES)}"}`, 'b4'],
+    ['unknown_action', '{"action":"shout","id":"b5"}', 'b5'],
+    ['invalid_topic', '{"action":"subscribe","topic":"a/#/b"}', undefined],
+  ];
+
+  it.each(BAD_FRAMES)(
+    'answers %s to the sender only, broadcasts nothing, and keeps working',
+    async (code, body, id) => {
+      await send('sender', body);
+      expect(server.posts.map((post) => post.connectionId)).toEqual(['sender']);
+      const [reply] = received('sender');
+      expect(reply).toEqual({
+        type: 'error',
+        code,
+        reason: expect.any(String),
+        ...(id === undefined ? {} : { id }),
+      });
+      await send('sender', '{"action":"ping"}');
+      expect(received('sender')).toEqual([reply, { type: 'pong' }]);
+    },
+  );
+});
+
+describe('handleMessage when the store fails', () => {
+  it('answers store_unavailable, with the frame id, when DynamoDB cannot be reached', async () => {
+    const unreachable = dynamoClients('http://127.0.0.1:9');
+    const logger = recordingLogger();
+    const deps: MessageDeps = {
+      store: storeFor(unreachable, 'WSConnections', 'query'),
+      gateway: gatewayFor(server.endpoint),
+      logger,
+      config: { fanOut: TEST_FAN_OUT },
+    };
+    await handleMessage(
+      { connectionId: 'c', body: '{"topic":"t","message":1,"id":"x"}', connectedAtMs: 0 },
+      deps,
+    );
+    await handleMessage(
+      { connectionId: 'c', body: '{"action":"subscribe","topic":"t"}', connectedAtMs: 0 },
+      deps,
+    );
+    expect(received('c')).toEqual([
+      {
+        type: 'error',
+        code: 'store_unavailable',
+        reason: 'the subscription store is unavailable; try again shortly',
+        id: 'x',
+      },
+      {
+        type: 'error',
+        code: 'store_unavailable',
+        reason: 'the subscription store is unavailable; try again shortly',
+      },
+    ]);
+    expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(2);
+    unreachable.dynamo.destroy();
+  });
+
+  it('answers internal when the store fails unexpectedly (a throwing stand-in store)', async () => {
+    const store = storeFor(clients, await freshTable(clients), 'query');
+    const logger = recordingLogger();
+    const failing = { ...store, findSubscribers: () => Promise.reject(new TypeError('boom')) };
+    const deps: MessageDeps = {
+      store: failing,
+      gateway: gatewayFor(server.endpoint),
+      logger,
+      config: { fanOut: TEST_FAN_OUT },
+    };
+    await handleMessage(
+      { connectionId: 'c', body: '{"topic":"t","message":1,"id":"x"}', connectedAtMs: 0 },
+      deps,
+    );
+    expect(received('c')).toEqual([
+      {
+        type: 'error',
+        code: 'internal',
+        reason: 'the bridge failed unexpectedly; try again, and report it if it persists',
+        id: 'x',
+      },
+    ]);
+    expect(logger.lines.filter((line) => line.level === 'error')).toEqual([
+      expect.objectContaining({ message: 'unexpected failure handling a frame', error: 'TypeError: boom' }),
+    ]);
+  });
+});
