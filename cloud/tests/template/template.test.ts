@@ -1,0 +1,248 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PackagedService, packageService, type Template } from './package-service.js';
+import { listZipEntries } from './zip-entries.js';
+
+// `sls package` twice at once (query and scan) on a shared 2-core machine: well under a minute, usually.
+const PACKAGE_TIMEOUT_MS = 180_000;
+
+/** A bundle past this is no longer minified and tree-shaken (they are about 350 KB with the AWS SDK v3). */
+const MAX_BUNDLE_BYTES = 700 * 1024;
+
+const TABLE_ARN = { 'Fn::GetAtt': ['ConnectionsTable', 'Arn'] };
+const INDEX_ARN = { 'Fn::Join': ['', [TABLE_ARN, '/index/TopicNameIndex']] };
+const THIS_API_CONNECTIONS_ARN = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':execute-api:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':',
+      { Ref: 'WebsocketsApi' },
+      '/bridge/POST/@connections/*',
+    ],
+  ],
+};
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const allow = (actions: string[], resource: unknown): Statement => ({
+  Effect: 'Allow',
+  Action: actions,
+  Resource: resource,
+});
+const logsOf = (logGroup: string) =>
+  allow(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroup, 'Arn'] });
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function resourcesOfType(template: Template, type: string) {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+function statementsOf(template: Template, roleId: string): Statement[] {
+  const role = template.Resources[roleId];
+  expect(role?.Type).toBe('AWS::IAM::Role');
+  const policies = role?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+function functionProperties(template: Template, logicalId: string) {
+  const fn = template.Resources[logicalId];
+  expect(fn?.Type).toBe('AWS::Lambda::Function');
+  return fn?.Properties as { Handler: string; Runtime: string; Role: unknown; Architectures: string[] };
+}
+
+let query: PackagedService;
+let scan: PackagedService;
+
+beforeAll(async () => {
+  [query, scan] = await Promise.all([packageService(), packageService({ onMessage: 'scan' })]);
+}, PACKAGE_TIMEOUT_MS);
+
+afterAll(async () => {
+  await Promise.all([query?.remove(), scan?.remove()]);
+});
+
+describe('sls package: the WebSocket API', () => {
+  it('routes on $request.body.action to exactly $connect, $disconnect and $default', () => {
+    const [[, api] = []] = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Api');
+    expect(api?.Properties).toMatchObject({
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+    const routes = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Route').map(([, route]) => [
+      route.Properties.RouteKey,
+      route.Properties.Target,
+    ]);
+    const target = (integration: string) => ({ 'Fn::Join': ['/', ['integrations', { Ref: integration }]] });
+    expect(routes.sort()).toEqual(
+      [
+        ['$connect', target('ConnectWebsocketsIntegration')],
+        ['$default', target('OnMessageWebsocketsIntegration')],
+        ['$disconnect', target('DisconnectWebsocketsIntegration')],
+      ].sort(),
+    );
+  });
+
+  it('deploys to the stage "bridge" by default', () => {
+    const stages = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Stage');
+    expect(stages.map(([, stage]) => stage.Properties.StageName)).toEqual(['bridge']);
+  });
+});
+
+describe('sls package: the DynamoDB table', () => {
+  it('is keyed by connectionId + topicFilter, on demand, with TTL on expiresAt and the KEYS_ONLY topic index', () => {
+    const tables = resourcesOfType(query.template, 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id)).toEqual(['ConnectionsTable']);
+    expect(tables[0]?.[1].Properties).toEqual({
+      TableName: 'WSConnections-bridge',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'connectionId', AttributeType: 'S' },
+        { AttributeName: 'topicFilter', AttributeType: 'S' },
+        { AttributeName: 'topicName', AttributeType: 'S' },
+        { AttributeName: 'expiresAt', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'connectionId', KeyType: 'HASH' },
+        { AttributeName: 'topicFilter', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'TopicNameIndex',
+          KeySchema: [
+            { AttributeName: 'topicName', KeyType: 'HASH' },
+            { AttributeName: 'expiresAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+});
+
+describe('sls package: the functions', () => {
+  const FUNCTIONS = {
+    connect: ['ConnectLambdaFunction', 'cloud/src/handlers/connect.handler', 'ConnectRole'],
+    disconnect: ['DisconnectLambdaFunction', 'cloud/src/handlers/disconnect.handler', 'DisconnectRole'],
+    onMessage: [
+      'OnMessageLambdaFunction',
+      'cloud/src/handlers/on-message-optimized.handler',
+      'OnMessageRole',
+    ],
+  } as const;
+
+  it('run on nodejs22.x (arm64), each with its own role and the table in its environment', () => {
+    const functions = resourcesOfType(query.template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      Object.values(FUNCTIONS)
+        .map(([id]) => id)
+        .sort(),
+    );
+    for (const [logicalId, handler, role] of Object.values(FUNCTIONS)) {
+      expect(functionProperties(query.template, logicalId)).toMatchObject({
+        Handler: handler,
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Role: { 'Fn::GetAtt': [role, 'Arn'] },
+        Environment: {
+          Variables: {
+            TABLE_NAME: 'WSConnections-bridge',
+            TOPIC_INDEX_NAME: 'TopicNameIndex',
+            LOG_LEVEL: 'info',
+          },
+        },
+      });
+    }
+  });
+
+  it('are each one minified ES module bundle with the AWS SDK inside, and nothing else', async () => {
+    const sizes: Record<string, string> = {};
+    for (const [name, [, handler]] of Object.entries(FUNCTIONS)) {
+      const entries = listZipEntries(join(query.dir, `${name}.zip`));
+      const bundle = `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
+      expect(entries.map((entry) => entry.name)).toEqual([bundle]);
+      const bytes = entries[0]?.uncompressedBytes ?? 0;
+      expect(bytes).toBeGreaterThan(50 * 1024); // the SDK is bundled, not expected from the runtime
+      expect(bytes).toBeLessThan(MAX_BUNDLE_BYTES);
+      sizes[name] = `zip ${kb(await query.zipBytes(name))}, ${bundle} ${kb(bytes)}`;
+    }
+    console.info('bundle sizes (query variant):', sizes);
+  });
+
+  it('switch $default to the Scan handler with --param="onMessage=scan"', () => {
+    expect(functionProperties(scan.template, 'OnMessageLambdaFunction').Handler).toBe(
+      'cloud/src/handlers/on-message.handler',
+    );
+    expect(functionProperties(scan.template, 'ConnectLambdaFunction').Handler).toBe(
+      'cloud/src/handlers/connect.handler',
+    );
+  });
+});
+
+describe('sls package: IAM is least privilege', () => {
+  it('has only our three roles, no managed policies, and no wildcard action anywhere', () => {
+    for (const template of [query.template, scan.template]) {
+      const roles = resourcesOfType(template, 'AWS::IAM::Role');
+      expect(roles.map(([id]) => id).sort()).toEqual(['ConnectRole', 'DisconnectRole', 'OnMessageRole']);
+      expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
+      expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
+      for (const [id, role] of roles) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        for (const statement of statementsOf(template, id)) {
+          expect(statement.Effect).toBe('Allow');
+          for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+          expect(JSON.stringify(statement.Resource)).not.toMatch(/^"?\*"?$/);
+        }
+      }
+    }
+  });
+
+  it('lets connect only batch-write rows of this table', () => {
+    expect(statementsOf(query.template, 'ConnectRole')).toEqual([
+      logsOf('ConnectLogGroup'),
+      allow(['dynamodb:BatchWriteItem'], TABLE_ARN),
+    ]);
+  });
+
+  it('lets disconnect only query and batch-delete rows of this table', () => {
+    expect(statementsOf(query.template, 'DisconnectRole')).toEqual([
+      logsOf('DisconnectLogGroup'),
+      allow(['dynamodb:BatchWriteItem', 'dynamodb:Query'], TABLE_ARN),
+    ]);
+  });
+
+  it('lets onMessage (query) read the topic index and post to this API and stage only', () => {
+    expect(statementsOf(query.template, 'OnMessageRole')).toEqual([
+      logsOf('OnMessageLogGroup'),
+      allow(
+        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        TABLE_ARN,
+      ),
+      allow(['dynamodb:Query'], INDEX_ARN),
+      allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
+    ]);
+  });
+
+  it('lets onMessage (scan) Scan this table instead, and not query the index', () => {
+    expect(statementsOf(scan.template, 'OnMessageRole')).toEqual([
+      logsOf('OnMessageLogGroup'),
+      allow(
+        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        TABLE_ARN,
+      ),
+      allow(['dynamodb:Scan'], TABLE_ARN),
+      allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
+    ]);
+  });
+});
