@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CONNECTION_TTL_SECONDS,
+  DEFAULT_FAN_OUT,
+  DEFAULT_TABLE_NAME,
+  DEFAULT_TOPIC_INDEX_NAME,
+  loadConfig,
+} from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      tableName: DEFAULT_TABLE_NAME,
+      indexName: DEFAULT_TOPIC_INDEX_NAME,
+      dynamoEndpoint: undefined,
+      connectionsEndpoint: undefined,
+      ensureTable: false,
+      logLevel: 'info',
+      fanOut: DEFAULT_FAN_OUT,
+      connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
+    });
+    expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      TABLE_NAME: 'T',
+      TOPIC_INDEX_NAME: 'I',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+      CONNECTIONS_ENDPOINT: 'http://127.0.0.1:3001',
+      ENSURE_TABLE: 'true',
+      LOG_LEVEL: 'WARN',
+      FAN_OUT_CONCURRENCY: '8',
+      POST_TIMEOUT_MS: '500',
+      POST_RETRIES: '0',
+      BACKOFF_BASE_MS: '10',
+      BACKOFF_CAP_MS: '100',
+      CONNECTION_TTL_SECONDS: '3600',
+    });
+    expect(config).toEqual({
+      tableName: 'T',
+      indexName: 'I',
+      dynamoEndpoint: 'http://127.0.0.1:4567',
+      connectionsEndpoint: 'http://127.0.0.1:3001',
+      ensureTable: true,
+      logLevel: 'warn',
+      fanOut: { concurrency: 8, postTimeoutMs: 500, retries: 0, backoffBaseMs: 10, backoffCapMs: 100 },
+      connectionTtlSeconds: 3600,
+    });
+  });
+
+  it.each([
+    [{ ENSURE_TABLE: 'yes' }, 'ENSURE_TABLE must be "true" or "false"; got "yes"'],
+    [{ FAN_OUT_CONCURRENCY: '0' }, 'FAN_OUT_CONCURRENCY must be a whole number of at least 1; got "0"'],
+    [{ POST_TIMEOUT_MS: '1.5' }, 'POST_TIMEOUT_MS must be a whole number of at least 1; got "1.5"'],
+    [
+      { DYNAMODB_ENDPOINT: 'localhost:8000' },
+      'DYNAMODB_ENDPOINT must be an http(s) URL such as http://127.0.0.1:8000; got "localhost:8000"',
+    ],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error; got "loud"'],
+  ])('names the malformed variable %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+});
