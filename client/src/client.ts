@@ -1,0 +1,219 @@
+import {
+  isReplyFrame,
+  type JsonValue,
+  parseServerFrame,
+  type ReplyFrame,
+  validateConnectFilters,
+  validateFrameId,
+  validateTopicFilter,
+} from '@topic-bridge/shared-types';
+import { type ResolvedOptions, resolveOptions } from './config.js';
+import { Emitter } from './emitter.js';
+import { encodePublish } from './encode.js';
+import {
+  BridgeRejectionError,
+  ClientClosedError,
+  ClientConfigError,
+  type ClientErrorCode,
+  InvalidArgumentError,
+  TopicBridgeClientError,
+} from './errors.js';
+import { ConnectionKeeper } from './keeper.js';
+import type { Link } from './link.js';
+import { PendingPublishes } from './publishes.js';
+import { RecentIds } from './recent-ids.js';
+import { type Change, Subscriptions } from './subscriptions.js';
+import type {
+  ClientEvents,
+  ConnectionState,
+  ConnectOptions,
+  PublishOptions,
+  PublishResult,
+  TopicBridgeClient,
+} from './types.js';
+
+const RAW_SHOWN_CHARS = 1_000;
+
+/** Connects to a topic-bridge; the client reconnects, pings and renews on its own until `close()`. */
+export function connect(options: ConnectOptions): TopicBridgeClient {
+  return new BridgeClient(resolveOptions(options));
+}
+
+class BridgeClient implements TopicBridgeClient {
+  #state: ConnectionState = 'connecting';
+  #counter = 0;
+  readonly #idPrefix: string;
+  readonly #options: ResolvedOptions;
+  readonly #emitter = new Emitter();
+  readonly #recent: RecentIds;
+  readonly #subscriptions: Subscriptions;
+  readonly #publishes: PendingPublishes;
+  readonly #keeper: ConnectionKeeper;
+
+  constructor(options: ResolvedOptions) {
+    const filters = validateConnectFilters(options.topics);
+    if (!filters.ok) throw new ClientConfigError('topics', filters.error.reason);
+    this.#options = options;
+    this.#idPrefix = randomPrefix(options.random);
+    this.#recent = new RecentIds(options.dedupCapacity);
+    this.#subscriptions = new Subscriptions(filters.value);
+    this.#publishes = new PendingPublishes(
+      options.timers,
+      options.publishTimeoutMs,
+      options.maxPendingPublishes,
+    );
+    this.#keeper = new ConnectionKeeper(options, {
+      filters: () => this.#subscriptions.snapshot(),
+      opened: (link, renewed) => this.#onOpened(link, renewed),
+      text: (link, raw) => this.#onText(link, raw),
+      binary: () => this.#invalid('', 'a binary frame; the protocol uses text frames only'),
+      linkEnded: () => this.#sendUnsent(),
+      reconnecting: (reason, attempt, delayMs) => this.#setState('reconnecting', reason, attempt, delayMs),
+      report: (cause) => this.#reportInternal(cause),
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get filters(): readonly string[] {
+    return this.#subscriptions.list;
+  }
+
+  on<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  off<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): void {
+    this.#emitter.off(event, listener);
+  }
+
+  subscribe(filter: string): Promise<void> {
+    return this.#change('subscribe', filter);
+  }
+
+  unsubscribe(filter: string): Promise<void> {
+    return this.#change('unsubscribe', filter);
+  }
+
+  publish(topic: string, message: JsonValue, options: PublishOptions = {}): Promise<PublishResult> {
+    if (this.#state === 'closed') return Promise.reject(new ClientClosedError());
+    const checkedId = validateFrameId(options.id);
+    if (!checkedId.ok) return rejectArgument(checkedId.error.code, checkedId.error.reason);
+    const id = checkedId.value ?? this.#nextId();
+    if (this.#publishes.has(id)) return rejectArgument('invalid_id', `a publish with id "${id}" is pending`);
+    const encoded = encodePublish(topic, message, id);
+    if (!encoded.ok) return rejectArgument(encoded.error.code, encoded.error.reason);
+    const result = this.#publishes.add(id, encoded.text);
+    this.#sendUnsent();
+    return result;
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#keeper.stop();
+    this.#setState('closed', 'close() was called', 0);
+    this.#publishes.rejectAll();
+    this.#subscriptions.rejectAll(new ClientClosedError());
+  }
+
+  #change(change: Change, filter: string): Promise<void> {
+    if (this.#state === 'closed') return Promise.reject(new ClientClosedError());
+    const checked = validateTopicFilter(filter);
+    if (!checked.ok) return rejectArgument(checked.error.code, checked.error.reason);
+    const { promise, frame } = this.#subscriptions.request(change, filter, this.#nextId());
+    if (frame !== undefined) this.#keeper.active?.send(JSON.stringify(frame));
+    return promise;
+  }
+
+  #onOpened(link: Link, renewed: boolean): void {
+    for (const frame of this.#subscriptions.reconcile(link.filters, () => this.#nextId())) {
+      link.send(JSON.stringify(frame));
+    }
+    this.#sendUnsent();
+    this.#setState('open', renewed ? 'renewed before the 2-hour limit' : 'connected', 0);
+  }
+
+  #sendUnsent(): void {
+    this.#publishes.sendUnsent(this.#keeper.active, this.#keeper.live());
+  }
+
+  #onText(link: Link, raw: string): void {
+    const parsed = parseServerFrame(raw);
+    if (!parsed.ok) {
+      this.#invalid(raw, parsed.error.reason);
+      return;
+    }
+    const frame = parsed.value;
+    if (isReplyFrame(frame)) {
+      this.#onReply(link, frame);
+      return;
+    }
+    const id = typeof frame.id === 'string' ? frame.id : undefined;
+    // Frames for a filter just unsubscribed may still be in flight: the caller asked not to get them.
+    if (!this.#subscriptions.matches(frame.topic)) return;
+    if (id !== undefined && !this.#recent.add(id)) return;
+    const receivedAt = this.#options.now();
+    this.#emitter.emit('message', { topic: frame.topic, message: frame.message, id, frame, receivedAt });
+  }
+
+  #onReply(link: Link, frame: ReplyFrame): void {
+    switch (frame.type) {
+      case 'ack':
+        this.#publishes.ack(frame.id, frame.delivered);
+        return;
+      case 'subscribed':
+      case 'unsubscribed':
+        this.#subscriptions.confirm(frame.type === 'subscribed' ? 'subscribe' : 'unsubscribe', frame.topic);
+        return;
+      case 'pong':
+        this.#keeper.pong(link);
+        return;
+      case 'error': {
+        const error = new BridgeRejectionError(frame.code, frame.reason);
+        const id = frame.id;
+        if (id !== undefined && (this.#publishes.fail(id, error) || this.#subscriptions.refuse(id, error)))
+          return;
+        this.#emitter.emit('error', error);
+      }
+    }
+  }
+
+  #invalid(raw: string, reason: string): void {
+    this.#emitter.emit('invalid-frame', { raw: raw.slice(0, RAW_SHOWN_CHARS), reason });
+  }
+
+  #reportInternal(cause: unknown): void {
+    this.#emitter.emit(
+      'error',
+      new TopicBridgeClientError('internal', `unexpected: ${String(cause)}`, { cause }),
+    );
+  }
+
+  #setState(state: ConnectionState, reason: string, attempt: number, delayMs?: number): void {
+    const previous = this.#state;
+    // Every reconnect attempt is reported (with its delay); other states only when they change.
+    if (previous === state && state !== 'reconnecting') return;
+    this.#state = state;
+    const change = { state, previous, attempt, reason };
+    this.#emitter.emit('state', delayMs === undefined ? change : { ...change, delayMs });
+  }
+
+  #nextId(): string {
+    this.#counter += 1;
+    return `${this.#idPrefix}-${this.#counter.toString(36)}`;
+  }
+}
+
+function rejectArgument(code: ClientErrorCode, reason: string): Promise<never> {
+  return Promise.reject(new InvalidArgumentError(code, reason));
+}
+
+function randomPrefix(random: () => number): string {
+  const part = () =>
+    Math.floor(random() * 36 ** 6)
+      .toString(36)
+      .padStart(6, '0');
+  return part() + part();
+}

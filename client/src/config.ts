@@ -1,0 +1,132 @@
+import { API_GATEWAY_IDLE_TIMEOUT_MS, API_GATEWAY_MAX_CONNECTION_MS } from '@topic-bridge/shared-types';
+import { ClientConfigError } from './errors.js';
+import type { ConnectOptions, Timers } from './types.js';
+
+/** First reconnect delay ceiling; full jitter picks a delay between 0 and the ceiling, doubling per attempt. */
+export const DEFAULT_MIN_RECONNECT_DELAY_MS = 500;
+
+/** Largest reconnect delay ceiling, so that a client comes back within 30 s of the bridge returning. */
+export const DEFAULT_MAX_RECONNECT_DELAY_MS = 30_000;
+
+/** Ping interval: well inside API Gateway's 10-minute idle timeout, rare enough to cost nothing. */
+export const DEFAULT_PING_INTERVAL_MS = 4 * 60 * 1000;
+
+/** A ping not answered within this time means a dead connection (a half-open TCP link): reconnect. */
+export const DEFAULT_PONG_TIMEOUT_MS = 15_000;
+
+/** Renew the connection 10 minutes before API Gateway's 2-hour limit closes it. */
+export const DEFAULT_RENEW_AFTER_MS = API_GATEWAY_MAX_CONNECTION_MS - 10 * 60 * 1000;
+
+/** After a renewal, keep the old connection this long to collect acks of publishes sent on it. */
+export const DEFAULT_RENEW_DRAIN_MS = 2_000;
+
+/** When a renewal's new connection fails to open, try again after this long (the old one still works). */
+export const DEFAULT_RENEW_RETRY_MS = 30_000;
+
+/** A connection that is not open after this long is abandoned and retried. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/** A publish not acknowledged this long after `publish()` was called is rejected with `publish_timeout`. */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 60_000;
+
+/** Most publishes awaiting their ack at once; past it `publish()` rejects with `too_many_pending`. */
+export const DEFAULT_MAX_PENDING_PUBLISHES = 1_000;
+
+/** How many recent frame ids are remembered to drop duplicates (a ring: memory stays bounded). */
+export const DEFAULT_DEDUP_CAPACITY = 2_048;
+
+/** The query-string parameter carrying `token` (browsers cannot set headers on a WebSocket handshake). */
+export const TOKEN_QUERY_PARAMETER = 'token';
+
+/** The options after defaults are applied and every value checked. */
+export type ResolvedOptions = Required<Omit<ConnectOptions, 'token' | 'topics'>> & {
+  token: string | undefined;
+  topics: readonly string[];
+};
+
+const defaultTimers: Timers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+};
+
+const DURATIONS = [
+  'minReconnectDelayMs',
+  'maxReconnectDelayMs',
+  'pingIntervalMs',
+  'pongTimeoutMs',
+  'renewAfterMs',
+  'renewDrainMs',
+  'renewRetryMs',
+  'connectTimeoutMs',
+  'publishTimeoutMs',
+] as const;
+
+/** Applies the defaults and checks every option; a bad one is named in the thrown ClientConfigError. */
+export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    minReconnectDelayMs: DEFAULT_MIN_RECONNECT_DELAY_MS,
+    maxReconnectDelayMs: DEFAULT_MAX_RECONNECT_DELAY_MS,
+    pingIntervalMs: DEFAULT_PING_INTERVAL_MS,
+    pongTimeoutMs: DEFAULT_PONG_TIMEOUT_MS,
+    renewAfterMs: DEFAULT_RENEW_AFTER_MS,
+    renewDrainMs: DEFAULT_RENEW_DRAIN_MS,
+    renewRetryMs: DEFAULT_RENEW_RETRY_MS,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
+    maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
+    dedupCapacity: DEFAULT_DEDUP_CAPACITY,
+    timers: defaultTimers,
+    now: () => Date.now(),
+    random: Math.random,
+    ...withoutUndefined(options),
+    url: options.url,
+    WebSocket: options.WebSocket,
+    token: options.token,
+    topics: options.topics ?? [],
+  };
+  if (typeof resolved.WebSocket !== 'function') {
+    throw new ClientConfigError(
+      'WebSocket',
+      'pass a WebSocket constructor: the global WebSocket in browsers, `WebSocket` from the "ws" package in Node',
+    );
+  }
+  checkUrl(resolved.url);
+  for (const name of DURATIONS) checkPositive(name, resolved[name]);
+  checkPositive('maxPendingPublishes', resolved.maxPendingPublishes);
+  checkPositive('dedupCapacity', resolved.dedupCapacity);
+  if (resolved.maxReconnectDelayMs < resolved.minReconnectDelayMs) {
+    throw new ClientConfigError('maxReconnectDelayMs', 'must not be smaller than minReconnectDelayMs');
+  }
+  if (resolved.pingIntervalMs >= API_GATEWAY_IDLE_TIMEOUT_MS) {
+    throw new ClientConfigError(
+      'pingIntervalMs',
+      `must be below API Gateway's idle timeout (${API_GATEWAY_IDLE_TIMEOUT_MS} ms)`,
+    );
+  }
+  return resolved;
+}
+
+function withoutUndefined(options: ConnectOptions): Partial<ConnectOptions> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+function checkUrl(url: unknown): void {
+  let protocol = '';
+  try {
+    protocol = new URL(String(url)).protocol;
+  } catch {
+    // Reported below with the same message as a wrong scheme.
+  }
+  if (protocol !== 'ws:' && protocol !== 'wss:') {
+    throw new ClientConfigError(
+      'url',
+      `expected a ws:// or wss:// URL such as wss://HOST/bridge, got "${url}"`,
+    );
+  }
+}
+
+function checkPositive(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ClientConfigError(name, `must be a positive number, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,127 @@
+import type { JsonValue, PublishFrame } from '@topic-bridge/shared-types';
+import type { TopicBridgeClientError } from './errors.js';
+
+// Gives handler properties bivariant parameters, so that both the DOM's WebSocket (handlers taking a
+// MessageEvent) and the `ws` package's WebSocket satisfy WebSocketLike.
+type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+
+/** The part of a WebSocket the client uses: satisfied by the browser's WebSocket and by `ws`. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
+}
+
+/** A WebSocket constructor: `globalThis.WebSocket` in browsers, `WebSocket` from `ws` in Node. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Timer functions, injectable so that tests can drive hours of pings and renewals instantly. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** What `connect()` accepts. Only `url` and `WebSocket` are required; every default is in config.ts. */
+export interface ConnectOptions {
+  /** The bridge's WebSocket URL, such as `wss://abc.execute-api.eu-west-1.amazonaws.com/bridge`. */
+  url: string;
+  /** Subscription filters (wildcards allowed); sent as `topicName` parameters on every (re)connect. */
+  topics?: readonly string[];
+  /** Sent as the `token` query parameter: browsers cannot set headers on a WebSocket handshake. */
+  token?: string;
+  /** The WebSocket constructor to use; the client never reaches for a global one. */
+  WebSocket: WebSocketConstructor;
+  minReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  renewAfterMs?: number;
+  renewDrainMs?: number;
+  renewRetryMs?: number;
+  connectTimeoutMs?: number;
+  publishTimeoutMs?: number;
+  maxPendingPublishes?: number;
+  dedupCapacity?: number;
+  timers?: Timers;
+  /** Milliseconds since the epoch; `Date.now` by default. */
+  now?: () => number;
+  /** A number in [0, 1); `Math.random` by default. Used for backoff jitter and frame ids. */
+  random?: () => number;
+}
+
+/** `connecting` until the first open; `reconnecting` between a lost connection and the next open. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Payload of the `state` event. */
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+  /** Reconnect attempts since the last open (0 once open). */
+  attempt: number;
+  /** While reconnecting: how long the client waits before the next attempt. */
+  delayMs?: number;
+  /** Why the state changed, for people. */
+  reason?: string;
+}
+
+/** Payload of the `message` event: one published frame, after validation and deduplication. */
+export interface ReceivedMessage {
+  topic: string;
+  message: JsonValue;
+  id?: string;
+  /** The whole frame as received, with any extra fields the publisher added (`ts`, `device`, `seq`, …). */
+  frame: PublishFrame;
+  /** When the client received it (from the injected clock). */
+  receivedAt: number;
+}
+
+/** Payload of the `invalid-frame` event: something the bridge sent that is not a protocol frame. */
+export interface InvalidFrame {
+  /** The frame's text, cut to 1,000 characters. */
+  raw: string;
+  reason: string;
+}
+
+/** What a publish resolves to, once the bridge has acknowledged it. */
+export interface PublishResult {
+  id: string;
+  /** How many connections the bridge delivered the frame to. */
+  delivered: number;
+}
+
+/** Options for one publish. */
+export interface PublishOptions {
+  /** The frame id (for acks and deduplication); a unique one is generated when absent. */
+  id?: string;
+}
+
+/** The events a client emits and their payloads. */
+export interface ClientEvents {
+  message: ReceivedMessage;
+  state: StateChange;
+  error: TopicBridgeClientError;
+  'invalid-frame': InvalidFrame;
+}
+
+/** A connected topic-bridge client. */
+export interface TopicBridgeClient {
+  readonly state: ConnectionState;
+  /** The filters the client holds now (given at connect and added at runtime). */
+  readonly filters: readonly string[];
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): () => void;
+  /** Removes a listener added with `on`. */
+  off<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): void;
+  /** Adds a filter; resolves when the bridge holds it (confirmed, or carried by the next connect URL). */
+  subscribe(filter: string): Promise<void>;
+  /** Removes a filter; resolves when the bridge no longer holds it. */
+  unsubscribe(filter: string): Promise<void>;
+  /** Publishes; resolves on the bridge's ack, rejects with the error frame's `code`. */
+  publish(topic: string, message: JsonValue, options?: PublishOptions): Promise<PublishResult>;
+  /** Closes the connection for good and rejects whatever is still pending with `client_closed`. */
+  close(): void;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ClientConfigError, type ConnectOptions, connect, DEFAULT_RENEW_AFTER_MS } from '../../src/index.js';
+
+function configError(options: Partial<ConnectOptions>): ClientConfigError {
+  try {
+    connect({ url: 'ws://127.0.0.1:9/bridge', WebSocket, ...options } as ConnectOptions).close();
+  } catch (error) {
+    if (error instanceof ClientConfigError) return error;
+    throw error;
+  }
+  throw new Error('connect() accepted the options');
+}
+
+describe('connect() options', () => {
+  it('names the bad option and says what is expected', () => {
+    expect(configError({ url: 'http://example.com' }).message).toBe(
+      'connect(): option "url" expected a ws:// or wss:// URL such as wss://HOST/bridge, got "http://example.com"',
+    );
+    expect(configError({ WebSocket: undefined }).option).toBe('WebSocket');
+    expect(configError({ pingIntervalMs: 0 }).message).toBe(
+      'connect(): option "pingIntervalMs" must be a positive number, got 0',
+    );
+    expect(configError({ pingIntervalMs: 600_000 }).option).toBe('pingIntervalMs');
+    expect(configError({ minReconnectDelayMs: 10, maxReconnectDelayMs: 5 }).option).toBe(
+      'maxReconnectDelayMs',
+    );
+    const topics = configError({ topics: ['a/#/b'] });
+    expect([topics.option, topics.code]).toEqual(['topics', 'invalid_option']);
+  });
+
+  it('renews ten minutes before API Gateway closes a connection after two hours', () => {
+    expect(DEFAULT_RENEW_AFTER_MS).toBe(110 * 60 * 1000);
+  });
+});
