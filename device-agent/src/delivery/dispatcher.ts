@@ -1,0 +1,250 @@
+import { type ErrorCode, isRetryableError } from '@topic-bridge/shared-types';
+import type { InputLogger } from '../inputs/input.js';
+import { backoffDelay } from '../link/backoff.js';
+import type { Link } from '../link/link.js';
+import type { AgentCounters } from '../metrics.js';
+import { DataSignal } from '../queue/data-signal.js';
+import type { FrameQueue } from '../queue/queue.js';
+import type { DeadLetters } from './dead-letter.js';
+import { Pacer } from './pacer.js';
+
+export interface DispatcherOptions {
+  queue: FrameQueue;
+  link: Link;
+  logger: InputLogger;
+  counters: AgentCounters;
+  deadLetters: DeadLetters;
+  /** Most frames sent and not yet acknowledged at any time. */
+  window: number;
+  /** Frames per second at most (0 = unlimited): the pace at which a backlog drains. */
+  paceFramesPerSecond: number;
+  /** A frame with no ack after this long is sent again (the bridge may have lost it). */
+  ackTimeoutMs: number;
+  /** Delays before resending a frame refused with a retryable code (store_unavailable, internal). */
+  retryBackoff: { initialMs: number; maxMs: number };
+  now?: () => number;
+}
+
+/** A frame read from the queue and not yet acknowledged. */
+interface InFlight {
+  position: number;
+  text: string;
+  /** When it was last put on the wire; undefined while it waits in the outbox. */
+  sentAt: number | undefined;
+  retries: number;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Moves frames from the queue to the link, oldest first, at most `window` unacknowledged at a time and at the
+ * configured pace. A frame leaves the queue only when its ack arrives (at-least-once; the id lets receivers
+ * drop duplicates); frames on a connection that closed, or without an ack in time, are sent again.
+ */
+export class Dispatcher {
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Ids waiting to be sent, in order. An id may be stale (acknowledged meanwhile): skipped when taken. */
+  private outbox: string[] = [];
+  private cursor = 0;
+  private readonly wakeup = new DataSignal();
+  private readonly controller = new AbortController();
+  private readonly pacer: Pacer;
+  private readonly now: () => number;
+  private loop?: Promise<void>;
+  private ackTimer?: NodeJS.Timeout;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.now = options.now ?? Date.now;
+    this.pacer = new Pacer(options.paceFramesPerSecond, Math.max(1, options.window), this.now);
+  }
+
+  /** Starts moving frames; returns at once. */
+  start(): void {
+    const { link } = this.options;
+    link.on('ack', (id) => this.onAck(id));
+    link.on('reject', (id, code, reason) => void this.onReject(id, code, reason));
+    link.on('unacked', (ids) => this.requeue(ids, 'its connection closed'));
+    link.on('state', () => this.wakeup.notify());
+    this.cursor = this.options.queue.stats().head;
+    const interval = Math.max(100, Math.floor(this.options.ackTimeoutMs / 4));
+    this.ackTimer = setInterval(() => this.checkAckTimeouts(), interval);
+    this.loop = this.run().catch((error: unknown) => {
+      this.options.logger.error({ err: String(error) }, 'the dispatcher stopped on an unexpected error');
+    });
+  }
+
+  /** Stops sending; in-flight frames stay in the queue and are sent again after a restart. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    clearInterval(this.ackTimer);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.wakeup.notify();
+    await this.loop;
+  }
+
+  /** Frames sent and not yet acknowledged (for metrics and tests). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.controller;
+    while (!signal.aborted) {
+      if (this.options.link.state !== 'connected') {
+        await this.wakeup.wait(signal);
+        continue;
+      }
+      const id = this.nextToSend();
+      if (id === undefined) {
+        if (this.inFlight.size >= this.options.window) await this.wakeup.wait(signal);
+        else if (!(await this.readMore())) await this.waitForWork(signal);
+        continue;
+      }
+      const delay = this.pacer.delayMs();
+      if (delay > 0) {
+        this.outbox.unshift(id);
+        await this.sleep(delay);
+        continue;
+      }
+      this.send(id);
+    }
+  }
+
+  private nextToSend(): string | undefined {
+    while (this.outbox.length > 0) {
+      const id = this.outbox.shift() as string;
+      const entry = this.inFlight.get(id);
+      if (entry && entry.sentAt === undefined) return id;
+    }
+    return undefined;
+  }
+
+  private send(id: string): void {
+    const entry = this.inFlight.get(id) as InFlight;
+    if (!this.options.link.send(id, entry.text)) {
+      this.outbox.unshift(id);
+      return;
+    }
+    this.pacer.take();
+    entry.sentAt = this.now();
+    this.options.counters.sent += 1;
+  }
+
+  /** Reads the next frames from the queue into the outbox; false when there are none. */
+  private async readMore(): Promise<boolean> {
+    const records = await this.options.queue.read(this.cursor, this.options.window - this.inFlight.size);
+    for (const record of records) {
+      this.cursor = record.position + 1;
+      const text = decoder.decode(record.data);
+      const id = frameId(text);
+      if (id === undefined) {
+        this.options.logger.error({ position: record.position }, 'a queued frame has no id; removing it');
+        this.options.queue.ack(record.position);
+        continue;
+      }
+      this.inFlight.set(id, { position: record.position, text, sentAt: undefined, retries: 0 });
+      this.outbox.push(id);
+    }
+    return records.length > 0;
+  }
+
+  private async waitForWork(signal: AbortSignal): Promise<void> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    await Promise.race([
+      this.options.queue.waitForData(this.cursor, stop.signal),
+      this.wakeup.wait(stop.signal),
+    ]);
+    stop.abort();
+    signal.removeEventListener('abort', onAbort);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+      this.controller.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  private onAck(id: string): void {
+    const entry = this.inFlight.get(id);
+    if (!entry) {
+      this.options.logger.debug({ id }, 'ack for an unknown id (a duplicate or an old frame): ignored');
+      return;
+    }
+    this.inFlight.delete(id);
+    this.options.queue.ack(entry.position);
+    this.options.counters.acked += 1;
+    this.options.counters.lastAckAt = this.now();
+    this.wakeup.notify();
+  }
+
+  private async onReject(id: string, code: ErrorCode, reason: string): Promise<void> {
+    const entry = this.inFlight.get(id);
+    if (!entry) return;
+    if (isRetryableError(code)) {
+      const delay = backoffDelay(entry.retries++, this.options.retryBackoff);
+      this.options.logger.warn(
+        { id, code, reason, retryInMs: delay },
+        'the bridge refused a frame for now; retrying',
+      );
+      entry.sentAt = undefined;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.requeue([id], `retryable error ${code}`);
+      }, delay);
+      this.timers.add(timer);
+      return;
+    }
+    this.inFlight.delete(id);
+    this.options.counters.rejected += 1;
+    this.options.logger.error(
+      { id, code, reason },
+      'the bridge rejected a frame; moved to the dead-letter file',
+    );
+    await this.options.deadLetters.put({ frame: entry.text, code, reason }).catch((error: unknown) => {
+      this.options.logger.error({ id, err: String(error) }, 'cannot write the dead-letter file');
+    });
+    this.options.queue.ack(entry.position);
+    this.wakeup.notify();
+  }
+
+  private requeue(ids: string[], why: string): void {
+    let count = 0;
+    for (const id of ids) {
+      const entry = this.inFlight.get(id);
+      if (!entry) continue;
+      entry.sentAt = undefined;
+      this.outbox.push(id);
+      count += 1;
+    }
+    if (count === 0) return;
+    this.options.counters.resent += count;
+    this.options.logger.debug({ count, why }, 'frames will be sent again');
+    this.wakeup.notify();
+  }
+
+  private checkAckTimeouts(): void {
+    const limit = this.now() - this.options.ackTimeoutMs;
+    const late = [...this.inFlight]
+      .filter(([, e]) => e.sentAt !== undefined && e.sentAt < limit)
+      .map(([id]) => id);
+    if (late.length > 0) this.requeue(late, 'no ack in time');
+  }
+}
+
+/** The `id` of a queued frame (the agent always writes one), or undefined if the text is not such a frame. */
+function frameId(text: string): string | undefined {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
