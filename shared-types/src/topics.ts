@@ -17,6 +17,9 @@ import { ok, type Rejection, type Result, reject } from './result.js';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
+// A UTF-16 surrogate half without its partner: JSON escapes such as "\ud800" produce one inside valid UTF-8.
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 const encoder = new TextEncoder();
 
 /** UTF-8 length of a string, as DynamoDB and API Gateway count it. */
@@ -31,6 +34,9 @@ function checkCommon(topic: unknown, what: string): Result<string> {
     return reject('invalid_topic', `${what} is longer than ${MAX_TOPIC_BYTES} bytes`);
   }
   if (CONTROL_CHARACTERS.test(topic)) return reject('invalid_topic', `${what} contains control characters`);
+  if (UNPAIRED_SURROGATE.test(topic)) {
+    return reject('invalid_topic', `${what} contains an unpaired surrogate (not valid Unicode text)`);
+  }
   if (topic.startsWith(RESERVED_TOPIC_PREFIX)) {
     return reject('invalid_topic', `${what} must not start with "${RESERVED_TOPIC_PREFIX}" (reserved)`);
   }
