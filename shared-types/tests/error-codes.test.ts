@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ERROR_CODES,
+  type ErrorCode,
+  errorFrame,
+  isRetryableError,
+  MAX_FILTERS_PER_CONNECTION,
+  MAX_FRAME_BYTES,
+  MAX_ID_LENGTH,
+  parseClientFrame,
+  parseServerFrame,
+  validateConnectFilters,
+} from '../src/index.js';
+
+/** One example per code that a client frame can earn, with the exact rejection. */
+const FRAME_EXAMPLES: Array<[ErrorCode, string, Record<string, string>]> = [
+  ['malformed_json', '{"topic":"a",', { reason: 'the frame is not valid JSON' }],
+  [
+    'not_an_object',
+    '"just a string"',
+    { reason: 'the frame must be a JSON object such as {"topic":"t","message":1}' },
+  ],
+  [
+    'invalid_topic',
+    '{"message":1,"id":"i1"}',
+    { reason: 'the frame has no "topic" (and no "action")', id: 'i1' },
+  ],
+  ['invalid_topic', '{"topic":"a\\u0007b","message":1}', { reason: 'topic contains control characters' }],
+  ['invalid_topic', '{"topic":"$SYS/x","message":1}', { reason: 'topic must not start with "$" (reserved)' }],
+  [
+    'wildcard_in_publish_topic',
+    '{"topic":"a/+","message":1}',
+    { reason: 'topic "a/+" contains a wildcard ("+" or "#"); wildcards are only for subscriptions' },
+  ],
+  [
+    'missing_message',
+    '{"topic":"a","id":"i2"}',
+    { reason: 'a publish frame needs a "message" field', id: 'i2' },
+  ],
+  [
+    'invalid_id',
+    `{"topic":"a","message":1,"id":"${'x'.repeat(MAX_ID_LENGTH + 1)}"}`,
+    { reason: `"id" must be a string of 1 to ${MAX_ID_LENGTH} characters` },
+  ],
+  [
+    'invalid_id',
+    '{"topic":"a","message":1,"id":""}',
+    { reason: `"id" must be a string of 1 to ${MAX_ID_LENGTH} characters` },
+  ],
+  [
+    'unknown_action',
+    '{"action":"publish","id":"i3"}',
+    { reason: 'unknown action "publish"; known actions: subscribe, unsubscribe, ping', id: 'i3' },
+  ],
+  [
+    'unknown_action',
+    '{"action":7}',
+    { reason: 'unknown action number; known actions: subscribe, unsubscribe, ping' },
+  ],
+  [
+    'invalid_topic',
+    '{"action":"subscribe","topic":"a/b#"}',
+    {
+      reason:
+        'topic filter "a/b#" has a misplaced wildcard: "#" must be the whole last level, as in "sensors/#"',
+    },
+  ],
+  ['invalid_topic', '{"action":"unsubscribe"}', { reason: 'topic filter must be a string' }],
+];
+
+describe('each error code, by example', () => {
+  it.each(FRAME_EXAMPLES)('%s for %s', (code, raw, rest) => {
+    expect(parseClientFrame(raw)).toEqual({ ok: false, error: { code, ...rest } });
+  });
+
+  it('message_too_large for a frame over MAX_FRAME_BYTES', () => {
+    const raw = JSON.stringify({ topic: 'a', message: 'x'.repeat(MAX_FRAME_BYTES) });
+    expect(parseClientFrame(raw)).toMatchObject({ ok: false, error: { code: 'message_too_large' } });
+  });
+
+  it('too_many_subscriptions for more connect-time filters than allowed (duplicates count once)', () => {
+    const filters = Array.from({ length: MAX_FILTERS_PER_CONNECTION }, (_, i) => `t/${i}`);
+    expect(validateConnectFilters([...filters, 't/0'])).toEqual({ ok: true, value: filters });
+    expect(validateConnectFilters([...filters, 'one/more'])).toEqual({
+      ok: false,
+      error: {
+        code: 'too_many_subscriptions',
+        reason: `at most ${MAX_FILTERS_PER_CONNECTION} topic filters per connection`,
+      },
+    });
+  });
+
+  it('store_unavailable and internal are retryable; every client mistake is not', () => {
+    const retryable = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(isRetryableError);
+    expect(retryable.sort()).toEqual(['internal', 'store_unavailable']);
+  });
+
+  it('builds error frames that clients parse back, with and without an id', () => {
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+      const frame = errorFrame(code, 'why', code.length % 2 ? 'id' : undefined);
+      expect(parseServerFrame(JSON.stringify(frame))).toEqual({ ok: true, value: frame });
+    }
+  });
+});
