@@ -27,6 +27,8 @@ export interface DynamoServer {
    * when it cannot serve), so that callers exhaust their retries and report `store_unavailable`.
    */
   setAvailable(available: boolean): void;
+  /** How many calls of each DynamoDB operation (`Scan`, `Query`, …) the server has received. */
+  operationCounts(): Record<string, number>;
   /** Closes the server and its open connections, and releases the data folder. */
   close(): Promise<void>;
 }
@@ -45,9 +47,16 @@ export async function startDynamoServer(
     updateTableMs: 0,
   });
   let available = true;
+  const counts: Record<string, number> = {};
   const handlers = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // The SDK names the operation in this header: `DynamoDB_20120810.Query`.
+    const operation =
+      String(request.headers['x-amz-target'] ?? 'unknown')
+        .split('.')
+        .pop() ?? 'unknown';
+    counts[operation] = (counts[operation] ?? 0) + 1;
     if (available) {
       for (const handle of handlers) handle(request, response);
       return;
@@ -71,6 +80,7 @@ export async function startDynamoServer(
     setAvailable(value) {
       available = value;
     },
+    operationCounts: () => ({ ...counts }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

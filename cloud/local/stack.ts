@@ -37,6 +37,8 @@ export interface LocalStack {
   onMessage: 'scan' | 'query';
   /** Fault injection: while false, DynamoDB answers every call with HTTP 503 (handlers report store_unavailable). */
   setStoreAvailable(available: boolean): void;
+  /** How many calls of each DynamoDB operation (`Scan`, `Query`, `BatchWriteItem`, …) dynalite has served. */
+  storeOperationCounts(): Record<string, number>;
   /** Stops serverless-offline (its whole process group) and dynalite; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -105,6 +107,7 @@ function stackHandle(parts: {
     indexName: parts.indexName,
     onMessage: parts.onMessage,
     setStoreAvailable: (available) => dynamo.setAvailable(available),
+    storeOperationCounts: () => dynamo.operationCounts(),
     stop() {
       stopping ??= offline.stop().finally(() => dynamo.close());
       return stopping;
