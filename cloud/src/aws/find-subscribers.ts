@@ -104,7 +104,8 @@ async function queryIndexKey(
           ExpressionAttributeValues: { ':t': key, ':now': nowSeconds },
           ExclusiveStartKey: startKey,
           Limit: options.pageSize,
-          ReturnConsumedCapacity: 'TOTAL',
+          // INDEXES also reports the index's share; CapacityUnits stays the total.
+          ReturnConsumedCapacity: 'INDEXES',
         }),
       ),
     );
