@@ -1,0 +1,28 @@
+// Builds the single-file agent for gateways: dist/device-agent.mjs, every dependency bundled, no native
+// module (ws's optional native helpers are left out: ws falls back to JavaScript). Run: npm run build -w device-agent
+import { chmod, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.resolve(import.meta.dirname, '..');
+const outfile = path.join(root, 'dist', 'device-agent.mjs');
+await build({
+  entryPoints: [path.join(root, 'src', 'cli', 'entry.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  external: ['bufferutil', 'utf-8-validate'],
+  // CommonJS dependencies (pino, yargs-parser…) call require(); give the ESM bundle one.
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+await chmod(outfile, 0o755);
+const { size } = await stat(outfile);
+console.log(`built ${path.relative(process.cwd(), outfile)} (${(size / 1024).toFixed(0)} KiB)`);

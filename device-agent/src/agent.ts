@@ -1,0 +1,205 @@
+import path from 'node:path';
+import WebSocket from 'ws';
+import type { AgentConfig } from './config.js';
+import { discardDeadLetters, fileDeadLetters } from './delivery/dead-letter.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { describeError } from './errors.js';
+import { type HealthSnapshot, startHealthServer } from './health.js';
+import type { EmitResult, Input, Reading } from './inputs/input.js';
+import type { Link } from './link/link.js';
+import { type WebSocketConstructor, WsLink } from './link/ws-link.js';
+import type { AgentLogger } from './log.js';
+import { createCounters } from './metrics.js';
+import { DiskQueue } from './queue/disk-queue.js';
+import { MemoryQueue } from './queue/memory-queue.js';
+import type { FrameQueue } from './queue/queue.js';
+import { createClockCheck } from './stamp/clock.js';
+import { fileSequence, memorySequence, type Sequence } from './stamp/sequence.js';
+import { stampReading } from './stamp/stamp.js';
+
+/** Dead-letter file size before it is rotated to `.1`. */
+export const DEAD_LETTER_MAX_BYTES = 4 * 1024 * 1024;
+
+export interface AgentDependencies {
+  config: AgentConfig;
+  inputs: Input[];
+  logger: AgentLogger;
+  /** The WebSocket class for the default link (tests may wrap `ws`). */
+  WebSocket?: WebSocketConstructor;
+  /** Builds another output (e.g. AWS IoT Core) instead of the WebSocket link. */
+  createLink?: (config: AgentConfig, logger: AgentLogger) => Link;
+  clockSynced?: () => boolean;
+  now?: () => number;
+}
+
+/** A running agent: inputs → stamp → durable queue → dispatcher → link. */
+export interface Agent {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** What inputs call: stamps the reading and resolves once it is durably queued (or refused). */
+  emit(reading: Reading): Promise<EmitResult>;
+  snapshot(): HealthSnapshot;
+  /** The health endpoint's port once started with health enabled. */
+  healthPort: number | undefined;
+}
+
+/** Wires the agent from its configuration; nothing runs until `start()`. */
+export function createAgent(deps: AgentDependencies): Agent {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const clockSynced = deps.clockSynced ?? createClockCheck({ now });
+  const counters = createCounters();
+  const startedAt = now();
+  const link =
+    deps.createLink?.(config, logger) ??
+    new WsLink({
+      ...config.bridge,
+      backoff: backoffOf(config),
+      url: config.bridge.url,
+      WebSocket: deps.WebSocket ?? WebSocket,
+      logger,
+    });
+  let queue: FrameQueue | undefined;
+  let sequence: Sequence | undefined;
+  let dispatcher: Dispatcher | undefined;
+  let health: { port: number; close: () => Promise<void> } | undefined;
+  let stopping = false;
+
+  link.on('state', (state, detail) => {
+    if (state === 'connected') counters.connects += 1;
+    logger.info({ state, detail }, `bridge link ${state}`);
+  });
+
+  const agent: Agent = {
+    healthPort: undefined,
+    async start() {
+      queue = await openQueue(config, logger, (count) => {
+        counters.dropped += count;
+      });
+      sequence = config.queue.kind === 'disk' ? await fileSequence(config.state.dir) : memorySequence();
+      const deadLetters =
+        config.queue.kind === 'disk'
+          ? fileDeadLetters(path.join(config.state.dir, 'dead-letters.jsonl'), DEAD_LETTER_MAX_BYTES, now)
+          : discardDeadLetters;
+      dispatcher = new Dispatcher({
+        queue,
+        link,
+        logger,
+        counters,
+        deadLetters,
+        ...config.delivery,
+        retryBackoff: backoffOf(config),
+        now,
+      });
+      const stats = queue.stats();
+      logger.info(
+        {
+          device: config.device.id,
+          backlog: stats.depth,
+          queueBytes: stats.bytes,
+          inputs: deps.inputs.map((i) => i.name),
+        },
+        'device agent starting',
+      );
+      link.start();
+      dispatcher.start();
+      if (config.health.enabled) {
+        health = await startHealthServer({
+          port: config.health.port,
+          stallAfterMs: config.health.stallAfterMs,
+          snapshot: agent.snapshot,
+          now,
+        });
+        agent.healthPort = health.port;
+        logger.info({ url: `http://127.0.0.1:${health.port}/healthz` }, 'health endpoint listening');
+      }
+      for (const input of deps.inputs) {
+        const context = { emit: agent.emit, logger: logger.child({ input: input.name }) };
+        await input.start(context).catch((error: unknown) => {
+          logger.error(
+            { input: input.name, err: describeError(error) },
+            'an input failed to start; the others keep running',
+          );
+        });
+      }
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      for (const input of deps.inputs) await input.stop().catch(() => {});
+      await dispatcher?.stop();
+      await link.stop();
+      await queue?.close();
+      await health?.close();
+      logger.info({ ...counters }, 'device agent stopped');
+    },
+    async emit(reading) {
+      if (stopping || !queue || !sequence) return { accepted: false, reason: 'the agent is not running' };
+      const seq = await sequence.next();
+      const stamped = stampReading(reading, {
+        device: config.device.id,
+        seq,
+        now: now(),
+        clockSynced: clockSynced(),
+      });
+      if (!stamped.ok) {
+        counters.refused += 1;
+        logger.warn(
+          { topic: String(reading.topic).slice(0, 300), reason: stamped.reason },
+          'reading refused, not queued',
+        );
+        return { accepted: false, reason: stamped.reason };
+      }
+      try {
+        await queue.append(Buffer.from(stamped.text));
+      } catch (error) {
+        logger.error({ err: describeError(error) }, 'cannot queue a reading');
+        return { accepted: false, reason: describeError(error) };
+      }
+      counters.read += 1;
+      return { accepted: true };
+    },
+    snapshot() {
+      return {
+        counters: { ...counters },
+        queue: queue?.stats() ?? { depth: 0, bytes: 0, head: 0, tail: 0, dropped: 0, corruptBytesSkipped: 0 },
+        linkState: link.state,
+        inFlight: dispatcher?.inFlightCount ?? 0,
+        startedAt,
+      };
+    },
+  };
+  return agent;
+}
+
+function backoffOf(config: AgentConfig): { initialMs: number; maxMs: number; stableAfterMs: number } {
+  return {
+    initialMs: config.bridge.backoffInitialMs,
+    maxMs: config.bridge.backoffMaxMs,
+    stableAfterMs: config.bridge.stableAfterMs,
+  };
+}
+
+async function openQueue(
+  config: AgentConfig,
+  logger: AgentLogger,
+  countDrop: (count: number) => void,
+): Promise<FrameQueue> {
+  const onDrop = (count: number, reason: string) => {
+    countDrop(count);
+    logger.warn({ dropped: count, reason }, `queue full: dropped the ${count} oldest readings`);
+  };
+  if (config.queue.kind === 'memory') return new MemoryQueue({ maxBytes: config.queue.maxBytes, onDrop });
+  return DiskQueue.open({
+    dir: path.join(config.state.dir, 'queue'),
+    maxBytes: config.queue.maxBytes,
+    segmentBytes: config.queue.segmentBytes,
+    fsyncIntervalMs: config.queue.fsyncIntervalMs,
+    onDrop,
+    onCorrupt: (file, skippedBytes, problem) =>
+      logger.warn(
+        { file, skippedBytes, problem },
+        'skipped corrupt or torn data in the queue (readings in it are lost)',
+      ),
+  });
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { type HealthSnapshot, healthStatus, metricsText, startHealthServer } from '../../../src/health.js';
+import { createCounters } from '../../../src/metrics.js';
+
+function snapshot(overrides: Partial<HealthSnapshot> = {}): HealthSnapshot {
+  return {
+    counters: createCounters(),
+    queue: { depth: 0, bytes: 0, head: 0, tail: 0, dropped: 0, corruptBytesSkipped: 0 },
+    linkState: 'connected',
+    inFlight: 0,
+    startedAt: 1_000,
+    ...overrides,
+  };
+}
+
+describe('health', () => {
+  it('is healthy with an empty queue, even disconnected for long', () => {
+    expect(healthStatus(snapshot({ linkState: 'disconnected' }), 10_000_000, 60_000).healthy).toBe(true);
+  });
+
+  it('is unhealthy when readings are queued and nothing was acknowledged for stallAfterMs', () => {
+    const queue = { depth: 12, bytes: 900, head: 0, tail: 12, dropped: 0, corruptBytesSkipped: 0 };
+    const counters = { ...createCounters(), lastAckAt: 50_000 };
+    expect(healthStatus(snapshot({ queue, counters }), 110_000, 60_000)).toEqual({
+      healthy: true,
+      body: { status: 'ok', connection: 'connected', queueDepth: 12, lastAckAgeMs: 60_000 },
+    });
+    expect(healthStatus(snapshot({ queue, counters, linkState: 'disconnected' }), 110_001, 60_000)).toEqual({
+      healthy: false,
+      body: {
+        status: 'unhealthy',
+        reason: '12 readings queued and none acknowledged for 60 s (connection disconnected)',
+        connection: 'disconnected',
+        queueDepth: 12,
+        lastAckAgeMs: 60_001,
+      },
+    });
+  });
+
+  it('serves /healthz (503 with a reason), /metrics in Prometheus text, and 404 elsewhere, on 127.0.0.1', async () => {
+    const counters = {
+      ...createCounters(),
+      read: 5,
+      sent: 4,
+      acked: 3,
+      dropped: 2,
+      rejected: 1,
+      lastAckAt: 0,
+    };
+    const queue = { depth: 2, bytes: 300, head: 3, tail: 5, dropped: 2, corruptBytesSkipped: 0 };
+    const server = await startHealthServer({
+      port: 0,
+      stallAfterMs: 1000,
+      snapshot: () => snapshot({ counters, queue }),
+      now: () => 4_500,
+    });
+    try {
+      const health = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { reason: string }).reason).toBe(
+        '2 readings queued and none acknowledged for 5 s (connection connected)',
+      );
+      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      for (const line of [
+        'device_agent_connection_state{state="connected"} 1',
+        'device_agent_connection_state{state="disconnected"} 0',
+        'device_agent_queue_depth 2',
+        'device_agent_queue_bytes 300',
+        'device_agent_readings_read_total 5',
+        'device_agent_frames_sent_total 4',
+        'device_agent_frames_acked_total 3',
+        'device_agent_readings_dropped_total 2',
+        'device_agent_frames_rejected_total 1',
+        'device_agent_last_ack_age_seconds 4.5',
+      ]) {
+        expect(metrics.split('\n')).toContain(line);
+      }
+      expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('renders NaN for the last ack age before the first ack', () => {
+    expect(metricsText(snapshot(), 5).split('\n')).toContain('device_agent_last_ack_age_seconds NaN');
+  });
+});

@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CLOCK_RECHECK_MS,
+  createClockCheck,
+  TIMESYNCD_DIR,
+  TIMESYNCD_SYNCHRONIZED_FLAG,
+} from '../../../src/stamp/clock.js';
+import { fileSequence } from '../../../src/stamp/sequence.js';
+import { stampReading } from '../../../src/stamp/stamp.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+const JUNE_2025 = Date.UTC(2025, 5, 1);
+
+describe('stampReading', () => {
+  it('adds id, ts, device and seq, and flags an unsynchronised clock', () => {
+    const synced = stampReading(
+      { topic: 'a/b', message: { c: 1 } },
+      { device: 'pi-1', seq: 7, now: JUNE_2025, clockSynced: true },
+    );
+    expect(synced).toEqual({
+      ok: true,
+      id: 'pi-1-7',
+      text: JSON.stringify({
+        topic: 'a/b',
+        message: { c: 1 },
+        id: 'pi-1-7',
+        ts: JUNE_2025,
+        device: 'pi-1',
+        seq: 7,
+      }),
+    });
+    const unsynced = stampReading(
+      { topic: 'a/b', message: 1, readAt: 5 },
+      { device: 'pi-1', seq: 8, now: 9, clockSynced: false },
+    );
+    expect(unsynced.ok && JSON.parse(unsynced.text)).toEqual({
+      topic: 'a/b',
+      message: 1,
+      id: 'pi-1-8',
+      ts: 5,
+      device: 'pi-1',
+      seq: 8,
+      clock: 'unsynced',
+    });
+  });
+
+  it('refuses a frame over the size limit and a bad topic, saying why', () => {
+    const context = { device: 'd', seq: 1, now: 1, clockSynced: true };
+    const big = stampReading({ topic: 't', message: 'x'.repeat(MAX_FRAME_BYTES) }, context);
+    expect(big).toEqual({
+      ok: false,
+      reason: expect.stringMatching(
+        /^the frame would be \d+ bytes; the bridge accepts at most 131072 bytes \(topic t\)$/,
+      ),
+    });
+    expect(stampReading({ topic: 'a/+', message: 1 }, context)).toEqual({
+      ok: false,
+      reason: expect.stringContaining('wildcard'),
+    });
+  });
+});
+
+describe('clock check', () => {
+  it('is unsynchronised before 2024, and where timesyncd runs until its flag exists; then stays synchronised', () => {
+    let now = Date.UTC(1970, 0, 1);
+    const files = new Set([TIMESYNCD_DIR]);
+    const check = createClockCheck({ now: () => now, exists: (f) => files.has(f) });
+    expect(check()).toBe(false);
+    now = JUNE_2025;
+    expect(check()).toBe(false);
+    files.add(TIMESYNCD_SYNCHRONIZED_FLAG);
+    expect(check()).toBe(false);
+    now += CLOCK_RECHECK_MS;
+    expect(check()).toBe(true);
+    files.clear();
+    expect(check()).toBe(true);
+  });
+
+  it('trusts a plausible year where timesyncd does not run', () => {
+    expect(createClockCheck({ now: () => JUNE_2025, exists: () => false })()).toBe(true);
+  });
+});
+
+describe('fileSequence', () => {
+  const removers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const remove of removers.splice(0)) await remove();
+  });
+
+  it('continues after a restart from the reserved bound, never reusing a number', async () => {
+    const { dir, remove } = await tempDir('seq');
+    removers.push(remove);
+    const first = await fileSequence(dir, 10);
+    const taken = [];
+    for (let i = 0; i < 25; i++) taken.push(await first.next());
+    expect(taken).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect((await readFile(path.join(dir, 'sequence'), 'utf8')).trim()).toBe('30');
+    const second = await fileSequence(dir, 10);
+    expect([await second.next(), await second.next()]).toEqual([30, 31]);
+    const concurrent = await Promise.all(Array.from({ length: 30 }, () => second.next()));
+    expect(new Set(concurrent).size).toBe(30);
+  });
+});

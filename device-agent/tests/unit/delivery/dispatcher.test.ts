@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Dispatcher, type DispatcherOptions } from '../../../src/delivery/dispatcher.js';
+import { WsLink } from '../../../src/link/ws-link.js';
+import { createCounters } from '../../../src/metrics.js';
+import { MemoryQueue } from '../../../src/queue/memory-queue.js';
+import {
+  realPause,
+  recordingLogger,
+  type ScriptServer,
+  startScriptServer,
+  until,
+} from '../../support/script-server.js';
+
+const FAST = {
+  connectTimeoutMs: 2000,
+  pingIntervalMs: 60_000,
+  pongTimeoutMs: 5000,
+  renewAfterMs: 3_600_000,
+  renewDrainMs: 1000,
+  backoff: { initialMs: 20, maxMs: 50, stableAfterMs: 1000 },
+};
+
+describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', () => {
+  let server: ScriptServer;
+  let link: WsLink;
+  let queue: MemoryQueue;
+  let dispatcher: Dispatcher | undefined;
+  let deadLetters: { frame: string; code: string; reason: string }[];
+  const counters = createCounters();
+
+  beforeEach(async () => {
+    server = await startScriptServer();
+    link = new WsLink({ url: server.url, WebSocket, logger: recordingLogger(), ...FAST });
+    queue = new MemoryQueue({ maxBytes: 1024 * 1024 });
+    deadLetters = [];
+    Object.assign(counters, createCounters());
+  });
+  afterEach(async () => {
+    await dispatcher?.stop();
+    await link.stop();
+    await server.close();
+  });
+
+  function start(overrides: Partial<DispatcherOptions> = {}): Dispatcher {
+    dispatcher = new Dispatcher({
+      queue,
+      link,
+      logger: recordingLogger(),
+      counters,
+      deadLetters: { put: async (entry) => void deadLetters.push(entry) },
+      window: 8,
+      paceFramesPerSecond: 0,
+      ackTimeoutMs: 10_000,
+      retryBackoff: { initialMs: 10, maxMs: 20 },
+      ...overrides,
+    });
+    link.start();
+    dispatcher.start();
+    return dispatcher;
+  }
+  const append = (id: string, topic = 't') =>
+    queue.append(Buffer.from(JSON.stringify({ topic, message: id, id })));
+  const receivedIds = () => server.received.filter((r) => 'topic' in r.frame).map((r) => r.frame.id);
+
+  it('sends the backlog oldest first and removes each frame only on its ack', async () => {
+    for (let i = 0; i < 50; i++) await append(`f${i}`);
+    start();
+    await until(() => queue.stats().depth === 0, 'drained');
+    expect(receivedIds()).toEqual(Array.from({ length: 50 }, (_, i) => `f${i}`));
+    expect(counters).toMatchObject({ sent: 50, acked: 50, rejected: 0, resent: 0 });
+    await append('late');
+    await until(() => queue.stats().depth === 0, 'late frame');
+    expect(receivedIds().at(-1)).toBe('late');
+  });
+
+  it('keeps at most `window` frames unacknowledged', async () => {
+    server.behaviour.ack = false;
+    for (let i = 0; i < 20; i++) await append(`f${i}`);
+    const d = start({ window: 5 });
+    await until(() => receivedIds().length === 5, 'first window');
+    await realPause(100);
+    expect(receivedIds()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
+    expect(d.inFlightCount).toBe(5);
+    server.sockets[0]?.send(JSON.stringify({ type: 'ack', id: 'f2', delivered: 0 }));
+    await until(() => receivedIds().length === 6, 'one more');
+    await realPause(50);
+    expect(receivedIds().at(-1)).toBe('f5');
+    expect(queue.stats().depth).toBe(19);
+  });
+
+  it('dead-letters a frame refused with a final code, retries a retryable one, and ignores unknown acks', async () => {
+    let storeFailures = 2;
+    server.behaviour.reply = (frame) => {
+      if (frame.id === 'bad') return { type: 'error', code: 'invalid_topic', reason: 'no', id: 'bad' };
+      if (frame.id === 'flaky' && storeFailures-- > 0)
+        return { type: 'error', code: 'store_unavailable', reason: 'later', id: 'flaky' };
+      if (frame.id === 'ok') return { type: 'ack', id: 'someone-else', delivered: 1 };
+      return undefined;
+    };
+    await append('bad');
+    await append('flaky');
+    await append('ok');
+    start();
+    await until(() => counters.rejected === 1 && counters.acked === 1, 'bad rejected, flaky acked');
+    expect(deadLetters).toEqual([
+      {
+        frame: JSON.stringify({ topic: 't', message: 'bad', id: 'bad' }),
+        code: 'invalid_topic',
+        reason: 'no',
+      },
+    ]);
+    expect(receivedIds().filter((id) => id === 'flaky')).toHaveLength(3);
+    expect(queue.stats().depth).toBe(1);
+    expect((await queue.read(0, 10)).map((r) => JSON.parse(Buffer.from(r.data).toString()).id)).toEqual([
+      'ok',
+    ]);
+  });
+
+  it('resends frames whose connection dropped before their ack, with the same ids', async () => {
+    server.behaviour.ack = false;
+    for (let i = 0; i < 3; i++) await append(`f${i}`);
+    start();
+    await until(() => receivedIds().length === 3, 'three sent');
+    server.behaviour.ack = true;
+    server.sockets[0]?.terminate();
+    await until(() => queue.stats().depth === 0, 'drained after reconnect');
+    expect(server.received.filter((r) => r.socket === 1).map((r) => r.frame.id)).toEqual(['f0', 'f1', 'f2']);
+    expect(counters).toMatchObject({ acked: 3, resent: 3, sent: 6 });
+  });
+
+  it('resends a frame with no ack within ackTimeoutMs', async () => {
+    let swallowed = false;
+    server.behaviour.reply = (frame) => {
+      if (frame.id === 'lost' && !swallowed) {
+        swallowed = true;
+        return { type: 'pong' };
+      }
+      return undefined;
+    };
+    await append('lost');
+    start({ ackTimeoutMs: 1000 });
+    await until(() => queue.stats().depth === 0, 'acked after resend', 10_000_000);
+    expect(receivedIds()).toEqual(['lost', 'lost']);
+  });
+
+  it('paces sends to paceFramesPerSecond after a burst of `window`', async () => {
+    for (let i = 0; i < 14; i++) await append(`f${i}`);
+    start({ window: 4, paceFramesPerSecond: 20 });
+    await until(() => receivedIds().length >= 4, 'burst');
+    const burstAt = performance.now();
+    await until(() => queue.stats().depth === 0, 'drained', 10_000_000);
+    const elapsed = performance.now() - burstAt;
+    // 10 frames after the burst at 20 per second take about 500 ms: never much less.
+    expect(elapsed).toBeGreaterThan(400);
+  });
+});
