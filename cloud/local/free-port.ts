@@ -19,3 +19,13 @@ export function findFreePort(host: string = LOCAL_HOST): Promise<number> {
     });
   });
 }
+
+/** True when nothing listens on `port` of the loopback interface (so a server may bind it now). */
+export function isPortFree(port: number, host: string = LOCAL_HOST): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}

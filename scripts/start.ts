@@ -1,0 +1,100 @@
+/**
+ * `npm start`: the whole bridge on this machine. dynalite (DynamoDB, in memory unless TOPIC_BRIDGE_DATA_DIR
+ * is set) and serverless-offline running our own serverless.yml, on ws://127.0.0.1:TOPIC_BRIDGE_WS_PORT.
+ * A composition root only: each part lives in its package and is started from here.
+ */
+import { pathToFileURL } from 'node:url';
+import { isPortFree } from '../cloud/local/free-port.js';
+import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
+import { readStartSettings } from '../cloud/local/start-settings.js';
+
+/** Exit code for a bad setting (an environment variable, a busy port): fix it and run again. */
+export const EXIT_BAD_SETTINGS = 2;
+
+/** Exit code when the stack itself failed to start. */
+export const EXIT_START_FAILED = 1;
+
+/** Where `main` writes: people read both streams. */
+export interface Output {
+  info(line: string): void;
+  error(line: string): void;
+}
+
+const consoleOutput: Output = { info: (line) => console.log(line), error: (line) => console.error(line) };
+
+/** The one line printed once everything listens: where to connect, and a frame to try. */
+export function readyLine(stack: LocalStack, dataDir: string | undefined): string {
+  const storage = dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${dataDir}`;
+  const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
+  return (
+    `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}). ` +
+    `Try it: connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}. Ctrl-C stops.`
+  );
+}
+
+/**
+ * Resolves with the first of these signals. The listeners stay: a second Ctrl-C (or tsx relaying the same
+ * one again) must not kill the process half-way through a clean stop, which is bounded anyway.
+ */
+function firstSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of signals) process.on(signal, () => resolve(signal));
+  });
+}
+
+/**
+ * Starts the local stack from the environment, prints the ready line, and stops everything on SIGINT or
+ * SIGTERM. Returns the exit code.
+ */
+export async function main(
+  env: NodeJS.ProcessEnv = process.env,
+  out: Output = consoleOutput,
+): Promise<number> {
+  const read = readStartSettings(env);
+  if (!read.ok) {
+    out.error(`npm start: ${read.problem}.`);
+    return EXIT_BAD_SETTINGS;
+  }
+  const { wsPort, onMessage, dataDir } = read.settings;
+  if (!(await isPortFree(wsPort))) {
+    out.error(
+      `npm start: port ${wsPort} on 127.0.0.1 is in use. Stop what uses it, or set TOPIC_BRIDGE_WS_PORT to a free port.`,
+    );
+    return EXIT_BAD_SETTINGS;
+  }
+  // The local emulation runs on this machine's Node (20+); deployed handlers run on nodejs22.x.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const stopped = firstSignal(['SIGINT', 'SIGTERM']);
+  const starting = startLocalStack({
+    wsPort,
+    onMessage,
+    ...(dataDir === undefined ? {} : { dataDir }),
+    // The handlers' own JSON log lines (connect, publish with its counts); serverless's chatter is dropped.
+    log: (line) => {
+      if (line.startsWith('{')) out.info(line);
+    },
+  });
+  let stack: LocalStack;
+  try {
+    const first = await Promise.race([starting, stopped]);
+    if (typeof first === 'string') {
+      out.info(`topic-bridge: ${first} received while starting, stopping…`);
+      await starting.then((started) => started.stop()).catch(() => undefined);
+      return 0;
+    }
+    stack = first;
+  } catch (error) {
+    out.error(`npm start: the local stack did not start: ${error instanceof Error ? error.message : error}`);
+    return EXIT_START_FAILED;
+  }
+  out.info(readyLine(stack, dataDir));
+  const signal = await stopped;
+  out.info(`topic-bridge: ${signal} received, stopping…`);
+  await stack.stop();
+  out.info('topic-bridge: stopped.');
+  return 0;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await main());
+}
