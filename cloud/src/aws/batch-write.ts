@@ -38,8 +38,9 @@ export async function batchWrite(
     let pending: WriteRequest[] = requests.slice(start, start + BATCH_WRITE_LIMIT);
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === BATCH_WRITE_ATTEMPTS) {
+        const writes = pending.length === 1 ? '1 write' : `${pending.length} writes`;
         throw new StoreUnavailableError(
-          `DynamoDB left ${pending.length} writes on "${tableName}" unprocessed after ${attempt} attempts`,
+          `DynamoDB left ${writes} on "${tableName}" unprocessed after ${attempt} attempts (throttled?)`,
         );
       }
       if (attempt > 0) {
