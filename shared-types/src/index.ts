@@ -4,5 +4,6 @@ export * from './error-codes.js';
 export * from './limits.js';
 export * from './protocol.js';
 export * from './result.js';
+export * from './topic-mapping.js';
 export * from './topics.js';
 export * from './validate.js';
