@@ -35,6 +35,8 @@ export interface LocalStack {
   tableName: string;
   indexName: string;
   onMessage: 'scan' | 'query';
+  /** Process id of serverless-offline (the leader of its own process group). */
+  offlinePid: number;
   /** Fault injection: while false, DynamoDB answers every call with HTTP 503 (handlers report store_unavailable). */
   setStoreAvailable(available: boolean): void;
   /** How many calls of each DynamoDB operation (`Scan`, `Query`, `BatchWriteItem`, …) dynalite has served. */
@@ -106,6 +108,7 @@ function stackHandle(parts: {
     tableName: parts.tableName,
     indexName: parts.indexName,
     onMessage: parts.onMessage,
+    offlinePid: offline.pid,
     setStoreAvailable: (available) => dynamo.setAvailable(available),
     storeOperationCounts: () => dynamo.operationCounts(),
     stop() {

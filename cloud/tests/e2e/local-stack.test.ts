@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT_BAD_SETTINGS, main } from '../../../scripts/start.js';
+import { findFreePort, isPortFree } from '../../local/free-port.js';
+import { SERVICE_DIR } from '../../local/offline-process.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { STACK_START_TIMEOUT_MS } from './support/bridge-context.js';
+import { tableAccess } from './support/table.js';
+import { openClient, type TestClient } from './support/test-client.js';
+
+const processIsGone = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+describe('the local stack', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it(
+    'restarts on the same port with its data kept on disk; the next publish removes rows of lost connections',
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'topic-bridge-data-'));
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      const wsPort = await findFreePort();
+      const topic = `outage-${wsPort}`;
+
+      const first: LocalStack = await startLocalStack({ wsPort, dataDir });
+      cleanups.push(() => first.stop());
+      const lost: TestClient = await openClient(`${first.wsUrl}?topicName=${topic}`);
+      cleanups.push(() => lost.close());
+      await first.stop();
+      expect(processIsGone(first.offlinePid)).toBe(true);
+      expect(await isPortFree(wsPort)).toBe(true);
+
+      const second = await startLocalStack({ wsPort, dataDir });
+      cleanups.push(() => second.stop());
+      expect(second.wsUrl).toBe(first.wsUrl);
+      const table = tableAccess(second);
+      cleanups.push(async () => table.close());
+      const [lostRow] = await table.rowsWithFilters(topic);
+      expect(lostRow?.topicFilter).toBe(topic);
+
+      const subscriber = await openClient(`${second.wsUrl}?topicName=${topic}`);
+      cleanups.push(() => subscriber.close());
+      const raw = JSON.stringify({ topic, message: 'after the outage', id: 'o1' });
+      expect(await subscriber.request(raw)).toEqual(JSON.parse(raw));
+      await subscriber.waitForFrames(2);
+      expect(JSON.parse(subscriber.frames[1] ?? '')).toEqual({ type: 'ack', id: 'o1', delivered: 1 });
+      expect(await table.rowsOf(lostRow?.connectionId ?? '')).toEqual([]);
+    },
+    2 * STACK_START_TIMEOUT_MS,
+  );
+
+  it('npm start: refuses a bad setting with a message naming it and exit code 2', async () => {
+    const errors: string[] = [];
+    const out = { info: () => undefined, error: (line: string) => errors.push(line) };
+    expect(await main({ TOPIC_BRIDGE_WS_PORT: '70000' }, out)).toBe(EXIT_BAD_SETTINGS);
+    expect(await main({ TOPIC_BRIDGE_ON_MESSAGE: 'fast' }, out)).toBe(EXIT_BAD_SETTINGS);
+    expect(errors).toEqual([
+      'npm start: TOPIC_BRIDGE_WS_PORT must be a port number from 1 to 65535; got "70000".',
+      'npm start: TOPIC_BRIDGE_ON_MESSAGE must be "query" (topic index) or "scan" (whole table); got "fast".',
+    ]);
+  });
+
+  it(
+    'npm start: prints one ready line, serves, and stops cleanly on SIGINT with the port released',
+    async () => {
+      const wsPort = await findFreePort();
+      const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+        cwd: SERVICE_DIR,
+        env: { ...process.env, TOPIC_BRIDGE_WS_PORT: String(wsPort), TOPIC_BRIDGE_ON_MESSAGE: 'scan' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = once(child, 'exit');
+      cleanups.push(async () => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      });
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+      });
+      const url = `ws://127.0.0.1:${wsPort}`;
+      await expect
+        .poll(() => stdout, { timeout: STACK_START_TIMEOUT_MS, interval: 200 })
+        .toContain('ready on');
+      expect(stdout.split('\n')[0]).toBe(
+        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory). Try it: connect any WebSocket ` +
+          `client to ${url}?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}. Ctrl-C stops.`,
+      );
+
+      const client = await openClient(`${url}?topicName=demo`);
+      const frame = '{"topic":"demo","message":"hello","id":"1"}';
+      expect(await client.request(frame)).toEqual(JSON.parse(frame));
+      await client.close();
+
+      child.kill('SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      expect(stdout).toContain('topic-bridge: stopped.');
+      expect(await isPortFree(wsPort)).toBe(true);
+    },
+    STACK_START_TIMEOUT_MS,
+  );
+});
