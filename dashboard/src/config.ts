@@ -1,0 +1,31 @@
+/** Every default of the dashboard page, named in one place. */
+
+/** Bridge URL when neither `?url=` nor the server's `config.json` gives one: `npm start`'s local bridge. */
+export const DEFAULT_BRIDGE_URL = 'ws://127.0.0.1:3001';
+
+/** Filter shown when no `?topic=` is given: everything the simulated demo device publishes. */
+export const DEFAULT_TOPICS: readonly string[] = ['demo/#'];
+
+/** Where the page looks for the hosting server's defaults (relative, so the page works under any path). */
+export const CONFIG_PATH = './config.json';
+
+/** Most frames kept in the list; older ones are dropped. */
+export const MAX_FRAMES_SHOWN = 200;
+
+/** Most rows (instants) kept in the chart; older ones are dropped. */
+export const MAX_CHART_ROWS = 600;
+
+/** Most series in the chart; numeric fields past it are not charted (they still show in the list). */
+export const MAX_SERIES = 12;
+
+/** The window over which messages per second are averaged. */
+export const RATE_WINDOW_MS = 5_000;
+
+/** Longest message text shown in the list, in characters. */
+export const MAX_MESSAGE_CHARS = 2_000;
+
+/**
+ * Reconnect delay cap for the page: lower than the library's 30 s, since a person is watching and waits
+ * for the view to come back; full jitter still spreads many open dashboards over that window.
+ */
+export const MAX_RECONNECT_DELAY_MS = 10_000;

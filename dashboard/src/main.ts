@@ -1,0 +1,143 @@
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { connect, type ReceivedMessage, type TopicBridgeClient } from '@topic-bridge/client';
+import { LiveChart } from './chart.js';
+import {
+  CONFIG_PATH,
+  MAX_CHART_ROWS,
+  MAX_FRAMES_SHOWN,
+  MAX_RECONNECT_DELAY_MS,
+  MAX_SERIES,
+  RATE_WINDOW_MS,
+} from './config.js';
+import { byId } from './dom.js';
+import { describeMessage, FrameList, type ShownFrame } from './frame-list.js';
+import { numericReadings } from './numeric.js';
+import { RateMeter } from './rate.js';
+import { SeriesStore } from './series-store.js';
+import { resolveSettings, type ServedConfig, searchWithTopics } from './settings.js';
+import { describeState } from './status.js';
+import { mountTopicsPanel } from './topics-panel.js';
+
+const RATE_REFRESH_MS = 500;
+
+/** The defaults of the server hosting the page; skipped when `?url=` says where to connect. */
+async function loadServedConfig(): Promise<ServedConfig | undefined> {
+  if (new URLSearchParams(location.search).has('url')) return undefined;
+  try {
+    const response = await fetch(CONFIG_PATH, { cache: 'no-store' });
+    return response.ok ? ((await response.json()) as ServedConfig) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function start(): Promise<void> {
+  const body = document.body;
+  const settings = resolveSettings(location.search, await loadServedConfig());
+  const stateBadge = byId('state', HTMLElement);
+  const bridge = byId('bridge', HTMLElement);
+  const topicError = byId('topic-error', HTMLElement);
+  bridge.textContent = `${settings.bridgeUrl} (from the ${settings.source})`;
+  if (settings.rejectedTopics.length > 0)
+    topicError.textContent = `Ignored: ${settings.rejectedTopics.join('; ')}`;
+
+  let client: TopicBridgeClient;
+  try {
+    client = connect({
+      url: settings.bridgeUrl,
+      topics: settings.topics,
+      WebSocket: globalThis.WebSocket,
+      maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
+      ...(settings.token === undefined ? {} : { token: settings.token }),
+    });
+  } catch (error) {
+    body.dataset.state = 'closed';
+    stateBadge.textContent = 'not connected';
+    topicError.textContent = `${(error as Error).message}. Open the page with ?url=wss://HOST/STAGE`;
+    return;
+  }
+
+  const frames = new FrameList(byId('frames', HTMLOListElement), MAX_FRAMES_SHOWN);
+  const store = new SeriesStore(MAX_CHART_ROWS, MAX_SERIES);
+  const chart = new LiveChart(byId('chart', HTMLElement), store);
+  const rate = new RateMeter(RATE_WINDOW_MS);
+  const frameCount = byId('frame-count', HTMLElement);
+  const pause = byId('pause', HTMLButtonElement);
+  let received = 0;
+  let paused = false;
+  let renderQueued = false;
+
+  const render = () => {
+    renderQueued = false;
+    if (paused) return;
+    frames.render();
+    chart.render();
+    frameCount.textContent = String(received);
+  };
+  const queueRender = () => {
+    if (renderQueued || paused) return;
+    renderQueued = true;
+    requestAnimationFrame(render);
+  };
+  const show = (frame: ShownFrame) => {
+    frames.add(frame);
+    queueRender();
+  };
+
+  client.on('message', (message: ReceivedMessage) => {
+    received += 1;
+    body.dataset.frames = String(received);
+    body.dataset.firstFrameMs ??= String(Math.round(performance.now()));
+    rate.record(performance.now());
+    store.add(message.receivedAt, numericReadings(message.topic, message.message));
+    show({
+      atMs: message.receivedAt,
+      label: message.topic,
+      text: describeMessage(message.message),
+      kind: 'message',
+    });
+  });
+  client.on('invalid-frame', (frame) =>
+    show({
+      atMs: Date.now(),
+      label: 'invalid frame',
+      text: `${frame.reason}: ${frame.raw}`,
+      kind: 'invalid',
+    }),
+  );
+  client.on('error', (error) =>
+    show({ atMs: Date.now(), label: error.code, text: error.message, kind: 'error' }),
+  );
+  client.on('state', (change) => {
+    body.dataset.state = change.state;
+    stateBadge.textContent = describeState(change);
+    if (change.state === 'open') body.dataset.openMs ??= String(Math.round(performance.now()));
+  });
+
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.textContent = paused ? 'Resume' : 'Pause';
+    pause.setAttribute('aria-pressed', String(paused));
+    body.dataset.paused = String(paused);
+    if (!paused) render();
+  });
+  setInterval(() => {
+    byId('rate', HTMLElement).textContent = `${rate.perSecond(performance.now()).toFixed(1)} msg/s`;
+  }, RATE_REFRESH_MS);
+
+  mountTopicsPanel(
+    {
+      form: byId('topic-form', HTMLFormElement),
+      input: byId('topic-input', HTMLInputElement),
+      list: byId('topic-list', HTMLUListElement),
+      error: topicError,
+    },
+    client,
+    (filters) =>
+      history.replaceState(null, '', `${location.pathname}${searchWithTopics(location.search, filters)}`),
+  );
+  addEventListener('pagehide', () => client.close());
+}
+
+void start();
