@@ -55,7 +55,12 @@ export async function ensureBuilt(distDir: string = DEFAULT_DIST_DIR): Promise<{
     });
     const retired = `${distDir}.retired-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (existsSync(distDir)) renameSync(distDir, retired);
-    renameSync(staging, distDir);
+    try {
+      renameSync(staging, distDir);
+    } catch (error) {
+      // Another process (a parallel test file) put its fresh build there first: use that one.
+      if (!existsSync(join(distDir, 'index.html'))) throw error;
+    }
     rmSync(retired, { recursive: true, force: true });
   } finally {
     rmSync(staging, { recursive: true, force: true });
