@@ -1,0 +1,44 @@
+import type { LookupStrategy } from '../aws/find-subscribers.js';
+import { bridgeIotMessage } from '../core/iot-bridge.js';
+import type { DeliveryReport } from '../core/publish.js';
+import { ConfigError } from '../errors.js';
+import { type IotBridgeConfig, loadIotBridgeConfig } from '../iot-bridge-config.js';
+import { getRuntime, logStartupFailure } from './runtime.js';
+
+let bridgeConfig: IotBridgeConfig | undefined;
+
+/**
+ * Builds the IoT topic rule's Lambda for one subscriber lookup (as onMessage, chosen by the `onMessage`
+ * parameter). Invoked asynchronously by the rule with the rule SQL's output; a throw makes Lambda retry and
+ * then send the event to the failure queue (serverless.yml), so no message is dropped silently.
+ */
+export function createIotBridgeHandler(lookup: LookupStrategy) {
+  return async (event: unknown): Promise<DeliveryReport> => {
+    let runtime: ReturnType<typeof getRuntime>;
+    try {
+      runtime = getRuntime();
+      bridgeConfig ??= loadIotBridgeConfig();
+      if (runtime.config.connectionsEndpoint === undefined) {
+        throw new ConfigError(
+          "CONNECTIONS_ENDPOINT must be set for the IoT bridge (serverless.yml sets it to this stage's @connections URL)",
+        );
+      }
+    } catch (error) {
+      logStartupFailure(error);
+      throw error;
+    }
+    return bridgeIotMessage(event, {
+      mapping: bridgeConfig.mapping,
+      store: runtime.store(lookup),
+      gateway: runtime.gateway(runtime.config.connectionsEndpoint),
+      settings: runtime.config.fanOut,
+      logger: runtime.logger,
+    });
+  };
+}
+
+/** The IoT bridge with the Query lookup (the default). */
+export const handler = createIotBridgeHandler('query');
+
+/** The IoT bridge with the Scan lookup (`--param="onMessage=scan"`). */
+export const scanHandler = createIotBridgeHandler('scan');
