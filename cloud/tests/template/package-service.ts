@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,46 +22,52 @@ export interface PackagedService {
   remove(): Promise<void>;
 }
 
+/** What a private service folder links to: everything the handlers import. */
+const LINKED_ENTRIES = ['package.json', 'node_modules', 'cloud', 'shared-types'];
+
 /**
- * Runs `sls package` on our serverless.yml, offline, into a private folder (`--package`) with a private
- * esbuild work folder, so that several runs can happen at once. No AWS account is reachable: the
- * credentials are dummies and no profile is passed on.
+ * Runs `sls package` on our serverless.yml, offline. serverless v3 always writes its artifacts to
+ * `<service>/.serverless` (`--package` only moves them afterwards) and serverless-esbuild builds in
+ * `<service>/.esbuild`, so each run gets a private service folder of symbolic links to the real files (and a copy of serverless.yml):
+ * several runs can then happen at once. No AWS account is reachable: the credentials are dummies and no
+ * profile is passed on.
  */
 export async function packageService(params: Record<string, string> = {}): Promise<PackagedService> {
-  const dir = await mkdtemp(join(tmpdir(), 'topic-bridge-package-'));
-  const buildDir = `.esbuild/package-${randomUUID().slice(0, 8)}`;
+  const serviceDir = await mkdtemp(join(tmpdir(), 'topic-bridge-service-'));
+  const remove = () => rm(serviceDir, { recursive: true, force: true });
+  // serverless does not accept a linked serverless.yml: the file itself is copied, unchanged.
+  await copyFile(join(SERVICE_DIR, 'serverless.yml'), join(serviceDir, 'serverless.yml'));
+  for (const entry of LINKED_ENTRIES) await symlink(join(SERVICE_DIR, entry), join(serviceDir, entry));
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[name];
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE', 'TOPIC_BRIDGE_BUILD_DIR']) {
+    delete env[name];
+  }
   try {
     await run(
       process.execPath,
       [
-        'node_modules/serverless/bin/serverless.js',
+        join(SERVICE_DIR, 'node_modules/serverless/bin/serverless.js'),
         'package',
-        '--package',
-        dir,
         ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`),
       ],
       {
-        cwd: SERVICE_DIR,
+        cwd: serviceDir,
         env: {
           ...env,
           AWS_ACCESS_KEY_ID: 'package-only',
           AWS_SECRET_ACCESS_KEY: 'package-only',
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
-          TOPIC_BRIDGE_BUILD_DIR: buildDir,
         },
         maxBuffer: 16 * 1024 * 1024,
       },
     );
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await remove();
     const output = error as { stdout?: string; stderr?: string };
     throw new Error(`sls package failed:\n${output.stdout ?? ''}\n${output.stderr ?? ''}`, { cause: error });
-  } finally {
-    await rm(join(SERVICE_DIR, buildDir), { recursive: true, force: true });
   }
+  const dir = join(serviceDir, '.serverless');
   const template = JSON.parse(
     await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as Template;
@@ -70,6 +75,6 @@ export async function packageService(params: Record<string, string> = {}): Promi
     template,
     dir,
     zipBytes: async (functionName) => (await stat(join(dir, `${functionName}.zip`))).size,
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove,
   };
 }
