@@ -1,0 +1,88 @@
+/**
+ * Every default of the inputs' configuration, in one place. `docs/INPUTS.md` lists the same values next to
+ * the keys they fill in; a key absent from the config file takes the value here.
+ */
+
+/** Seconds between two reads of a `file` input (a thermal zone changes slowly). */
+export const DEFAULT_FILE_INTERVAL_SECONDS = 10;
+
+/** Seconds between two runs of a `command` input in `poll` mode. */
+export const DEFAULT_COMMAND_INTERVAL_SECONDS = 10;
+
+/** Seconds a polled command may run before it is killed and the run counted as failed. */
+export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 10;
+
+/** Milliseconds between SIGTERM and SIGKILL when a command is stopped. */
+export const COMMAND_KILL_GRACE_MS = 2_000;
+
+/** A `stream` command that exits is restarted after a delay growing from this… */
+export const DEFAULT_RESTART_MIN_SECONDS = 1;
+
+/** …up to this (full jitter in between, so many gateways do not restart in step). */
+export const DEFAULT_RESTART_MAX_SECONDS = 60;
+
+/** A process or connection that stayed up this long resets its backoff to the minimum. */
+export const BACKOFF_RESET_AFTER_MS = 60_000;
+
+/** Largest file content, command output or input line read, in bytes; larger ones are refused and logged. */
+export const MAX_READ_BYTES = 128 * 1024;
+
+/** Seconds between two values of a `simulated` input. */
+export const DEFAULT_SIMULATED_INTERVAL_SECONDS = 1;
+
+/** Seconds for one full sine cycle of a `simulated` input. */
+export const DEFAULT_SIMULATED_PERIOD_SECONDS = 60;
+
+/** The value around which a `simulated` input swings (a room temperature). */
+export const DEFAULT_SIMULATED_CENTER = 21;
+
+/** How far a `simulated` input swings above and below its center. */
+export const DEFAULT_SIMULATED_AMPLITUDE = 3;
+
+/** Largest random noise added to a `simulated` value (uniform in ±noise). */
+export const DEFAULT_SIMULATED_NOISE = 0.2;
+
+/** The unit of a `simulated` input's values. */
+export const DEFAULT_SIMULATED_UNIT = '°C';
+
+/** Decimal places a `simulated` value is rounded to. */
+export const DEFAULT_SIMULATED_DECIMALS = 2;
+
+/** Significant digits a scaled value is rounded to, so that 45123 × 0.001 reads 45.123, not 45.123000000000005. */
+export const SCALED_VALUE_PRECISION = 12;
+
+/** MQTT: try MQTT 5 and fall back to 3.1.1 when the broker refuses it (`5` or `4` forces one). */
+export const DEFAULT_MQTT_PROTOCOL_VERSION = 'auto';
+
+/** MQTT QoS of a subscription: 1, so that the broker keeps messages until the agent has queued them. */
+export const DEFAULT_MQTT_QOS = 1;
+
+/** MQTT keepalive in seconds: the broker and the client notice a dead connection within 1.5 × this. */
+export const DEFAULT_MQTT_KEEPALIVE_SECONDS = 30;
+
+/** Seconds to wait for the broker's CONNACK before the attempt counts as failed. */
+export const DEFAULT_MQTT_CONNECT_TIMEOUT_SECONDS = 10;
+
+/**
+ * MQTT 5 session expiry in seconds: how long the broker keeps the session (subscriptions and queued QoS 1
+ * messages) while the agent is away. One week covers a long outage or a gateway left switched off.
+ */
+export const DEFAULT_MQTT_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Messages the agent holds before acknowledging (MQTT 5 Receive Maximum; with 3.1.1 the agent stops
+ * reading from the socket at this count). Bounds memory and lets many messages share one queue fsync.
+ */
+export const DEFAULT_MQTT_MAX_IN_FLIGHT = 100;
+
+/** Reconnect delays to the broker grow from this… */
+export const DEFAULT_MQTT_RECONNECT_MIN_SECONDS = 1;
+
+/** …up to this, with full jitter. */
+export const DEFAULT_MQTT_RECONNECT_MAX_SECONDS = 30;
+
+/** Milliseconds `stop()` waits for readings already handed to the agent, so their acks reach the broker. */
+export const STOP_GRACE_MS = 5_000;
+
+/** Readings handed to the agent and not yet answered, per non-MQTT input, before reading pauses. */
+export const MAX_PENDING_EMITS = 100;

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import mqtt from 'mqtt';
+import { STOP_GRACE_MS } from '../defaults.js';
+
+/** Timers an input schedules with; tests pass fakes or rely on vitest's fake timers. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Reads at most `maxBytes` of a file; resolves with the text and whether the file was longer. */
+export type ReadTextFile = (path: string, maxBytes: number) => Promise<{ text: string; truncated: boolean }>;
+
+/** What inputs use from the outside world, each replaceable in tests. All optional: defaults are Node's. */
+export interface InputDeps {
+  clock?: () => number;
+  timers?: Timers;
+  random?: () => number;
+  spawn?: typeof spawn;
+  readTextFile?: ReadTextFile;
+  stdin?: NodeJS.ReadableStream;
+  mqttConnect?: typeof mqtt.connect;
+  hostname?: () => string;
+  /** How long `stop()` waits for readings already handed to the agent (default STOP_GRACE_MS). */
+  stopGraceMs?: number;
+}
+
+/** InputDeps with every default filled in. */
+export type ResolvedDeps = Required<InputDeps>;
+
+async function readTextFile(path: string, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return {
+      text: buffer.subarray(0, Math.min(length, maxBytes)).toString('utf8'),
+      truncated: length > maxBytes,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Fills in Node's defaults; timers call the globals at call time so that fake timers installed later apply. */
+export function resolveDeps(deps: InputDeps = {}): ResolvedDeps {
+  return {
+    clock: deps.clock ?? (() => Date.now()),
+    timers: deps.timers ?? {
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    },
+    random: deps.random ?? Math.random,
+    spawn: deps.spawn ?? spawn,
+    readTextFile: deps.readTextFile ?? readTextFile,
+    stdin: deps.stdin ?? process.stdin,
+    mqttConnect: deps.mqttConnect ?? mqtt.connect,
+    hostname: deps.hostname ?? hostname,
+    stopGraceMs: deps.stopGraceMs ?? STOP_GRACE_MS,
+  };
+}
+
+/** Resolves after `ms` on the given timers. */
+export function sleep(timers: Timers, ms: number): Promise<void> {
+  return new Promise((resolve) => timers.setTimeout(resolve, ms));
+}

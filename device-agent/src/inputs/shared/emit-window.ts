@@ -1,0 +1,73 @@
+import type { InputContext, Reading } from '../input.js';
+import type { Timers } from './deps.js';
+
+/** What became of a reading handed to the agent. */
+export type EmitOutcome = 'accepted' | 'refused' | 'failed';
+
+/**
+ * Hands readings to the agent without waiting for each one, so that many share one queue fsync, while
+ * keeping at most `limit` unanswered: readers wait for room before reading more. Refusals and failures are
+ * logged here, once, for every input.
+ */
+export class EmitWindow {
+  private pending = 0;
+  private roomWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly context: InputContext,
+    private readonly limit: number,
+  ) {}
+
+  /** Readings handed over and not yet answered. */
+  get size(): number {
+    return this.pending;
+  }
+
+  /** True when `limit` readings are unanswered: stop reading until `whenRoom` resolves. */
+  get full(): boolean {
+    return this.pending >= this.limit;
+  }
+
+  /** Hands one reading to the agent and logs a refusal or failure. */
+  async submit(reading: Reading): Promise<EmitOutcome> {
+    this.pending += 1;
+    try {
+      const result = await this.context.emit(reading);
+      if (result.accepted) return 'accepted';
+      this.context.logger.warn(
+        { topic: reading.topic, reason: result.reason },
+        'reading refused by the agent; skipped',
+      );
+      return 'refused';
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.context.logger.error({ topic: reading.topic, reason }, 'the agent failed to queue a reading');
+      return 'failed';
+    } finally {
+      this.pending -= 1;
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Resolves once fewer than `limit` readings are unanswered. */
+  async whenRoom(): Promise<void> {
+    while (this.pending >= this.limit) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves once every reading is answered, or after `graceMs`; true when all were answered. */
+  async drain(timers: Timers, graceMs: number): Promise<boolean> {
+    let timer: unknown;
+    const deadline = new Promise<boolean>((resolve) => {
+      timer = timers.setTimeout(() => resolve(false), graceMs);
+    });
+    const settled = (async () => {
+      while (this.pending > 0) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      return true;
+    })();
+    const drained = await Promise.race([settled, deadline]);
+    timers.clearTimeout(timer);
+    return drained;
+  }
+}
