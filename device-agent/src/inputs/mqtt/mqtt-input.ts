@@ -36,6 +36,7 @@ export class MqttInput implements Input {
   private window: EmitWindow | undefined;
   private acks: OrderedAcks | undefined;
   private subscribedOnce: Promise<void> | undefined;
+  private markSubscribed: () => void = () => {};
 
   constructor(
     private readonly config: MqttInputConfig,
@@ -57,10 +58,13 @@ export class MqttInput implements Input {
     const tls = await readTlsFiles(this.config);
     this.window = new EmitWindow(context, this.config.maxInFlight);
     this.acks = new OrderedAcks((messageId, connection) => this.sendPuback(messageId, connection));
+    this.subscribedOnce = new Promise<void>((resolve) => {
+      this.markSubscribed = resolve;
+    });
     this.connect(context, tls);
   }
 
-  /** Resolves once the broker has granted the subscriptions of the first connection. */
+  /** Resolves once the broker has granted the subscriptions (after a fallback to 3.1.1, on the new client). */
   async subscribed(): Promise<void> {
     await this.subscribedOnce;
   }
@@ -132,15 +136,16 @@ export class MqttInput implements Input {
     });
     client.handleMessage = (packet, callback) => this.onMessage(packet, callback, context);
     const filters = Object.fromEntries(this.config.subscriptions.map((s) => [s.filter, { qos: s.qos }]));
-    this.subscribedOnce = new Promise<void>((resolve) => {
-      client.subscribe(filters, (error, granted) => {
-        const refused = (granted ?? []).filter((grant) => grant.qos === 128 || grant.qos > 2);
-        if (error || refused.length > 0) {
-          const reason = error?.message ?? `refused: ${refused.map((grant) => grant.topic).join(', ')}`;
-          logger.error({ reason }, 'the MQTT broker refused the subscriptions');
-        } else logger.info({ filters: Object.keys(filters) }, 'subscribed to MQTT topics');
-        resolve();
-      });
+    client.subscribe(filters, (error, granted) => {
+      if (client !== this.client) return; // replaced by a 3.1.1 client, or stopped
+      const refused = (granted ?? []).filter((grant) => grant.qos === 128 || grant.qos > 2);
+      if (error || refused.length > 0) {
+        const reason = error?.message ?? `refused: ${refused.map((grant) => grant.topic).join(', ')}`;
+        logger.error({ reason }, 'the MQTT broker refused the subscriptions');
+        return;
+      }
+      logger.info({ filters: Object.keys(filters) }, 'subscribed to MQTT topics');
+      this.markSubscribed();
     });
   }
 
