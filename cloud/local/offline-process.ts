@@ -1,12 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LOCAL_HOST } from './free-port.js';
-
-/** The repository root: where serverless.yml and node_modules live. */
-export const SERVICE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+import { createServiceCopy, SERVERLESS_BIN } from './service-copy.js';
 
 /** Longest wait for serverless-offline to bundle the handlers and listen (about 4 s on an idle machine). */
 export const OFFLINE_READY_TIMEOUT_MS = 60_000;
@@ -17,7 +12,6 @@ export const OFFLINE_STOP_GRACE_MS = 3_000;
 /** Lines of serverless-offline's output kept for error messages. */
 const KEPT_OUTPUT_LINES = 40;
 
-const SERVERLESS_BIN = join(SERVICE_DIR, 'node_modules/serverless/bin/serverless.js');
 const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
 
 /** What serverless-offline is started with. */
@@ -28,8 +22,6 @@ export interface OfflineOptions {
   onMessage: 'scan' | 'query';
   tableName: string;
   logLevel: string;
-  /** Build folder relative to SERVICE_DIR, private to this process (serverless-esbuild's outputWorkFolder). */
-  buildDir: string;
   /** Extra environment for the handlers (they run in-process, with `localEnvironment: true`). */
   handlerEnv: Record<string, string>;
   log?: (line: string) => void;
@@ -39,7 +31,7 @@ export interface OfflineOptions {
 /** A running serverless-offline, ready for WebSocket connections. */
 export interface OfflineProcess {
   pid: number;
-  /** Stops the whole process group (serverless, esbuild) and removes the build folder. */
+  /** Stops the whole process group (serverless, esbuild) and removes its private service folder. */
   stop(): Promise<void>;
 }
 
@@ -60,12 +52,15 @@ function serverlessEnv(options: OfflineOptions): NodeJS.ProcessEnv {
     TOPIC_BRIDGE_OFFLINE_WS_PORT: String(options.wsPort),
     TOPIC_BRIDGE_OFFLINE_HTTP_PORT: String(options.httpPort),
     TOPIC_BRIDGE_OFFLINE_LAMBDA_PORT: String(options.lambdaPort),
-    TOPIC_BRIDGE_BUILD_DIR: options.buildDir,
   };
 }
 
-/** Starts serverless-offline on our serverless.yml and resolves once its WebSocket server listens. */
+/**
+ * Starts serverless-offline on our serverless.yml, in a private service folder (so that concurrent stacks,
+ * and `sls package` in the repository, never touch its build), and resolves once its WebSocket port listens.
+ */
 export async function startOffline(options: OfflineOptions): Promise<OfflineProcess> {
+  const service = await createServiceCopy();
   const args = [
     '--import',
     EXIT_WITH_PARENT,
@@ -79,13 +74,13 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
   // detached: a process group of its own, so that stop() ends it with every child and Ctrl-C on `npm start`
   // reaches it only through our own shutdown.
   const child = spawn(process.execPath, args, {
-    cwd: SERVICE_DIR,
+    cwd: service.dir,
     env: serverlessEnv(options),
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const output = trackOutput(child, options.log);
-  const stop = () => stopProcessGroup(child).finally(() => removeBuildDir(options.buildDir));
+  const stop = () => stopProcessGroup(child).finally(() => service.remove());
   try {
     await waitUntilListening(child, output, options);
   } catch (error) {
@@ -178,8 +173,4 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // The group is already gone.
   }
-}
-
-async function removeBuildDir(buildDir: string): Promise<void> {
-  await rm(join(SERVICE_DIR, buildDir), { recursive: true, force: true });
 }

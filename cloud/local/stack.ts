@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../src/aws/ensure-table.js';
 import { DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
@@ -62,7 +61,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onMessage,
       tableName,
       logLevel: options.logLevel ?? 'info',
-      buildDir: `.esbuild/stack-${process.pid}-${randomUUID().slice(0, 8)}`,
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.

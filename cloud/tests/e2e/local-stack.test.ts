@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_BAD_SETTINGS, main } from '../../../scripts/start.js';
 import { findFreePort, isPortFree } from '../../local/free-port.js';
-import { SERVICE_DIR } from '../../local/offline-process.js';
+import { SERVICE_DIR } from '../../local/service-copy.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { STACK_START_TIMEOUT_MS } from './support/bridge-context.js';
 import { tableAccess } from './support/table.js';

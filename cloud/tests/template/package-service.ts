@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SERVICE_DIR } from '../../local/offline-process.js';
+import { createServiceCopy, SERVERLESS_BIN } from '../../local/service-copy.js';
 
 const run = promisify(execFile);
 
@@ -22,36 +21,25 @@ export interface PackagedService {
   remove(): Promise<void>;
 }
 
-/** What a private service folder links to: everything the handlers import. */
-const LINKED_ENTRIES = ['package.json', 'node_modules', 'cloud', 'shared-types'];
-
 /**
- * Runs `sls package` on our serverless.yml, offline. serverless v3 always writes its artifacts to
- * `<service>/.serverless` (`--package` only moves them afterwards) and serverless-esbuild builds in
- * `<service>/.esbuild`, so each run gets a private service folder of symbolic links to the real files (and a copy of serverless.yml):
- * several runs can then happen at once. No AWS account is reachable: the credentials are dummies and no
+ * Runs `sls package` on our serverless.yml, offline, in a private service folder (see createServiceCopy), so
+ * that several runs can happen at once. No AWS account is reachable: the credentials are dummies and no
  * profile is passed on.
  */
 export async function packageService(params: Record<string, string> = {}): Promise<PackagedService> {
-  const serviceDir = await mkdtemp(join(tmpdir(), 'topic-bridge-service-'));
-  const remove = () => rm(serviceDir, { recursive: true, force: true });
-  // serverless does not accept a linked serverless.yml: the file itself is copied, unchanged.
-  await copyFile(join(SERVICE_DIR, 'serverless.yml'), join(serviceDir, 'serverless.yml'));
-  for (const entry of LINKED_ENTRIES) await symlink(join(SERVICE_DIR, entry), join(serviceDir, entry));
+  const service = await createServiceCopy();
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE', 'TOPIC_BRIDGE_BUILD_DIR']) {
-    delete env[name];
-  }
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[name];
   try {
     await run(
       process.execPath,
       [
-        join(SERVICE_DIR, 'node_modules/serverless/bin/serverless.js'),
+        SERVERLESS_BIN,
         'package',
         ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`),
       ],
       {
-        cwd: serviceDir,
+        cwd: service.dir,
         env: {
           ...env,
           AWS_ACCESS_KEY_ID: 'package-only',
@@ -63,11 +51,11 @@ export async function packageService(params: Record<string, string> = {}): Promi
       },
     );
   } catch (error) {
-    await remove();
+    await service.remove();
     const output = error as { stdout?: string; stderr?: string };
     throw new Error(`sls package failed:\n${output.stdout ?? ''}\n${output.stderr ?? ''}`, { cause: error });
   }
-  const dir = join(serviceDir, '.serverless');
+  const dir = join(service.dir, '.serverless');
   const template = JSON.parse(
     await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as Template;
@@ -75,6 +63,6 @@ export async function packageService(params: Record<string, string> = {}): Promi
     template,
     dir,
     zipBytes: async (functionName) => (await stat(join(dir, `${functionName}.zip`))).size,
-    remove,
+    remove: () => service.remove(),
   };
 }

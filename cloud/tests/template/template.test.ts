@@ -142,18 +142,27 @@ describe('sls package: the functions', () => {
     ],
   } as const;
 
-  it('run on nodejs22.x (arm64), each with its own role and the table in its environment', () => {
+  it('run on nodejs22.x (arm64), each with a role of its own from the template', () => {
     const functions = resourcesOfType(query.template, 'AWS::Lambda::Function');
-    expect(functions.map(([id]) => id).sort()).toEqual(
-      Object.values(FUNCTIONS)
-        .map(([id]) => id)
-        .sort(),
+    expect(functions.map(([id]) => id)).toEqual(
+      expect.arrayContaining(Object.values(FUNCTIONS).map(([id]) => id)),
     );
+    const roles = new Set<unknown>();
+    for (const [logicalId] of functions) {
+      const fn = functionProperties(query.template, logicalId);
+      expect({ logicalId, runtime: fn.Runtime, architectures: fn.Architectures }).toEqual({
+        logicalId,
+        runtime: 'nodejs22.x',
+        architectures: ['arm64'],
+      });
+      const [roleId] = (fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      expect(query.template.Resources[roleId]?.Type).toBe('AWS::IAM::Role');
+      roles.add(roleId);
+    }
+    expect(roles.size).toBe(functions.length);
     for (const [logicalId, handler, role] of Object.values(FUNCTIONS)) {
       expect(functionProperties(query.template, logicalId)).toMatchObject({
         Handler: handler,
-        Runtime: 'nodejs22.x',
-        Architectures: ['arm64'],
         Role: { 'Fn::GetAtt': [role, 'Arn'] },
         Environment: {
           Variables: {
@@ -168,7 +177,9 @@ describe('sls package: the functions', () => {
 
   it('are each one minified ES module bundle with the AWS SDK inside, and nothing else', async () => {
     const sizes: Record<string, string> = {};
-    for (const [name, [, handler]] of Object.entries(FUNCTIONS)) {
+    for (const [logicalId, fn] of resourcesOfType(query.template, 'AWS::Lambda::Function')) {
+      const handler = String(fn.Properties.Handler);
+      const name = logicalId.replace(/LambdaFunction$/, '').replace(/^./, (first) => first.toLowerCase());
       const entries = listZipEntries(join(query.dir, `${name}.zip`));
       const bundle = `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
       expect(entries.map((entry) => entry.name)).toEqual([bundle]);
@@ -177,6 +188,7 @@ describe('sls package: the functions', () => {
       expect(bytes).toBeLessThan(MAX_BUNDLE_BYTES);
       sizes[name] = `zip ${kb(await query.zipBytes(name))}, ${bundle} ${kb(bytes)}`;
     }
+    expect(Object.keys(sizes)).toEqual(expect.arrayContaining(Object.keys(FUNCTIONS)));
     console.info('bundle sizes (query variant):', sizes);
   });
 
@@ -191,18 +203,33 @@ describe('sls package: the functions', () => {
 });
 
 describe('sls package: IAM is least privilege', () => {
-  it('has only our three roles, no managed policies, and no wildcard action anywhere', () => {
+  it('uses no framework default role, no managed policy, no wildcard action, and scoped resources', () => {
     for (const template of [query.template, scan.template]) {
       const roles = resourcesOfType(template, 'AWS::IAM::Role');
-      expect(roles.map(([id]) => id).sort()).toEqual(['ConnectRole', 'DisconnectRole', 'OnMessageRole']);
-      expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
+      expect(roles.map(([id]) => id)).toEqual(
+        expect.arrayContaining(['ConnectRole', 'DisconnectRole', 'OnMessageRole']),
+      );
+      // The framework's shared role would carry its own `execute-api:*:*:*/@connections/*` statement.
+      expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
       expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
       for (const [id, role] of roles) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
         for (const statement of statementsOf(template, id)) {
-          expect(statement.Effect).toBe('Allow');
-          for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+          const actions = [statement.Action].flat();
+          expect({ id, effect: statement.Effect, wildcards: actions.filter((a) => a.includes('*')) }).toEqual(
+            {
+              id,
+              effect: 'Allow',
+              wildcards: [],
+            },
+          );
           expect(JSON.stringify(statement.Resource)).not.toMatch(/^"?\*"?$/);
+          if (actions.some((action) => action.startsWith('dynamodb:'))) {
+            expect([TABLE_ARN, INDEX_ARN]).toContainEqual(statement.Resource);
+          }
+          if (actions.includes('execute-api:ManageConnections')) {
+            expect(statement.Resource).toEqual(THIS_API_CONNECTIONS_ARN);
+          }
         }
       }
     }
