@@ -1,28 +1,29 @@
 /**
  * Why `device-agent provision` failed, as one sentence a person can act on, with a stable code and the
  * process exit code the CLI uses for it. SDK errors are translated here, where the SDK is called.
+ * Codes 10 and up are provision's own, apart from the agent's 0 to 3 (docs/IOT.md lists them).
  */
 
 /** Stable reasons for a failed provisioning run, each with its documented exit code. */
 export const PROVISION_EXIT_CODES = {
-  /** A flag is invalid (thing name, output directory). */
-  invalid_argument: 2,
-  /** No AWS credentials or no region could be found. */
-  no_credentials: 3,
-  /** AWS refused the call: the identity lacks an IAM permission. */
-  access_denied: 4,
-  /** AWS IoT throttled the calls even after the SDK's retries; a rerun later is safe. */
-  throttled: 5,
-  /** Something already exists in a state this run cannot reuse (another thing's files, a revoked certificate). */
-  conflict: 6,
-  /** The IoT policy to attach does not exist in this account and region. */
-  policy_not_found: 7,
-  /** AWS IoT could not be reached (network, DNS, proxy). */
-  unreachable: 8,
-  /** The output directory could not be read or written. */
-  local_files: 9,
   /** Anything else: the message includes AWS's own words. */
   unexpected: 1,
+  /** A flag is invalid (thing name, output directory): the CLI's usage code. */
+  invalid_argument: 2,
+  /** No AWS credentials or no Region could be found. */
+  no_credentials: 10,
+  /** AWS refused the call: the identity lacks an IAM permission. */
+  access_denied: 11,
+  /** AWS IoT throttled the calls even after the SDK's retries; a rerun later is safe. */
+  throttled: 12,
+  /** Something already exists in a state this run cannot reuse (another thing's files, a revoked certificate). */
+  conflict: 13,
+  /** The IoT policy to attach does not exist in this account and Region. */
+  policy_not_found: 14,
+  /** AWS IoT could not be reached (network, DNS, proxy). */
+  unreachable: 15,
+  /** The output directory could not be read or written. */
+  local_files: 16,
 } as const;
 
 /** One of the stable provisioning failure codes. */

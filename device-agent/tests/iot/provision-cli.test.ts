@@ -2,8 +2,9 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ProvisionArgs, runProvision } from '../../src/cli/provision.js';
+import { type ProvisionArgs, provisionFromCli } from '../../src/cli/provision.js';
 import { defaultProvisionDir } from '../../src/iot/provision-defaults.js';
+import { ProvisionError } from '../../src/iot/provision-errors.js';
 import {
   ENDPOINT,
   GATEWAY_POLICY,
@@ -29,8 +30,20 @@ afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-function cli(args: Partial<ProvisionArgs>, region: () => Promise<string> = async () => REGION) {
-  return runProvision(
+/** Runs the command and returns its exit code; the error's sentence goes to `err`, as main prints it. */
+async function cli(args: Partial<ProvisionArgs>, region: () => Promise<string> = async () => REGION) {
+  try {
+    await run(args, region);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ProvisionError)) throw error;
+    err.push(error.message);
+    return error.exitCode;
+  }
+}
+
+function run(args: Partial<ProvisionArgs>, region: () => Promise<string>) {
+  return provisionFromCli(
     {
       thingName: 'gateway-01',
       policy: GATEWAY_POLICY,
@@ -41,7 +54,6 @@ function cli(args: Partial<ProvisionArgs>, region: () => Promise<string> = async
     },
     {
       out: (line) => out.push(line),
-      err: (line) => err.push(line),
       env: {},
       isRoot: false,
       createIot: () => ({ iot: account.client, region }),
@@ -80,25 +92,23 @@ describe('device-agent provision (command line) against a mocked IoT control pla
     expect(await readdir(base)).toEqual([]);
   });
 
-  it('without a Region, says how to set one and exits 3', async () => {
+  it('without a Region, says how to set one and exits 10', async () => {
     const code = await cli({}, async () => {
       throw new Error('Region is missing');
     });
-    expect(code).toBe(3);
+    expect(code).toBe(10);
     expect(err).toEqual([
-      'device-agent provision: No AWS Region is set: pass --region (e.g. --region eu-west-1) or set AWS_REGION, then run provision again.',
+      'No AWS Region is set: pass --region (e.g. --region eu-west-1) or set AWS_REGION, then run provision again.',
     ]);
     expect(account.callNames()).toEqual([]);
   });
 
   it('an invalid thing name exits 2 with the rule', async () => {
     expect(await cli({ thingName: 'has space' })).toBe(2);
-    expect(err[0]).toMatch(
-      /^device-agent provision: Cannot provision: the thing name "has space" is not valid/,
-    );
+    expect(err[0]).toMatch(/^Cannot provision: the thing name "has space" is not valid/);
   });
 
-  it('AccessDenied exits 4 naming the action', async () => {
+  it('AccessDenied exits 11 naming the action', async () => {
     account.failOnce(
       'GetPolicyCommand',
       Object.assign(new Error('not authorized'), {
@@ -106,10 +116,8 @@ describe('device-agent provision (command line) against a mocked IoT control pla
         $metadata: { httpStatusCode: 403 },
       }),
     );
-    expect(await cli({})).toBe(4);
-    expect(err[0]).toMatch(
-      /^device-agent provision: AWS denied iot:GetPolicy on policy "topic-bridge-gateway"/,
-    );
+    expect(await cli({})).toBe(11);
+    expect(err[0]).toMatch(/^AWS denied iot:GetPolicy on policy "topic-bridge-gateway"/);
   });
 
   it('defaults the output directory to the agent config directory', () => {

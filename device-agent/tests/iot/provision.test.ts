@@ -300,20 +300,20 @@ describe('provision errors against a mocked IoT control plane', () => {
     expect(await readdir(base)).toEqual([]);
   });
 
-  it('explains missing credentials (exit code 3)', async () => {
+  it('explains missing credentials (exit code 10)', async () => {
     account.failOnce(
       'DescribeThingCommand',
       awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['no_credentials', 3]);
+    expect([error.code, error.exitCode]).toEqual(['no_credentials', 10]);
     expect(error.message).toBe(
       'No AWS credentials were found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), ' +
         'or run `aws configure`, then run provision again.',
     );
   });
 
-  it('names the denied IAM action (exit code 4) and mints nothing after it', async () => {
+  it('names the denied IAM action (exit code 11) and mints nothing after it', async () => {
     account.failOnce(
       'CreateThingCommand',
       awsError(
@@ -323,7 +323,7 @@ describe('provision errors against a mocked IoT control plane', () => {
       ),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['access_denied', 4]);
+    expect([error.code, error.exitCode]).toEqual(['access_denied', 11]);
     expect(error.message).toBe(
       `AWS denied iot:CreateThing on thing "${THING}" in ${REGION}: grant your IAM identity "iot:CreateThing" ` +
         '(docs/IOT.md lists every permission provision needs), then run provision again (AWS said: ' +
@@ -332,23 +332,23 @@ describe('provision errors against a mocked IoT control plane', () => {
     expect(account.callNames()).toEqual(['DescribeThingCommand', 'CreateThingCommand']);
   });
 
-  it('says a throttled run can be repeated (exit code 5)', async () => {
+  it('says a throttled run can be repeated (exit code 12)', async () => {
     account.failOnce('DescribeEndpointCommand', awsError('ThrottlingException', 'Rate exceeded', 400));
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['throttled', 5]);
+    expect([error.code, error.exitCode]).toEqual(['throttled', 12]);
     expect(error.message).toBe(
       `AWS IoT throttled iot:DescribeEndpoint in ${REGION} even after retries: wait a minute and run provision ` +
         'again (a rerun reuses what was already created).',
     );
   });
 
-  it('explains a thing that exists with other settings and cannot be found (exit code 6)', async () => {
+  it('explains a thing that exists with other settings and cannot be found (exit code 13)', async () => {
     account.failOnce(
       'CreateThingCommand',
       awsError('ResourceAlreadyExistsException', 'Thing exists with a different type', 409),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['conflict', 6]);
+    expect([error.code, error.exitCode]).toEqual(['conflict', 13]);
     expect(error.message).toBe(
       `Thing "${THING}" already exists in ${REGION} with different settings, so iot:CreateThing refused it: ` +
         'choose another --thing-name, or remove the existing one in the AWS IoT console, then run provision again.',
@@ -356,9 +356,9 @@ describe('provision errors against a mocked IoT control plane', () => {
     expect(account.certificates.size).toBe(0);
   });
 
-  it('stops before minting a certificate when the policy does not exist (exit code 7)', async () => {
+  it('stops before minting a certificate when the policy does not exist (exit code 14)', async () => {
     const error = await failure(run({ policyName: 'no-such-policy' }));
-    expect([error.code, error.exitCode]).toEqual(['policy_not_found', 7]);
+    expect([error.code, error.exitCode]).toEqual(['policy_not_found', 14]);
     expect(error.message).toBe(
       `The IoT policy "no-such-policy" does not exist in ${REGION}: deploy the stack (sls deploy creates it) ` +
         'or pass --policy with the name of an existing IoT policy, then run provision again.',
@@ -366,13 +366,13 @@ describe('provision errors against a mocked IoT control plane', () => {
     expect(account.mock.commandCalls(CreateKeysAndCertificateCommand)).toHaveLength(0);
   });
 
-  it('explains an unreachable endpoint (exit code 8)', async () => {
+  it('explains an unreachable endpoint (exit code 15)', async () => {
     account.failOnce(
       'DescribeThingCommand',
       Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['unreachable', 8]);
+    expect([error.code, error.exitCode]).toEqual(['unreachable', 15]);
     expect(error.message).toBe(
       `AWS IoT in ${REGION} could not be reached for iot:DescribeThing (ENOTFOUND): check the network, DNS and ` +
         'any HTTPS proxy, then run provision again.',
@@ -387,7 +387,7 @@ describe('provision errors against a mocked IoT control plane', () => {
     account.mock.resetHistory();
 
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['conflict', 6]);
+    expect([error.code, error.exitCode]).toEqual(['conflict', 13]);
     expect(error.message).toBe(
       `The certificate ${certificateId} recorded in ${outDir} is REVOKED in AWS IoT: activate it in the AWS IoT ` +
         `console, or move ${outDir} aside and run provision again to mint a new one.`,
@@ -415,12 +415,12 @@ describe('provision errors against a mocked IoT control plane', () => {
     expect(error.message).toContain(`${join(outDir, 'private.pem.key')} is missing`);
   });
 
-  it('refuses an unwritable output location before any mutating call (exit code 9)', async () => {
+  it('refuses an unwritable output location before any mutating call (exit code 16)', async () => {
     const blocker = join(base, 'a-file');
     await writeFile(blocker, 'not a directory');
     outDir = join(blocker, 'iot');
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['local_files', 9]);
+    expect([error.code, error.exitCode]).toEqual(['local_files', 16]);
     expect(error.message).toBe(
       `Could not create the directory ${outDir} (ENOTDIR): choose a writable --out directory or run as a user who may write there.`,
     );
