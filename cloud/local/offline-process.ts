@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { LOCAL_HOST } from './free-port.js';
 import { createServiceCopy, SERVERLESS_BIN } from './service-copy.js';
 
-/** Longest wait for serverless-offline to bundle the handlers and listen (about 4 s on an idle machine). */
+/** Longest wait for serverless-offline to bundle the handlers and listen (5 to 10 s; over 20 s on a busy 2-core machine). */
 export const OFFLINE_READY_TIMEOUT_MS = 60_000;
 
 /** How long `stop()` lets serverless-offline shut down on SIGTERM before the process group is killed. */
@@ -98,17 +99,17 @@ interface OutputTracker {
 function trackOutput(child: ChildProcess, log?: (line: string) => void): OutputTracker {
   const recent: string[] = [];
   const listeners = new Set<(line: string) => void>();
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-      if (line.trim() === '') continue;
-      recent.push(line);
-      if (recent.length > KEPT_OUTPUT_LINES) recent.shift();
-      log?.(line);
-      for (const listener of listeners) listener(line);
-    }
+  const onLine = (line: string) => {
+    if (line.trim() === '') return;
+    recent.push(line);
+    if (recent.length > KEPT_OUTPUT_LINES) recent.shift();
+    log?.(line);
+    for (const listener of listeners) listener(line);
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  // Whole lines only: a chunk may end in the middle of one (the ready line included).
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine);
+  }
   return {
     recent,
     onLine(listener) {
