@@ -1,6 +1,6 @@
 import type { ValueRule } from '../config-types.js';
 import { MAX_READ_BYTES } from '../defaults.js';
-import type { InputLogger } from '../input.js';
+import type { InputLogger, Reading } from '../input.js';
 import type { EmitWindow } from './emit-window.js';
 import { LineSplitter } from './line-splitter.js';
 import { parseLine } from './value-parser.js';
@@ -30,35 +30,48 @@ export function feedLines(stream: NodeJS.ReadableStream, options: LineFeedOption
   const { window, logger } = options;
   let lineNumber = 0;
   let detached = false;
+  let streamEnded = false;
+  let pumping = false;
+  const waiting: Reading[] = [];
   let finish: (how: 'ended' | 'detached') => void = () => {};
   const ended = new Promise<'ended' | 'detached'>((resolve) => {
     finish = resolve;
   });
+  // Hands waiting readings over while the window has room; otherwise pauses the stream until it has.
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    while (waiting.length > 0 && !detached) {
+      if (window.full) {
+        stream.pause();
+        await window.whenRoom();
+        continue;
+      }
+      void window.submit(waiting.shift() as Reading);
+    }
+    pumping = false;
+    if (detached) return;
+    if (streamEnded) release('ended');
+    else stream.resume();
+  };
   const splitter = new LineSplitter(
     MAX_READ_BYTES,
     (line) => {
       lineNumber += 1;
       const parsed = parseLine(line, options.rule, options.topic);
       if (parsed === undefined) return;
-      if (!parsed.ok) {
-        logger.warn({ line: lineNumber, reason: parsed.reason }, 'bad input line skipped');
-        return;
-      }
-      void window.submit({ ...parsed.value, readAt: options.clock() });
-      if (window.full && !stream.isPaused()) {
-        stream.pause();
-        void window.whenRoom().then(() => {
-          if (!detached) stream.resume();
-        });
-      }
+      if (!parsed.ok) logger.warn({ line: lineNumber, reason: parsed.reason }, 'bad input line skipped');
+      else waiting.push({ ...parsed.value, readAt: options.clock() });
     },
     (bytes) => {
       lineNumber += 1;
       logger.warn({ line: lineNumber, bytes }, `input line longer than ${MAX_READ_BYTES} bytes skipped`);
     },
   );
-  const onData = (chunk: Buffer | string) =>
+  const onData = (chunk: Buffer | string) => {
     splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    void pump();
+  };
   const release = (how: 'ended' | 'detached') => {
     detached = true;
     stream.removeListener('data', onData);
@@ -67,8 +80,10 @@ export function feedLines(stream: NodeJS.ReadableStream, options: LineFeedOption
     finish(how);
   };
   const onEnd = () => {
+    if (streamEnded) return;
+    streamEnded = true;
     splitter.end();
-    release('ended');
+    void pump();
   };
   stream.on('data', onData);
   stream.on('end', onEnd);
