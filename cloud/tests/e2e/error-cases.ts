@@ -7,7 +7,7 @@ import {
 } from '@topic-bridge/shared-types';
 import { describe, expect, it } from 'vitest';
 import type { BridgeContext } from './support/bridge-context.js';
-import { settle } from './support/test-client.js';
+import { handshakeStatus, settle } from './support/test-client.js';
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -103,6 +103,8 @@ export function errorCases(bridge: BridgeContext): void {
         );
         // A ping needs no store.
         expect(await client.request({ action: 'ping', id: 'alive' })).toEqual({ type: 'pong', id: 'alive' });
+        // A new connection cannot be stored: the handshake fails, and the client reconnects later.
+        expect(await handshakeStatus(bridge.url(`${topic}/new`))).toBe(500);
       } finally {
         stack.setStoreAvailable(true);
       }
