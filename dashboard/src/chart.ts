@@ -64,7 +64,8 @@ export class LiveChart {
       ...this.#size(),
       series,
       scales: { x: { time: true } },
-      legend: { live: true },
+      // Rows hold one message each, so most series have no value at the cursor: show names only.
+      legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };
     this.#plot = new uPlot(options, this.#store.data(), this.#container);
