@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { AgentConfig } from './config.js';
 import { discardDeadLetters, fileDeadLetters } from './delivery/dead-letter.js';
 import { Dispatcher } from './delivery/dispatcher.js';
-import { describeError } from './errors.js';
+import { describeError, QueueIoError } from './errors.js';
 import { type HealthSnapshot, startHealthServer } from './health.js';
 import type { EmitResult, Input, Reading } from './inputs/input.js';
 import type { Link } from './link/link.js';
@@ -75,6 +75,12 @@ export function createAgent(deps: AgentDependencies): Agent {
     async start() {
       queue = await openQueue(config, logger, (count) => {
         counters.dropped += count;
+      }).catch((error: unknown) => {
+        const reason = (error as NodeJS.ErrnoException).code ?? describeError(error);
+        throw new QueueIoError(
+          `cannot open the queue in ${path.join(config.state.dir, 'queue')} (${reason}); check that state.dir is a writable directory`,
+          { cause: error },
+        );
       });
       sequence = config.queue.kind === 'disk' ? await fileSequence(config.state.dir) : memorySequence();
       const deadLetters =

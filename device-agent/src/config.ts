@@ -53,7 +53,11 @@ export interface ConfigSources {
   /** Parsed flags, by flag name (`bridge-url`); absent flags undefined. */
   flags: Record<string, unknown>;
   /** Validates the `inputs:` list (the inputs module's validateInputsConfig). */
-  validateInputs: (raw: unknown) => { ok: true; value: unknown[] } | { ok: false; error: { reason: string } };
+  validateInputs: (
+    raw: unknown,
+  ) =>
+    | { ok: true; value: unknown[] }
+    | { ok: false; error: { reason: string; keyPath?: string; problem?: string } };
 }
 
 type Loaded = { ok: true; config: AgentConfig } | { ok: false; problems: ConfigProblem[] };
@@ -78,7 +82,12 @@ export async function loadConfig(sources: ConfigSources): Promise<Loaded> {
     else problems.push({ keyPath: setting.path, message: `${parsed.problem} (from ${picked.from})` });
   }
   const inputs = sources.validateInputs(file.inputs ?? []);
-  if (!inputs.ok) problems.push({ keyPath: 'inputs', message: inputs.error.reason });
+  if (!inputs.ok) {
+    const { keyPath, problem, reason } = inputs.error;
+    problems.push(
+      keyPath && problem ? { keyPath, message: problem } : { keyPath: 'inputs', message: reason },
+    );
+  }
   if (problems.length > 0) return { ok: false, problems };
   const config = build(values, inputs.ok ? inputs.value : []);
   problems.push(...crossChecks(config));

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { CliIo } from './io.js';
 import { publishCommand } from './publish.js';
+import { runCommand } from './run.js';
 import { subscribeCommand } from './subscribe.js';
 
 /**
@@ -8,4 +9,8 @@ import { subscribeCommand } from './subscribe.js';
  * factory, plus one line here.
  */
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type.
-export const COMMANDS: ((io: CliIo) => CommandModule<object, any>)[] = [publishCommand, subscribeCommand];
+export const COMMANDS: ((io: CliIo) => CommandModule<object, any>)[] = [
+  runCommand,
+  publishCommand,
+  subscribeCommand,
+];

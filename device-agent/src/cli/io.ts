@@ -15,9 +15,13 @@ export interface CliIo {
 /** The process's own streams, environment and termination signals. */
 export function processIo(): CliIo & { dispose: () => void } {
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The first signal asks the command to stop cleanly; a second one stops the process at once.
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return {
     stdout: process.stdout,
     stderr: process.stderr,

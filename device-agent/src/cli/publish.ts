@@ -118,6 +118,13 @@ async function publishAndWait(
           ),
         );
       });
+      io.signal.addEventListener(
+        'abort',
+        () => reject(new AgentError('link_closed', 'interrupted before the ack')),
+        {
+          once: true,
+        },
+      );
       socket.send(JSON.stringify(frame));
     });
   } finally {

@@ -59,6 +59,9 @@ export function subscribeCommand(io: CliIo): CommandModule<object, SubscribeArgs
 async function subscribe(io: CliIo, url: string, args: SubscribeArgs): Promise<void> {
   if (io.signal.aborted) return;
   const socket = await connectOnce(io.WebSocket, url, args['timeout-ms']);
+  io.stderr.write(
+    `device-agent: subscribed (${args.topic.join(', ')}); one JSON line per frame follows on stdout\n`,
+  );
   const ping = setInterval(() => socket.send('{"action":"ping"}'), SUBSCRIBE_PING_MS);
   let published = 0;
   try {

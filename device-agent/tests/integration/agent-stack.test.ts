@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../../cloud/local/stack.js';
+import type { Agent } from '../../src/agent.js';
+import { agentConfig, gatedWebSocket, recordingSubscriber, testAgent } from '../support/agent-harness.js';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const SUPPORT = path.resolve(import.meta.dirname, '../support');
+
+/** Waits on real time (these tests use no fake timers). */
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('device agent against the real local stack (serverless-offline + dynalite)', () => {
+  let stack: LocalStack;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('publish waits for the ack, and subscribe prints each frame as one JSON line', async () => {
+    const controller = new AbortController();
+    cleanups.push(() => controller.abort());
+    let ready = false;
+    const subscriber = runCli(['subscribe', '--url', stack.wsUrl, '--topic', 'cli/+', '--count', '2'], {
+      signal: controller.signal,
+      onStderr: (text) => {
+        ready ||= text.includes('subscribed');
+      },
+    });
+    await waitFor(() => ready, 'subscriber ready');
+    const first = await runCli([
+      'publish',
+      '--url',
+      stack.wsUrl,
+      '--topic',
+      'cli/a',
+      '--message',
+      '{"c":21.5}',
+      '--id',
+      'p1',
+    ]);
+    expect(first).toEqual({ code: 0, stdout: '{"id":"p1","delivered":1}\n', stderr: '' });
+    const second = await runCli(['publish', '--url', stack.wsUrl, '--topic', 'cli/b', '--id', 'p2'], {
+      stdin: '"from stdin"\n',
+    });
+    expect(second).toEqual({ code: 0, stdout: '{"id":"p2","delivered":1}\n', stderr: '' });
+    const result = await subscriber;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      '{"topic":"cli/a","message":{"c":21.5},"id":"p1"}\n{"topic":"cli/b","message":"from stdin","id":"p2"}\n',
+    );
+  });
+
+  it('an outage: the stack stops while 1,000 readings are read; after it restarts a subscriber gets all 1,000', async () => {
+    const { dir, remove } = await tempDir('outage');
+    cleanups.push(remove);
+    const { WebSocket, gate } = gatedWebSocket();
+    const config = await agentConfig({
+      'bridge-url': stack.wsUrl,
+      'state-dir': dir,
+      'device-id': 'outage',
+      'queue-fsync-interval-ms': '10',
+      'delivery-pace-frames-per-second': '500',
+      'bridge-backoff-max-ms': '1000',
+    });
+    const beforeOutage = await recordingSubscriber(stack.wsUrl, 'outage/#');
+    cleanups.push(() => beforeOutage.close());
+    const agent: Agent = testAgent(config, WebSocket);
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const emitRange = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 20) {
+        const batch = Array.from({ length: Math.min(20, to - i) }, (_, k) =>
+          agent.emit({ topic: `outage/s${(i + k) % 3}`, message: { i: i + k } }),
+        );
+        expect((await Promise.all(batch)).every((r) => r.accepted)).toBe(true);
+      }
+    };
+    await emitRange(0, 300);
+    await waitFor(() => beforeOutage.frames.length >= 50, 'frames flowing before the outage');
+    const port = stack.wsPort;
+    await stack.stop();
+    gate.open = false;
+    await emitRange(300, 1000);
+    stack = await startLocalStack({ wsPort: port });
+    // The test's subscriber reconnects first; only then may the agent reach the bridge again.
+    const afterOutage = await recordingSubscriber(stack.wsUrl, 'outage/#');
+    cleanups.push(() => afterOutage.close());
+    gate.open = true;
+    await waitFor(() => agent.snapshot().queue.depth === 0, 'backlog drained');
+    const frames = [...beforeOutage.frames, ...afterOutage.frames];
+    expect(new Set(frames.map((f) => f.id))).toEqual(
+      new Set(Array.from({ length: 1000 }, (_, seq) => `outage-${seq}`)),
+    );
+    // A duplicate, if any, is the same reading: same id, same seq, same message.
+    for (const frame of frames) expect(frame.id).toBe(`outage-${frame.seq}`);
+    for (const frame of frames) expect(frame.message).toEqual({ i: frame.seq });
+    expect(agent.snapshot().counters).toMatchObject({ read: 1000, dropped: 0, rejected: 0 });
+  }, 120_000);
+
+  it('kill -9 of an agent with a backlog on disk, then a restart: nothing it accepted is lost', async () => {
+    const { dir, remove } = await tempDir('agent-crash');
+    cleanups.push(remove);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(SUPPORT, 'agent-child.ts'), dir, 'ws://127.0.0.1:9', '600'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    cleanups.push(() => void child.kill('SIGKILL'));
+    const confirmed: number[] = [];
+    let buffered = '';
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', () => reject(new Error('the agent child exited early')));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        const lines = (buffered + chunk.toString()).split('\n');
+        buffered = lines.pop() as string;
+        for (const line of lines) if (/^\d+$/.test(line)) confirmed.push(Number(line));
+        if (confirmed.length >= 400 && child.exitCode === null) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+    const subscriber = await recordingSubscriber(stack.wsUrl, 'crash/#');
+    cleanups.push(() => subscriber.close());
+    const config = await agentConfig({
+      'bridge-url': stack.wsUrl,
+      'state-dir': dir,
+      'device-id': 'crash',
+      'delivery-pace-frames-per-second': '0',
+    });
+    const agent = testAgent(config);
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const backlog = agent.snapshot().queue.depth;
+    expect(backlog).toBeGreaterThanOrEqual(confirmed.length);
+    await waitFor(() => agent.snapshot().queue.depth === 0, 'backlog drained');
+    const received = new Set(subscriber.frames.map((f) => (f.message as { i: number }).i));
+    expect(confirmed.filter((i) => !received.has(i))).toEqual([]);
+    expect(received.size).toBe(backlog);
+  }, 120_000);
+});

@@ -1,0 +1,60 @@
+import WebSocket from 'ws';
+import { type Agent, createAgent } from '../../src/agent.js';
+import { type AgentConfig, formatProblems, loadConfig } from '../../src/config.js';
+import type { WebSocketConstructor } from '../../src/link/ws-link.js';
+import { silentLogger } from '../../src/log.js';
+
+/** A validated agent configuration from flags (as `device-agent run --flag …` would build it), no inputs. */
+export async function agentConfig(flags: Record<string, string>): Promise<AgentConfig> {
+  const loaded = await loadConfig({ env: {}, flags, validateInputs: () => ({ ok: true, value: [] }) });
+  if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
+  return loaded.config;
+}
+
+/**
+ * A WebSocket class whose connections go nowhere while the gate is closed, so a test decides when the agent
+ * may reach the bridge again (for instance only after its own subscriber has reconnected).
+ */
+export function gatedWebSocket(): {
+  WebSocket: WebSocketConstructor;
+  gate: { open: boolean };
+  deadUrl: string;
+} {
+  const gate = { open: true };
+  const deadUrl = 'ws://127.0.0.1:9/unreachable';
+  class Gated extends WebSocket {
+    constructor(url: string, options?: WebSocket.ClientOptions) {
+      super(gate.open ? url : deadUrl, options);
+    }
+  }
+  return { WebSocket: Gated, gate, deadUrl };
+}
+
+/** An agent with no inputs (the test emits readings itself) and a silent logger. */
+export function testAgent(config: AgentConfig, WebSocketClass?: WebSocketConstructor): Agent {
+  return createAgent({
+    config,
+    inputs: [],
+    logger: silentLogger(),
+    ...(WebSocketClass ? { WebSocket: WebSocketClass } : {}),
+  });
+}
+
+/** A subscriber on the bridge that records every published frame it receives. */
+export async function recordingSubscriber(
+  url: string,
+  filter: string,
+): Promise<{ frames: Record<string, unknown>[]; close: () => void }> {
+  const socket = new WebSocket(`${url}?topicName=${encodeURIComponent(filter)}`);
+  const frames: Record<string, unknown>[] = [];
+  socket.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as Record<string, unknown>;
+    if ('message' in frame) frames.push(frame);
+  });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => {});
+  return { frames, close: () => socket.terminate() };
+}
