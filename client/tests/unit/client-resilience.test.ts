@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import {
   DEFAULT_PING_INTERVAL_MS,
   DEFAULT_PONG_TIMEOUT_MS,
@@ -23,18 +24,13 @@ const transitions = (r: RecordedClient) =>
 const pings = (index: number) =>
   bridge.connections[index]?.received.filter((f) => f.action === 'ping').length ?? 0;
 
-/** Advances the client's clock in ping-sized steps, letting each pong arrive over the real socket. */
+/** Advances the client's clock in ping-sized steps, waiting each time for the pong to reach the client. */
 async function advanceAnsweringPings(r: RecordedClient, ms: number): Promise<void> {
+  const pongs = () => r.frames.filter((f) => f.includes('"pong"')).length;
   for (let left = ms; left > 0; left -= DEFAULT_PING_INTERVAL_MS) {
-    const before = bridge.connections.reduce((sum, c) => sum + c.received.length, 0);
+    const before = pongs();
     r.timers.advance(Math.min(left, DEFAULT_PING_INTERVAL_MS));
-    if (left >= DEFAULT_PING_INTERVAL_MS) {
-      await waitFor(
-        () => bridge.connections.reduce((sum, c) => sum + c.received.length, 0) > before,
-        'a ping',
-      );
-      await settle(30);
-    }
+    if (left >= DEFAULT_PING_INTERVAL_MS) await waitFor(() => pongs() === before + 1, 'a pong');
   }
 }
 
@@ -117,7 +113,8 @@ describe('client against a scripted bridge: reconnect, keepalive and renewal', (
     await waitFor(() => bridge.connections[0]?.received.some((f) => f.id === 'old-1'), 'the publish');
     r.timers.advance(1);
     await waitFor(() => bridge.connections.length === 2, 'the renewal connection');
-    await settle(100);
+    // The client handles `open` in the same tick as its socket becomes OPEN.
+    await waitFor(() => r.sockets[1]?.readyState === WebSocket.OPEN, 'the client to open the renewal link');
     const [oldLink, newLink] = bridge.connections;
     expect(oldLink?.closed).toBe(false);
     oldLink?.send({ topic: 't', message: 'both', id: 'm-1' });
@@ -142,11 +139,11 @@ describe('client against a scripted bridge: reconnect, keepalive and renewal', (
     await advanceAnsweringPings(r, DEFAULT_RENEW_AFTER_MS - 1);
     bridge.options.accept = false;
     r.timers.advance(1);
-    await settle(200);
+    await waitFor(() => r.sockets[1]?.readyState === WebSocket.CLOSED, 'the refused renewal');
     expect(bridge.open()).toHaveLength(1);
     bridge.options.accept = true;
     r.timers.advance(DEFAULT_RENEW_RETRY_MS);
-    await waitFor(() => bridge.connections.length === 2, 'the retried renewal');
+    await waitFor(() => r.sockets[2]?.readyState === WebSocket.OPEN, 'the retried renewal to open');
     r.timers.advance(DEFAULT_RENEW_DRAIN_MS);
     await waitFor(() => bridge.connections[0]?.closed, 'the old link to close');
     bridge.connections[1]?.send({ topic: 't', message: 'new link works' });
