@@ -41,6 +41,8 @@ interface Connection {
   pongTimer?: NodeJS.Timeout;
   opened: boolean;
   retiring: boolean;
+  /** The last socket error, reported with the close that follows it. */
+  lastError?: string;
 }
 
 const PING_FRAME = JSON.stringify({ action: 'ping' });
@@ -107,7 +109,7 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
     socket.on('open', () => this.onOpen(connection, isRenewal));
     socket.on('message', (data) => this.onMessage(connection, String(data)));
     socket.on('error', (error) => {
-      this.options.logger.warn({ url: this.options.url, err: error.message }, 'bridge connection error');
+      connection.lastError = error.message;
     });
     socket.on('close', (code, reason) => this.onClose(connection, code, String(reason)));
     return connection;
@@ -218,7 +220,8 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
     this.current = undefined;
     const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
     const detail = connection.opened ? `connection closed (code ${code})` : 'could not connect';
-    this.options.logger.warn({ url: this.options.url, code, reason, retryInMs: delay }, `bridge ${detail}`);
+    const fields = { url: this.options.url, code, reason, err: connection.lastError, retryInMs: delay };
+    this.options.logger.warn(fields, `bridge ${detail}`);
     this.setState('disconnected', detail);
     this.reconnectTimer = setTimeout(() => {
       this.setState('connecting', `reconnecting to ${this.options.url}`);

@@ -110,3 +110,13 @@ describe('config', () => {
     );
   });
 });
+
+describe('deploy/config.example.yaml', () => {
+  it('is a valid configuration, inputs included', async () => {
+    const { validateInputsConfig } = await import('../../../src/inputs/index.js');
+    const file = path.resolve(import.meta.dirname, '../../../deploy/config.example.yaml');
+    const loaded = await loadConfig({ file, env: {}, flags: {}, validateInputs: validateInputsConfig });
+    if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
+    expect(loaded.config.inputs.map((input) => (input as { type: string }).type)).toEqual(['file', 'mqtt']);
+  });
+});
