@@ -57,7 +57,9 @@ export async function startMosquittoMtls(dir: string, pki: TestPki): Promise<Mos
     confFile,
     [
       'user root',
-      'persistence false',
+      // Sessions and their queued QoS 1 messages survive a restart, as on a real broker.
+      'persistence true',
+      `persistence_location ${dir}/`,
       'log_dest stdout',
       'log_type error',
       'log_type warning',
