@@ -5,7 +5,7 @@ type Listener<K extends keyof ClientEvents> = (payload: ClientEvents[K]) => void
 
 /**
  * A small typed event emitter whose `emit` never throws: a throwing listener is reported on `error`
- * (and a throwing `error` listener is ignored), so user code can never break the socket's handlers.
+ * (or re-thrown in a microtask when nothing listens there), so user code never breaks the socket's handlers.
  */
 export class Emitter {
   readonly #listeners = new Map<keyof ClientEvents, Set<Listener<never>>>();
@@ -32,7 +32,14 @@ export class Emitter {
       try {
         (listener as Listener<K>)(payload);
       } catch (cause) {
-        if (event !== 'error') this.emit('error', new ListenerError(event, cause));
+        if (event === 'error') continue;
+        // Reported on `error`; with nobody listening there, re-thrown outside the socket's handler, so
+        // the bug shows up like any uncaught exception instead of disappearing.
+        if (this.#listeners.get('error')?.size) this.emit('error', new ListenerError(event, cause));
+        else
+          queueMicrotask(() => {
+            throw cause;
+          });
       }
     }
   }

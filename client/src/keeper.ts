@@ -30,7 +30,7 @@ export class ConnectionKeeper {
   readonly #draining = new Set<Link>();
   #attempt = 0;
   #stopped = false;
-  readonly #timeouts: Timeouts<'reconnect' | 'ping' | 'pong' | 'renew'>;
+  readonly #timeouts: Timeouts<'reconnect' | 'ping' | 'pong' | 'renew' | 'drain'>;
   readonly #options: ResolvedOptions;
   readonly #events: KeeperEvents;
 
@@ -93,8 +93,9 @@ export class ConnectionKeeper {
     this.#attempt = 0;
     if (previous !== undefined) {
       // A renewal: the old link stays a moment to collect the acks of publishes sent on it.
+      for (const older of [...this.#draining]) this.#endDrain(older);
       this.#draining.add(previous);
-      this.#options.timers.setTimeout(() => this.#endDrain(previous), this.#options.renewDrainMs);
+      this.#timeouts.set('drain', this.#options.renewDrainMs, () => this.#endDrain(previous));
     }
     this.#timeouts.clear('pong');
     this.#schedulePing();

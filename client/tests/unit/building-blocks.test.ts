@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Emitter } from '../../src/emitter.js';
 import { fullJitterDelay, RecentIds } from '../../src/index.js';
 import { ManualTimers } from '../support/manual-timers.js';
 
@@ -43,5 +44,34 @@ describe('ManualTimers (test support)', () => {
     timers.advance(1);
     expect(log).toEqual(['a@10', 'b@20', 'c@25']);
     expect(timers.now() - start).toBe(25);
+  });
+});
+
+describe('Emitter', () => {
+  it('reports a throwing listener on error, or re-throws it in a microtask (mocked queueMicrotask) when nobody listens', () => {
+    const emitter = new Emitter();
+    const bug = new Error('listener bug');
+    const seen: number[] = [];
+    emitter.on('state', () => {
+      throw bug;
+    });
+    emitter.on('state', (change) => seen.push(change.attempt));
+    const queued: (() => void)[] = [];
+    const original = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = (callback) => queued.push(callback);
+    try {
+      emitter.emit('state', { state: 'open', previous: 'connecting', attempt: 0 });
+    } finally {
+      globalThis.queueMicrotask = original;
+    }
+    expect(seen).toEqual([0]);
+    expect(queued).toHaveLength(1);
+    expect(() => queued[0]?.()).toThrow(bug);
+
+    const errors: string[] = [];
+    emitter.on('error', (error) => errors.push(`${error.code}: ${error.message}`));
+    emitter.emit('state', { state: 'open', previous: 'connecting', attempt: 1 });
+    expect(seen).toEqual([0, 1]);
+    expect(errors).toEqual(['listener_failed: a "state" listener threw: Error: listener bug']);
   });
 });
