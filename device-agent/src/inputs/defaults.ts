@@ -71,9 +71,11 @@ export const DEFAULT_MQTT_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600;
 
 /**
  * Messages the agent holds before acknowledging (MQTT 5 Receive Maximum; with 3.1.1 the agent stops
- * reading from the socket at this count). Bounds memory and lets many messages share one queue fsync.
+ * reading from the socket at this count). Since a QoS 1 PUBACK waits for the queue's batched fsync, QoS 1
+ * throughput is at most this many per fsync interval (500 per 200 ms: 2,500/s); memory held is at most this
+ * many payloads. The broker may cap it lower (mosquitto's `max_inflight_messages` defaults to 20).
  */
-export const DEFAULT_MQTT_MAX_IN_FLIGHT = 100;
+export const DEFAULT_MQTT_MAX_IN_FLIGHT = 500;
 
 /** Reconnect delays to the broker grow from this… */
 export const DEFAULT_MQTT_RECONNECT_MIN_SECONDS = 1;

@@ -30,7 +30,7 @@ describe('validateInputsConfig', () => {
           keepaliveSeconds: 30,
           connectTimeoutSeconds: 10,
           sessionExpirySeconds: DEFAULT_MQTT_SESSION_EXPIRY_SECONDS,
-          maxInFlight: 100,
+          maxInFlight: 500,
           reconnectMinSeconds: 1,
           reconnectMaxSeconds: 30,
         },

@@ -73,11 +73,12 @@ export async function startAedes(): Promise<TestBroker> {
 
 /**
  * Debian's mosquitto with a plain listener on 127.0.0.1 and a free port. With `persistence`, sessions and
- * queued QoS 1 messages survive a restart (saved to `dir` on shutdown).
+ * queued QoS 1 messages survive a restart (saved to `dir` on shutdown). `extraConfig` adds lines (a bench
+ * raises `max_inflight_messages`, whose default of 20 caps QoS 1 throughput when acks wait for the queue).
  */
 export async function startMosquitto(
   dir: string,
-  options: { persistence?: boolean } = {},
+  options: { persistence?: boolean; extraConfig?: string[] } = {},
 ): Promise<TestBroker> {
   const port = await freePort();
   const confFile = path.join(dir, 'mosquitto.conf');
@@ -92,6 +93,7 @@ export async function startMosquitto(
       'log_type warning',
       'allow_anonymous true',
       'max_queued_messages 10000',
+      ...(options.extraConfig ?? []),
       `listener ${port} 127.0.0.1`,
       '',
     ].join('\n'),
