@@ -126,6 +126,24 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     expect((await listTexts())[0]).toContain('{"value":31}');
   }, 90_000);
 
+  it('adds and removes topic filters from the page, and keeps them in the address bar', async () => {
+    await page.fill('#topic-input', 'dash/#/bad');
+    await page.click('#topic-form button[type=submit]');
+    expect(await page.locator('#topic-error').textContent()).toContain('misplaced wildcard');
+    await page.fill('#topic-input', 'dash/extra/#');
+    await page.click('#topic-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#topic-list .filter').length === 2);
+    expect(await page.locator('#topic-error').textContent()).toBe('');
+    expect(new URL(page.url()).searchParams.getAll('topic')).toEqual(['dash/room1/+', 'dash/extra/#']);
+    await expect.poll(() => publish('dash/extra/1', { value: 5 }), { timeout: 5_000 }).toBe(1);
+    await waitForAttribute('#chart', 'data-points', '23');
+    expect((await listTexts())[0]).toContain('dash/extra/1{"value":5}');
+    await page.getByRole('button', { name: 'Unsubscribe from dash/extra/#' }).click();
+    await expect.poll(() => publish('dash/extra/1', { value: 6 }), { timeout: 5_000 }).toBe(0);
+    expect(new URL(page.url()).searchParams.getAll('topic')).toEqual(['dash/room1/+']);
+    expect(await page.locator('#topic-list .filter').allTextContents()).toEqual(['dash/room1/+']);
+  });
+
   it('fits a phone screen without sideways scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
