@@ -1,7 +1,7 @@
 import path from 'node:path';
 import WebSocket from 'ws';
 import type { AgentConfig } from './config.js';
-import { discardDeadLetters, fileDeadLetters } from './delivery/dead-letter.js';
+import { fileDeadLetters } from './delivery/dead-letter.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { describeError, QueueIoError } from './errors.js';
 import { type HealthSnapshot, startHealthServer } from './health.js';
@@ -14,7 +14,7 @@ import { DiskQueue } from './queue/disk-queue.js';
 import { MemoryQueue } from './queue/memory-queue.js';
 import type { FrameQueue } from './queue/queue.js';
 import { createClockCheck } from './stamp/clock.js';
-import { fileSequence, memorySequence, type Sequence } from './stamp/sequence.js';
+import { fileSequence, type Sequence } from './stamp/sequence.js';
 import { stampReading } from './stamp/stamp.js';
 
 /** Dead-letter file size before it is rotated to `.1`. */
@@ -82,11 +82,13 @@ export function createAgent(deps: AgentDependencies): Agent {
           { cause: error },
         );
       });
-      sequence = config.queue.kind === 'disk' ? await fileSequence(config.state.dir) : memorySequence();
-      const deadLetters =
-        config.queue.kind === 'disk'
-          ? fileDeadLetters(path.join(config.state.dir, 'dead-letters.jsonl'), DEAD_LETTER_MAX_BYTES, now)
-          : discardDeadLetters;
+      // The sequence is persisted even with a memory queue: ids must never repeat across restarts.
+      sequence = await fileSequence(config.state.dir);
+      const deadLetters = fileDeadLetters(
+        path.join(config.state.dir, 'dead-letters.jsonl'),
+        DEAD_LETTER_MAX_BYTES,
+        now,
+      );
       dispatcher = new Dispatcher({
         queue,
         link,

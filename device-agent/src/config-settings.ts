@@ -85,7 +85,7 @@ export const SETTINGS: readonly Setting[] = [
     path: 'queue.kind',
     kind: { type: 'enum', values: ['disk', 'memory'] },
     default: 'disk',
-    describe: 'disk (survives restarts) or memory (nothing written)',
+    describe: 'disk (survives restarts) or memory (readings in RAM only)',
   },
   {
     path: 'queue.maxBytes',

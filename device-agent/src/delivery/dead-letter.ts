@@ -36,6 +36,3 @@ export function fileDeadLetters(file: string, maxBytes: number, now: () => numbe
     },
   };
 }
-
-/** Dead letters that are only logged (memory queue, one-shot commands). */
-export const discardDeadLetters: DeadLetters = { put: async () => {} };

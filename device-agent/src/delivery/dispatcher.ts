@@ -35,6 +35,8 @@ interface InFlight {
 }
 
 const decoder = new TextDecoder();
+const SEND_RETRY_MS = 50;
+const READ_RETRY_MS = 1000;
 
 /**
  * Moves frames from the queue to the link, oldest first, at most `window` unacknowledged at a time and at the
@@ -98,7 +100,7 @@ export class Dispatcher {
       const id = this.nextToSend();
       if (id === undefined) {
         if (this.inFlight.size >= this.options.window) await this.wakeup.wait(signal);
-        else if (!(await this.readMore())) await this.waitForWork(signal);
+        else if (!(await this.readMoreSafely())) await this.waitForWork(signal);
         continue;
       }
       const delay = this.pacer.delayMs();
@@ -107,7 +109,19 @@ export class Dispatcher {
         await this.sleep(delay);
         continue;
       }
-      this.send(id);
+      // A socket closing under a link still marked connected refuses the frame: wait for the state to settle.
+      if (!this.send(id)) await this.sleep(SEND_RETRY_MS);
+    }
+  }
+
+  /** Reads more frames; a read error (a file gone under us) is logged and retried, never fatal. */
+  private async readMoreSafely(): Promise<boolean> {
+    try {
+      return await this.readMore();
+    } catch (error) {
+      this.options.logger.error({ err: String(error) }, 'cannot read from the queue; retrying in 1 s');
+      await this.sleep(READ_RETRY_MS);
+      return true;
     }
   }
 
@@ -120,15 +134,16 @@ export class Dispatcher {
     return undefined;
   }
 
-  private send(id: string): void {
+  private send(id: string): boolean {
     const entry = this.inFlight.get(id) as InFlight;
     if (!this.options.link.send(id, entry.text)) {
       this.outbox.unshift(id);
-      return;
+      return false;
     }
     this.pacer.take();
     entry.sentAt = this.now();
     this.options.counters.sent += 1;
+    return true;
   }
 
   /** Reads the next frames from the queue into the outbox; false when there are none. */
