@@ -5,12 +5,16 @@
 
 /**
  * Largest frame, in UTF-8 bytes, that a client may send and that the bridge will fan out.
- * API Gateway WebSocket messages are limited to 128 KB (sent as 32 KB frames) and `@connections` posts
+ * API Gateway WebSocket messages are limited to 128 KB, carried in frames of at most 32 KB, and `@connections` posts
  * have the same limit; over it API Gateway closes the connection with 1009.
  */
 export const MAX_FRAME_BYTES = 128 * 1024;
 
-/** The size of one API Gateway WebSocket frame; larger messages are split by the sender's library. */
+/**
+ * The largest single WebSocket frame API Gateway accepts. A larger message must be fragmented into frames of
+ * at most this size; browsers and `ws` send a message as one frame unless told otherwise, so senders of large
+ * messages fragment themselves (the device agent does) or keep messages under it.
+ */
 export const API_GATEWAY_FRAME_BYTES = 32 * 1024;
 
 /** Longest topic or topic filter, in UTF-8 bytes. Long enough for deep device hierarchies, short enough for a DynamoDB key. */

@@ -104,7 +104,7 @@ describe('sls package: the DynamoDB table', () => {
     const tables = resourcesOfType(query.template, 'AWS::DynamoDB::Table');
     expect(tables.map(([id]) => id)).toEqual(['ConnectionsTable']);
     expect(tables[0]?.[1].Properties).toEqual({
-      TableName: 'WSConnections-bridge',
+      TableName: 'WSConnections',
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
         { AttributeName: 'connectionId', AttributeType: 'S' },
@@ -166,7 +166,7 @@ describe('sls package: the functions', () => {
         Role: { 'Fn::GetAtt': [role, 'Arn'] },
         Environment: {
           Variables: {
-            TABLE_NAME: 'WSConnections-bridge',
+            TABLE_NAME: 'WSConnections',
             TOPIC_INDEX_NAME: 'TopicNameIndex',
             LOG_LEVEL: 'info',
           },
