@@ -1,6 +1,7 @@
 import { validatePublishTopic } from '@topic-bridge/shared-types';
 import { ConfigIssue, type MappingReader } from './config-reader.js';
 import { PARSE_MODES, type ParseMode, type ValueRule } from './config-types.js';
+import { DEFAULT_OFFSET, DEFAULT_SCALE } from './defaults.js';
 
 /** Readers for the keys several inputs share: `name`, topics and the value rule. */
 
@@ -33,8 +34,8 @@ export function readValueRule(reader: MappingReader, defaultParse: ParseMode): V
   const parse = reader.oneOf('parse', PARSE_MODES, defaultParse);
   const rule: ValueRule = {
     parse,
-    scale: reader.number('scale', { default: 1 }),
-    offset: reader.number('offset', { default: 0 }),
+    scale: reader.number('scale', { default: DEFAULT_SCALE }),
+    offset: reader.number('offset', { default: DEFAULT_OFFSET }),
   };
   const decimals = reader.optionalNumber('decimals', { integer: true, min: 0, max: 12 });
   if (decimals !== undefined) rule.decimals = decimals;

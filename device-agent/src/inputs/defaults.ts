@@ -6,6 +6,24 @@
 /** Seconds between two reads of a `file` input (a thermal zone changes slowly). */
 export const DEFAULT_FILE_INTERVAL_SECONDS = 10;
 
+/** How a `file` input parses what it reads: sysfs sensors hold one number. */
+export const DEFAULT_FILE_PARSE = 'number';
+
+/** How `command` and `stdin` inputs parse text: a number, else JSON, else text. */
+export const DEFAULT_TEXT_PARSE = 'auto';
+
+/** Multiplier applied to numbers read (none by default). */
+export const DEFAULT_SCALE = 1;
+
+/** Added to numbers read after scaling (none by default). */
+export const DEFAULT_OFFSET = 0;
+
+/** A `command` input runs its command every interval unless `mode: stream` keeps it running. */
+export const DEFAULT_COMMAND_MODE = 'poll';
+
+/** Bytes of a failed command's stderr quoted in the log line. */
+export const COMMAND_STDERR_TAIL_BYTES = 500;
+
 /** Seconds between two runs of a `command` input in `poll` mode. */
 export const DEFAULT_COMMAND_INTERVAL_SECONDS = 10;
 

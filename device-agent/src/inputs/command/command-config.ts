@@ -9,9 +9,11 @@ import { ConfigIssue, MappingReader } from '../config-reader.js';
 import type { CommandInputConfig } from '../config-types.js';
 import {
   DEFAULT_COMMAND_INTERVAL_SECONDS,
+  DEFAULT_COMMAND_MODE,
   DEFAULT_COMMAND_TIMEOUT_SECONDS,
   DEFAULT_RESTART_MAX_SECONDS,
   DEFAULT_RESTART_MIN_SECONDS,
+  DEFAULT_TEXT_PARSE,
 } from '../defaults.js';
 
 const KEYS = [
@@ -32,7 +34,7 @@ export function validateCommandConfig(raw: unknown, path: string): CommandInputC
   const reader = MappingReader.of(raw, path);
   reader.rejectUnknownKeys(KEYS, 'a "command" input');
   const command = readCommand(reader);
-  const mode = reader.oneOf('mode', ['poll', 'stream'] as const, 'poll');
+  const mode = reader.oneOf('mode', ['poll', 'stream'] as const, DEFAULT_COMMAND_MODE);
   const config: CommandInputConfig = {
     type: 'command',
     name: readName(reader, `command:${Array.isArray(command) ? command.join(' ') : command}`),
@@ -54,7 +56,7 @@ export function validateCommandConfig(raw: unknown, path: string): CommandInputC
       default: DEFAULT_RESTART_MAX_SECONDS,
       positive: true,
     }),
-    ...readValueRule(reader, 'auto'),
+    ...readValueRule(reader, DEFAULT_TEXT_PARSE),
   };
   if (config.restartMaxSeconds < config.restartMinSeconds) {
     throw new ConfigIssue(reader.pathOf('restartMaxSeconds'), 'must not be less than restartMinSeconds');

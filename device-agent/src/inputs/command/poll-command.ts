@@ -1,12 +1,10 @@
 import type { JsonValue } from '@topic-bridge/shared-types';
 import type { CommandInputConfig } from '../config-types.js';
-import { MAX_READ_BYTES } from '../defaults.js';
+import { COMMAND_STDERR_TAIL_BYTES, MAX_READ_BYTES } from '../defaults.js';
 import type { ResolvedDeps } from '../shared/deps.js';
 import type { Parsed } from '../shared/value-parser.js';
 import { parseValue } from '../shared/value-parser.js';
 import { describeExit, type RunningProcess, startProcess } from './child-process.js';
-
-const STDERR_TAIL_BYTES = 500;
 
 /**
  * Runs the command once and parses its whole stdout by the value rule. A non-zero exit, a timeout or output
@@ -32,7 +30,7 @@ export async function runPolledCommand(
     }
   });
   running.child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = Buffer.concat([stderr, chunk]).subarray(-STDERR_TAIL_BYTES);
+    stderr = Buffer.concat([stderr, chunk]).subarray(-COMMAND_STDERR_TAIL_BYTES);
   });
   const timer = deps.timers.setTimeout(() => {
     failure ??= `did not finish within ${config.timeoutSeconds} s and was killed`;

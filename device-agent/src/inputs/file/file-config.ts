@@ -1,7 +1,7 @@
 import { COMMON_KEYS, readName, readTopic, readValueRule, VALUE_RULE_KEYS } from '../config-fields.js';
 import { MappingReader } from '../config-reader.js';
 import type { FileInputConfig } from '../config-types.js';
-import { DEFAULT_FILE_INTERVAL_SECONDS } from '../defaults.js';
+import { DEFAULT_FILE_INTERVAL_SECONDS, DEFAULT_FILE_PARSE } from '../defaults.js';
 
 const KEYS = [...COMMON_KEYS, ...VALUE_RULE_KEYS, 'path', 'topic', 'intervalSeconds'];
 
@@ -19,6 +19,6 @@ export function validateFileConfig(raw: unknown, path: string): FileInputConfig 
       default: DEFAULT_FILE_INTERVAL_SECONDS,
       positive: true,
     }),
-    ...readValueRule(reader, 'number'),
+    ...readValueRule(reader, DEFAULT_FILE_PARSE),
   };
 }

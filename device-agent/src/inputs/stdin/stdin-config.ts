@@ -7,6 +7,7 @@ import {
 } from '../config-fields.js';
 import { MappingReader } from '../config-reader.js';
 import type { StdinInputConfig } from '../config-types.js';
+import { DEFAULT_TEXT_PARSE } from '../defaults.js';
 
 const KEYS = [...COMMON_KEYS, ...VALUE_RULE_KEYS, 'topic'];
 
@@ -17,7 +18,7 @@ export function validateStdinConfig(raw: unknown, path: string): StdinInputConfi
   const config: StdinInputConfig = {
     type: 'stdin',
     name: readName(reader, 'stdin'),
-    ...readValueRule(reader, 'auto'),
+    ...readValueRule(reader, DEFAULT_TEXT_PARSE),
   };
   const topic = readOptionalTopic(reader, 'topic');
   if (topic !== undefined) config.topic = topic;
