@@ -152,6 +152,24 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
   });
 
+  it('explains a bad ?url= on the page instead of failing in the console', async () => {
+    const other = await browser.context.newPage();
+    const problems: string[] = [];
+    other.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    other.on('pageerror', (error) => problems.push(error.message));
+    await other.goto(
+      `${dashboard.url}?url=${encodeURIComponent('http://example.com/bridge')}&topic=a%2F%23%2Fb`,
+    );
+    await other.waitForSelector('body[data-state="closed"]', { state: 'attached' });
+    expect(await other.locator('#state').textContent()).toBe('not connected');
+    expect(await other.locator('#topic-error').textContent()).toBe(
+      'connect(): option "url" expected a ws:// or wss:// URL such as wss://HOST/bridge, got "http://example.com/bridge". ' +
+        'Open the page with ?url=wss://HOST/STAGE',
+    );
+    expect(problems).toEqual([]);
+    await other.close();
+  });
+
   it('logged no console error, except the browser noting failed WebSocket attempts during the outage', () => {
     const unexpected = consoleErrors.filter(
       (e) =>
