@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { CliIo } from './io.js';
+import { provisionCommand } from './provision.js';
 import { publishCommand } from './publish.js';
 import { runCommand } from './run.js';
 import { subscribeCommand } from './subscribe.js';
@@ -13,4 +14,5 @@ export const COMMANDS: ((io: CliIo) => CommandModule<object, any>)[] = [
   runCommand,
   publishCommand,
   subscribeCommand,
+  provisionCommand,
 ];

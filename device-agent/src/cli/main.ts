@@ -62,6 +62,12 @@ function report(error: unknown, io: CliIo, argv: string[]): ExitCode {
     io.stderr.write(`device-agent: ${error.message}\n`);
     return EXIT.rejected;
   }
+  const ownExitCode = (error as { exitCode?: unknown } | undefined)?.exitCode;
+  if (typeof ownExitCode === 'number') {
+    // A command with documented exit codes of its own (provision: 10 and up) carries its code on the error.
+    io.stderr.write(`device-agent: ${describeError(error)}\n`);
+    return ownExitCode as ExitCode;
+  }
   io.stderr.write(`device-agent: ${describeError(error)}\n`);
   return EXIT.failure;
 }
