@@ -139,6 +139,10 @@ async function start(): Promise<void> {
       history.replaceState(null, '', `${location.pathname}${searchWithTopics(location.search, filters)}`),
   );
   addEventListener('pagehide', () => client.close());
+  // Back from the back-forward cache, the closed client would stay closed: start over instead.
+  addEventListener('pageshow', (event) => {
+    if (event.persisted) location.reload();
+  });
 }
 
 void start();
