@@ -20,6 +20,12 @@ export interface Reading {
 export interface ReadingRejected {
   accepted: false;
   reason: string;
+  /**
+   * True when the refusal is temporary (the agent is stopping, say): an MQTT input then leaves a QoS 1
+   * message unacknowledged so that the broker delivers it again. Absent or false: the reading can never be
+   * accepted (too large, invalid topic), so it is logged, acknowledged and dropped.
+   */
+  retryable?: boolean;
 }
 
 /** The agent's answer to `emit`: accepted once the reading is safe in the durable queue. */

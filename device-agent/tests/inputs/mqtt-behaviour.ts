@@ -229,6 +229,50 @@ export function mqttInputSuite(name: string, startBroker: () => Promise<TestBrok
       ]);
     });
 
+    it('leaves a message the agent cannot take now (retryable) unacknowledged, and acks a permanent refusal', async () => {
+      const t = `t${nextId++}`;
+      const subscriptions = [{ filter: `${t}/#` }];
+      const stopping = new RecordingContext();
+      stopping.answer = (reading) =>
+        (reading.message as { payload: unknown }).payload === 'big'
+          ? { accepted: false, reason: 'too large' }
+          : { accepted: false, reason: 'the agent is not running', retryable: true };
+      const first = await started(inputFor(subscriptions), stopping);
+      await publisher.publishAsync(`${t}/n`, 'big', { qos: 1 });
+      await publisher.publishAsync(`${t}/n`, 'later', { qos: 1 });
+      await stopping.waitForReadings(2);
+      await stopped(first);
+      expect(stopping.lines('warn')).toEqual(['reading refused by the agent; skipped: too large']);
+      expect(stopping.lines('info')).toContain(
+        'the agent cannot take a reading now: the agent is not running',
+      );
+      const context = new RecordingContext();
+      await started(sameSession(first, subscriptions), context);
+      await context.waitForReadings(1);
+      await publisher.publishAsync(`${t}/end`, 'end', { qos: 1 });
+      await context.waitForReadings(2);
+      expect(context.readings.map((reading) => (reading.message as { payload: unknown }).payload)).toEqual([
+        'later',
+        'end',
+      ]);
+    });
+
+    it('holds at most maxInFlight readings unanswered, then reads on', async () => {
+      const t = `t${nextId++}`;
+      const context = new RecordingContext();
+      context.hold();
+      await started(inputFor([{ filter: `${t}/#` }], { maxInFlight: 3 }), context);
+      for (let i = 0; i < 10; i++) await publisher.publishAsync(`${t}/n`, String(i), { qos: 1 });
+      await context.waitForReadings(3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(context.readings).toHaveLength(3);
+      context.release();
+      await context.waitForReadings(10);
+      expect(context.readings.map((reading) => (reading.message as { payload: unknown }).payload)).toEqual([
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+      ]);
+    });
+
     it('reconnects after a broker restart and receives again', async () => {
       const t = `t${nextId++}`;
       const context = new RecordingContext();

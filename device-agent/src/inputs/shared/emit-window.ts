@@ -1,7 +1,7 @@
 import type { InputContext, Reading } from '../input.js';
 import type { Timers } from './deps.js';
 
-/** What became of a reading handed to the agent. */
+/** What became of a reading handed to the agent: `failed` readings may be delivered again by their source. */
 export type EmitOutcome = 'accepted' | 'refused' | 'failed';
 
 /**
@@ -34,6 +34,13 @@ export class EmitWindow {
     try {
       const result = await this.context.emit(reading);
       if (result.accepted) return 'accepted';
+      if (result.retryable) {
+        this.context.logger.info(
+          { topic: reading.topic, reason: result.reason },
+          'the agent cannot take a reading now',
+        );
+        return 'failed';
+      }
       this.context.logger.warn(
         { topic: reading.topic, reason: result.reason },
         'reading refused by the agent; skipped',
