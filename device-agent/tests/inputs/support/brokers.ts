@@ -71,14 +71,21 @@ export async function startAedes(): Promise<TestBroker> {
   };
 }
 
+/** PEM files for a TLS listener that requires a client certificate signed by `caFile`. */
+export interface MosquittoTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
 /**
- * Debian's mosquitto with a plain listener on 127.0.0.1 and a free port. With `persistence`, sessions and
+ * Debian's mosquitto with a plain (or, with `tls`, a mutual-TLS) listener on 127.0.0.1 and a free port. With `persistence`, sessions and
  * queued QoS 1 messages survive a restart (saved to `dir` on shutdown). `extraConfig` adds lines (a bench
  * raises `max_inflight_messages`, whose default of 20 caps QoS 1 throughput when acks wait for the queue).
  */
 export async function startMosquitto(
   dir: string,
-  options: { persistence?: boolean; extraConfig?: string[] } = {},
+  options: { persistence?: boolean; extraConfig?: string[]; tls?: MosquittoTls } = {},
 ): Promise<TestBroker> {
   const port = await freePort();
   const confFile = path.join(dir, 'mosquitto.conf');
@@ -95,6 +102,14 @@ export async function startMosquitto(
       'max_queued_messages 10000',
       ...(options.extraConfig ?? []),
       `listener ${port} 127.0.0.1`,
+      ...(options.tls
+        ? [
+            `cafile ${options.tls.caFile}`,
+            `certfile ${options.tls.certFile}`,
+            `keyfile ${options.tls.keyFile}`,
+            'require_certificate true',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -122,5 +137,6 @@ export async function startMosquitto(
     await exited;
   };
   await start();
-  return { kind: 'mosquitto', port, url: `mqtt://127.0.0.1:${port}`, log, stop, restart: start };
+  const scheme = options.tls ? 'mqtts' : 'mqtt';
+  return { kind: 'mosquitto', port, url: `${scheme}://127.0.0.1:${port}`, log, stop, restart: start };
 }
