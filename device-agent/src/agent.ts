@@ -142,7 +142,9 @@ export function createAgent(deps: AgentDependencies): Agent {
       logger.info({ ...counters }, 'device agent stopped');
     },
     async emit(reading) {
-      if (stopping || !queue || !sequence) return { accepted: false, reason: 'the agent is not running' };
+      // Temporary refusals are `retryable`: an MQTT input then leaves the message unacknowledged for redelivery.
+      if (stopping || !queue || !sequence)
+        return { accepted: false, reason: 'the agent is not running', retryable: true };
       const seq = await sequence.next();
       const stamped = stampReading(reading, {
         device: config.device.id,
@@ -162,7 +164,7 @@ export function createAgent(deps: AgentDependencies): Agent {
         await queue.append(Buffer.from(stamped.text));
       } catch (error) {
         logger.error({ err: describeError(error) }, 'cannot queue a reading');
-        return { accepted: false, reason: describeError(error) };
+        return { accepted: false, reason: describeError(error), retryable: true };
       }
       counters.read += 1;
       return { accepted: true };

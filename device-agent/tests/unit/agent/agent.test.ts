@@ -114,4 +114,14 @@ describe('agent (scripted bridge on port 0)', () => {
       'device_agent_connects_total 1\n',
     );
   });
+
+  it('answers a reading emitted after stop with a retryable refusal (an MQTT message is then redelivered)', async () => {
+    await start();
+    await agent?.stop();
+    expect(await agent?.emit({ topic: 'a/b', message: 1 })).toEqual({
+      accepted: false,
+      reason: 'the agent is not running',
+      retryable: true,
+    });
+  });
 });
