@@ -38,6 +38,8 @@ export interface AgentConfig {
   log: { level: LogLevel; pretty: boolean };
   /** The `inputs:` list, as validated by the inputs module. */
   inputs: unknown[];
+  /** The `output:` section as `validateOutput` returned it (AWS IoT Core, docs/IOT.md); absent: the WebSocket. */
+  output?: unknown;
 }
 
 /** One thing wrong with the configuration. */
@@ -58,6 +60,10 @@ export interface ConfigSources {
   ) =>
     | { ok: true; value: unknown[] }
     | { ok: false; error: { reason: string; keyPath?: string; problem?: string } };
+  /** Validates an `output:` section (the IoT Core output's validateIotCoreOutput); absent, `output:` is unknown. */
+  validateOutput?: (
+    raw: unknown,
+  ) => { ok: true; value: unknown } | { ok: false; error: { keyPath: string; problem: string } };
 }
 
 type Loaded = { ok: true; config: AgentConfig } | { ok: false; problems: ConfigProblem[] };
@@ -67,12 +73,14 @@ export async function loadConfig(sources: ConfigSources): Promise<Loaded> {
   const problems: ConfigProblem[] = [];
   const fileName = sources.file ?? sources.env.DEVICE_AGENT_CONFIG;
   const file = fileName === undefined ? {} : await readConfigFile(fileName, problems);
-  checkUnknownKeys(file, problems);
+  checkUnknownKeys(file, problems, sources.validateOutput !== undefined);
+  // With another output, the WebSocket URL is not needed.
+  const hasOutput = file.output !== undefined && sources.validateOutput !== undefined;
   const values = new Map<string, unknown>();
   for (const setting of SETTINGS) {
     const picked = pick(setting, file, sources);
     if (picked.raw === undefined) {
-      if (setting.default === undefined)
+      if (setting.default === undefined && !(hasOutput && setting.path === 'bridge.url'))
         problems.push({ keyPath: setting.path, message: `is required (${sourceHint(setting)})` });
       values.set(setting.path, setting.default);
       continue;
@@ -88,8 +96,11 @@ export async function loadConfig(sources: ConfigSources): Promise<Loaded> {
       keyPath && problem ? { keyPath, message: problem } : { keyPath: 'inputs', message: reason },
     );
   }
+  const output = hasOutput ? sources.validateOutput?.(file.output) : undefined;
+  if (output && !output.ok) problems.push({ keyPath: output.error.keyPath, message: output.error.problem });
   if (problems.length > 0) return { ok: false, problems };
   const config = build(values, inputs.ok ? inputs.value : []);
+  if (output?.ok) config.output = output.value;
   problems.push(...crossChecks(config));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
@@ -129,14 +140,18 @@ async function readConfigFile(fileName: string, problems: ConfigProblem[]): Prom
   return parsed as Record<string, unknown>;
 }
 
-function checkUnknownKeys(file: Record<string, unknown>, problems: ConfigProblem[]): void {
+function checkUnknownKeys(
+  file: Record<string, unknown>,
+  problems: ConfigProblem[],
+  outputKnown: boolean,
+): void {
   const sections = new Map<string, string[]>();
   for (const { path: key } of SETTINGS) {
     const [section, leaf] = key.split('.') as [string, string];
     sections.set(section, [...(sections.get(section) ?? []), leaf]);
   }
   for (const [section, value] of Object.entries(file)) {
-    if (section === 'inputs') continue;
+    if (section === 'inputs' || (section === 'output' && outputKnown)) continue;
     const leaves = sections.get(section);
     if (!leaves) {
       problems.push({

@@ -4,6 +4,9 @@ import { formatProblems, loadConfig } from '../config.js';
 import { envName, flagName, SETTINGS } from '../config-settings.js';
 import { ConfigError } from '../errors.js';
 import { createInput, type InputConfig, validateInputsConfig } from '../inputs/index.js';
+import { iotCoreLinkFactory, validateIotCoreOutput } from '../iot/iot-core-output.js';
+import { loadIotCoreTls } from '../iot/iot-core-tls.js';
+import type { IotCoreOutputSettings } from '../iot/iot-output-config.js';
 import { createLogger } from '../log.js';
 import type { CliIo } from './io.js';
 
@@ -45,6 +48,7 @@ export function runCommand(io: CliIo): CommandModule<object, RunArgs> {
         env: io.env,
         flags,
         validateInputs: validateInputsConfig,
+        validateOutput: validateIotCoreOutput,
       });
       if (!loaded.ok) {
         const first = loaded.problems[0] as { keyPath: string; message: string };
@@ -52,7 +56,11 @@ export function runCommand(io: CliIo): CommandModule<object, RunArgs> {
       }
       const { config } = loaded;
       const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      // `output: {type: iot-core, …}` (as `device-agent provision` writes it) replaces the WebSocket link.
+      const output = config.output as IotCoreOutputSettings | undefined;
+      const createLink = output && iotCoreLinkFactory(output, await loadIotCoreTls(output));
       const agent = createAgent({
+        ...(createLink ? { createLink } : {}),
         config,
         inputs: config.inputs.map((c) => createInput(c as InputConfig)),
         logger,
