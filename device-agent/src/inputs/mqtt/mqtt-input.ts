@@ -80,7 +80,15 @@ export class MqttInput implements Input {
     await this.window?.drain(this.deps.timers, this.deps.stopGraceMs);
     const client = this.client;
     this.client = undefined;
-    if (client) await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    if (!client) return;
+    // A clean DISCONNECT keeps the session; a connection that cannot even say goodbye is dropped.
+    const ended = new Promise<boolean>((resolve) => client.end(false, {}, () => resolve(true)));
+    let timer: unknown;
+    const late = new Promise<boolean>((resolve) => {
+      timer = this.deps.timers.setTimeout(() => resolve(false), this.deps.stopGraceMs);
+    });
+    if (!(await Promise.race([ended, late]))) client.end(true);
+    this.deps.timers.clearTimeout(timer);
   }
 
   private connect(context: InputContext, tls: Pick<IClientOptions, 'ca' | 'cert' | 'key'>): void {
@@ -104,6 +112,7 @@ export class MqttInput implements Input {
       client.options.reconnectPeriod = backoff.next();
     });
     client.on('connect', (connack) => {
+      if (client !== this.client) return;
       everConnected = true;
       backoff.succeeded();
       problems.clear({}, 'connected to the MQTT broker again');
@@ -118,12 +127,12 @@ export class MqttInput implements Input {
       );
     });
     client.on('error', (error: Error & { code?: unknown }) => {
+      if (client !== this.client) return;
       const unsupported = UNSUPPORTED_PROTOCOL_CODES.includes(Number(error.code));
       if (unsupported && this.version === 5 && this.config.protocolVersion === 'auto' && !everConnected) {
         logger.info({ url: this.config.url }, 'the broker does not speak MQTT 5; using MQTT 3.1.1');
         this.version = 4;
-        client.removeAllListeners();
-        client.on('error', () => {});
+        this.client = undefined; // the handlers below ignore a replaced client
         client.end(true);
         this.connect(context, tls);
         return;
