@@ -1,12 +1,16 @@
 /**
  * `npm start`: the whole bridge on this machine. dynalite (DynamoDB, in memory unless TOPIC_BRIDGE_DATA_DIR
- * is set) and serverless-offline running our own serverless.yml, on ws://127.0.0.1:TOPIC_BRIDGE_WS_PORT.
+ * is set) and serverless-offline running our own serverless.yml, on ws://127.0.0.1:TOPIC_BRIDGE_WS_PORT;
+ * the dashboard on http://127.0.0.1:TOPIC_BRIDGE_DASHBOARD_PORT/; and, unless TOPIC_BRIDGE_DEMO=false, a
+ * simulated device agent publishing under `demo/`, so that the dashboard shows live data at once.
  * A composition root only: each part lives in its package and is started from here.
  */
 import { pathToFileURL } from 'node:url';
 import { isPortFree } from '../cloud/local/free-port.js';
 import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
-import { readStartSettings } from '../cloud/local/start-settings.js';
+import { readStartSettings, type StartSettings } from '../cloud/local/start-settings.js';
+import { type DashboardServer, startDashboardServer } from '../dashboard/server/serve.js';
+import { type DemoAgent, startDemoAgent } from './demo-agent.js';
 
 /** Exit code for a bad setting (an environment variable, a busy port): fix it and run again. */
 export const EXIT_BAD_SETTINGS = 2;
@@ -22,14 +26,40 @@ export interface Output {
 
 const consoleOutput: Output = { info: (line) => console.log(line), error: (line) => console.error(line) };
 
-/** The one line printed once everything listens: where to connect, and a frame to try. */
-export function readyLine(stack: LocalStack, dataDir: string | undefined): string {
-  const storage = dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${dataDir}`;
+/** The one line printed once everything listens: where to connect, where to look, and a frame to try. */
+export function readyLine(stack: LocalStack, dashboardUrl: string, settings: StartSettings): string {
+  const storage =
+    settings.dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${settings.dataDir}`;
+  const demo = settings.demo ? ', simulated sensors publishing under demo/' : '';
   const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
   return (
-    `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}). ` +
+    `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo}). ` +
+    `Dashboard: ${dashboardUrl} . ` +
     `Try it: connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}. Ctrl-C stops.`
   );
+}
+
+/** The parts that run beside the stack; each is stopped before the stack. */
+interface Extras {
+  dashboard: DashboardServer;
+  demo: DemoAgent | undefined;
+}
+
+async function startExtras(stack: LocalStack, settings: StartSettings): Promise<Extras> {
+  const dashboard = await startDashboardServer({ port: settings.dashboardPort, bridgeUrl: stack.wsUrl });
+  try {
+    const demo = settings.demo ? await startDemoAgent(stack.wsUrl) : undefined;
+    return { dashboard, demo };
+  } catch (error) {
+    await dashboard.stop();
+    throw error;
+  }
+}
+
+async function stopAll(stack: LocalStack, extras: Extras | undefined): Promise<void> {
+  await extras?.demo?.stop().catch(() => undefined);
+  await extras?.dashboard.stop().catch(() => undefined);
+  await stack.stop();
 }
 
 /**
@@ -55,12 +85,18 @@ export async function main(
     out.error(`npm start: ${read.problem}.`);
     return EXIT_BAD_SETTINGS;
   }
-  const { wsPort, onMessage, dataDir } = read.settings;
-  if (!(await isPortFree(wsPort))) {
-    out.error(
-      `npm start: port ${wsPort} on 127.0.0.1 is in use. Stop what uses it, or set TOPIC_BRIDGE_WS_PORT to a free port.`,
-    );
-    return EXIT_BAD_SETTINGS;
+  const settings = read.settings;
+  const { wsPort, onMessage, dataDir } = settings;
+  for (const [port, name] of [
+    [wsPort, 'TOPIC_BRIDGE_WS_PORT'],
+    [settings.dashboardPort, 'TOPIC_BRIDGE_DASHBOARD_PORT'],
+  ] as const) {
+    if (!(await isPortFree(port))) {
+      out.error(
+        `npm start: port ${port} on 127.0.0.1 is in use. Stop what uses it, or set ${name} to a free port.`,
+      );
+      return EXIT_BAD_SETTINGS;
+    }
   }
   // The local emulation runs on this machine's Node (20+); deployed handlers run on nodejs22.x.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -87,10 +123,20 @@ export async function main(
     out.error(`npm start: the local stack did not start: ${error instanceof Error ? error.message : error}`);
     return EXIT_START_FAILED;
   }
-  out.info(readyLine(stack, dataDir));
+  let extras: Extras;
+  try {
+    extras = await startExtras(stack, settings);
+  } catch (error) {
+    out.error(
+      `npm start: the dashboard or the demo agent did not start: ${error instanceof Error ? error.message : error}`,
+    );
+    await stack.stop();
+    return EXIT_START_FAILED;
+  }
+  out.info(readyLine(stack, extras.dashboard.url, settings));
   const signal = await stopped;
   out.info(`topic-bridge: ${signal} received, stopping…`);
-  await stack.stop();
+  await stopAll(stack, extras);
   out.info('topic-bridge: stopped.');
   return 0;
 }

@@ -6,6 +6,12 @@ export const DEFAULT_WS_PORT = 3001;
 /** The onMessage variant of `npm start` when TOPIC_BRIDGE_ON_MESSAGE is unset: the deployed default. */
 export const DEFAULT_ON_MESSAGE = 'query';
 
+/** The dashboard's port of `npm start` when TOPIC_BRIDGE_DASHBOARD_PORT is unset. */
+export const DEFAULT_DASHBOARD_PORT = 8080;
+
+/** Whether `npm start` runs the simulated device agent when TOPIC_BRIDGE_DEMO is unset. */
+export const DEFAULT_DEMO = true;
+
 /** The onMessage variants: how `$default` finds a topic's subscribers. */
 export const ON_MESSAGE_VARIANTS = ['query', 'scan'] as const;
 
@@ -15,6 +21,23 @@ export interface StartSettings {
   onMessage: (typeof ON_MESSAGE_VARIANTS)[number];
   /** Absolute folder for DynamoDB data; undefined keeps it in memory. */
   dataDir: string | undefined;
+  /** The dashboard's port on 127.0.0.1. */
+  dashboardPort: number;
+  /** Run a simulated device agent publishing under `demo/`. */
+  demo: boolean;
+}
+
+function readPort(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): { ok: true; port: number } | { ok: false; problem: string } {
+  const raw = env[name]?.trim() || String(fallback);
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+    return { ok: false, problem: `${name} must be a port number from 1 to 65535; got "${raw}"` };
+  }
+  return { ok: true, port };
 }
 
 /** Reads `npm start`'s environment; a bad value yields a message naming the variable and what it accepts. */
@@ -22,12 +45,18 @@ export function readStartSettings(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string = process.cwd(),
 ): { ok: true; settings: StartSettings } | { ok: false; problem: string } {
-  const rawPort = env.TOPIC_BRIDGE_WS_PORT?.trim() || String(DEFAULT_WS_PORT);
-  const wsPort = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || wsPort < 1 || wsPort > 65_535) {
+  const ws = readPort(env, 'TOPIC_BRIDGE_WS_PORT', DEFAULT_WS_PORT);
+  if (!ws.ok) return ws;
+  const dashboard = readPort(env, 'TOPIC_BRIDGE_DASHBOARD_PORT', DEFAULT_DASHBOARD_PORT);
+  if (!dashboard.ok) return dashboard;
+  if (dashboard.port === ws.port) {
+    return { ok: false, problem: 'TOPIC_BRIDGE_DASHBOARD_PORT and TOPIC_BRIDGE_WS_PORT must differ' };
+  }
+  const rawDemo = env.TOPIC_BRIDGE_DEMO?.trim().toLowerCase() || String(DEFAULT_DEMO);
+  if (rawDemo !== 'true' && rawDemo !== 'false') {
     return {
       ok: false,
-      problem: `TOPIC_BRIDGE_WS_PORT must be a port number from 1 to 65535; got "${rawPort}"`,
+      problem: `TOPIC_BRIDGE_DEMO must be "true" or "false"; got "${env.TOPIC_BRIDGE_DEMO}"`,
     };
   }
   const onMessage = env.TOPIC_BRIDGE_ON_MESSAGE?.trim() || DEFAULT_ON_MESSAGE;
@@ -41,7 +70,9 @@ export function readStartSettings(
   return {
     ok: true,
     settings: {
-      wsPort,
+      wsPort: ws.port,
+      dashboardPort: dashboard.port,
+      demo: rawDemo === 'true',
       onMessage: onMessage as StartSettings['onMessage'],
       dataDir: dataDir ? resolve(cwd, dataDir) : undefined,
     },

@@ -74,12 +74,18 @@ describe('the local stack', () => {
   });
 
   it(
-    'npm start: prints one ready line, serves, and stops cleanly on SIGINT with the port released',
+    'npm start: prints one ready line, serves the bridge, the dashboard and live demo data, and stops cleanly on SIGINT with the ports released',
     async () => {
       const wsPort = await findFreePort();
+      const dashboardPort = await findFreePort();
       const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
         cwd: SERVICE_DIR,
-        env: { ...process.env, TOPIC_BRIDGE_WS_PORT: String(wsPort), TOPIC_BRIDGE_ON_MESSAGE: 'scan' },
+        env: {
+          ...process.env,
+          TOPIC_BRIDGE_WS_PORT: String(wsPort),
+          TOPIC_BRIDGE_DASHBOARD_PORT: String(dashboardPort),
+          TOPIC_BRIDGE_ON_MESSAGE: 'scan',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const exited = once(child, 'exit');
@@ -95,9 +101,25 @@ describe('the local stack', () => {
         .poll(() => stdout, { timeout: STACK_START_TIMEOUT_MS, interval: 200 })
         .toContain('ready on');
       expect(stdout.split('\n')[0]).toBe(
-        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory). Try it: connect any WebSocket ` +
-          `client to ${url}?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}. Ctrl-C stops.`,
+        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/). ` +
+          `Dashboard: http://127.0.0.1:${dashboardPort}/ . ` +
+          `Try it: connect any WebSocket client to ${url}?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}. Ctrl-C stops.`,
       );
+
+      const page = await fetch(`http://127.0.0.1:${dashboardPort}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>');
+      const config = await (await fetch(`http://127.0.0.1:${dashboardPort}/config.json`)).json();
+      expect(config).toEqual({ bridgeUrl: url, topics: ['demo/#'] });
+
+      // The simulated agent publishes under demo/ once a second per sensor, stamped with its device id.
+      const watcher = await openClient(`${url}?topicName=${encodeURIComponent('demo/+/temperature')}`);
+      const [first] = await watcher.waitForFrames(1);
+      const reading = JSON.parse(first ?? 'null') as Record<string, unknown>;
+      expect(reading.topic).toMatch(/^demo\/(greenhouse|office)\/temperature$/);
+      expect(reading.device).toBe('demo-gateway');
+      expect(reading.message).toEqual({ value: expect.any(Number), unit: '°C' });
+      await watcher.close();
 
       const client = await openClient(`${url}?topicName=demo`);
       const frame = '{"topic":"demo","message":"hello","id":"1"}';
@@ -109,6 +131,7 @@ describe('the local stack', () => {
       expect(code).toBe(0);
       expect(stdout).toContain('topic-bridge: stopped.');
       expect(await isPortFree(wsPort)).toBe(true);
+      expect(await isPortFree(dashboardPort)).toBe(true);
     },
     STACK_START_TIMEOUT_MS,
   );
