@@ -64,6 +64,8 @@ export function clientOptions(
   if (config.username !== undefined) options.username = config.username;
   if (config.password !== undefined) options.password = config.password;
   if (version === 5) {
+    // No topicAliasMaximum: with aliases the broker may send an empty topic, and mqtt.js resolves it only
+    // for its 'message' event, not in the packet that `handleMessage` (our ack path) receives.
     options.properties = {
       sessionExpiryInterval: config.sessionExpirySeconds,
       receiveMaximum: config.maxInFlight,
