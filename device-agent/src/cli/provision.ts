@@ -7,6 +7,7 @@ import { type ProvisionStep, provisionGateway } from '../iot/provision.js';
 import { DEFAULT_GATEWAY_POLICY, defaultProvisionDir } from '../iot/provision-defaults.js';
 import { explainAwsError, PROVISION_EXIT_CODES, ProvisionError } from '../iot/provision-errors.js';
 import { amazonRootCa1Pem } from '../iot/root-ca.js';
+import { validateThingName } from '../iot/thing-name.js';
 import type { CliIo } from './io.js';
 
 /** The flags of `device-agent provision`, resolved. */
@@ -38,6 +39,8 @@ const MARKS: Record<ProvisionStep['outcome'], string> = { done: '✓', already: 
 /** Runs `provision`, printing one line per step; throws a ProvisionError (message and exit code) on failure. */
 export async function provisionFromCli(args: ProvisionArgs, deps: ProvisionCliDeps): Promise<void> {
   const outDir = resolve(args.out ?? defaultProvisionDir(deps.env, deps.isRoot));
+  const name = validateThingName(args.thingName);
+  if (!name.ok) throw new ProvisionError('invalid_argument', `Cannot provision: ${name.error}.`);
   try {
     const { iot, region: resolveRegion } = deps.createIot(args.region);
     const region = await resolveRegion().catch((error: unknown) => {

@@ -105,6 +105,7 @@ describe('device-agent provision (command line) against a mocked IoT control pla
 
   it('an invalid thing name exits 2 with the rule', async () => {
     expect(await cli({ thingName: 'has space' })).toBe(2);
+    expect(out).toEqual([]);
     expect(err[0]).toMatch(/^Cannot provision: the thing name "has space" is not valid/);
   });
 
