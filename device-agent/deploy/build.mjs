@@ -1,11 +1,12 @@
 // Builds the single-file agent for gateways: dist/device-agent.mjs, every dependency bundled, no native
 // module (ws's optional native helpers are left out: ws falls back to JavaScript). Run: npm run build -w device-agent
+// An optional argument names another output file (the bundle test builds into a temporary directory).
 import { chmod, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
-const outfile = path.join(root, 'dist', 'device-agent.mjs');
+const outfile = path.resolve(process.argv[2] ?? path.join(root, 'dist', 'device-agent.mjs'));
 await build({
   entryPoints: [path.join(root, 'src', 'cli', 'entry.ts')],
   outfile,
@@ -22,6 +23,10 @@ await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  metafile: true,
+}).then((result) => {
+  const native = Object.keys(result.metafile.inputs).filter((file) => file.endsWith('.node'));
+  if (native.length > 0) throw new Error(`native modules in the bundle: ${native.join(', ')}`);
 });
 await chmod(outfile, 0o755);
 const { size } = await stat(outfile);
