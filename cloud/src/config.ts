@@ -1,4 +1,8 @@
-import { API_GATEWAY_MAX_CONNECTION_MS } from '@topic-bridge/shared-types';
+import {
+  API_GATEWAY_MAX_CONNECTION_MS,
+  compileTopicMapping,
+  type TopicMapping,
+} from '@topic-bridge/shared-types';
 import { ConfigError } from './errors.js';
 
 /** Table name used when TABLE_NAME is unset: the name users of the original design know. */
@@ -133,4 +137,28 @@ function logLevel(env: Env): LogLevel {
   const value = text(env, 'LOG_LEVEL', DEFAULT_LOG_LEVEL).toLowerCase();
   if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
   throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`);
+}
+
+/** The IoT topic rule's filter when IOT_TOPIC_FILTER is unset: gateways publish under `sensors/<thing name>/…`. */
+export const DEFAULT_IOT_TOPIC_FILTER = 'sensors/#';
+
+/** What the IoT bridge reads besides CloudConfig (serverless.yml sets both from its iot* parameters). */
+export interface IotBridgeConfig {
+  /** Maps the MQTT topic of each rule event to the bridge topic, as the agent's MQTT input does. */
+  mapping: TopicMapping;
+}
+
+/**
+ * Reads IOT_TOPIC_FILTER (the rule's filter) and IOT_TOPIC_TEMPLATE (the bridge topic template; unset or
+ * empty keeps MQTT topics unchanged). A bad value throws a ConfigError naming the variable and the problem.
+ */
+export function loadIotBridgeConfig(env: Env = process.env): IotBridgeConfig {
+  const filter = env.IOT_TOPIC_FILTER?.trim() || DEFAULT_IOT_TOPIC_FILTER;
+  const template = env.IOT_TOPIC_TEMPLATE?.trim() || undefined;
+  const compiled = compileTopicMapping(filter, template);
+  if (!compiled.ok) {
+    const name = template === undefined ? 'IOT_TOPIC_FILTER' : 'IOT_TOPIC_FILTER / IOT_TOPIC_TEMPLATE';
+    throw new ConfigError(`${name}: ${compiled.error.reason}`);
+  }
+  return { mapping: compiled.value };
 }

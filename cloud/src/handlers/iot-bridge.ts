@@ -1,8 +1,8 @@
 import type { LookupStrategy } from '../aws/find-subscribers.js';
+import { type IotBridgeConfig, loadIotBridgeConfig } from '../config.js';
 import { bridgeIotMessage } from '../core/iot-bridge.js';
 import type { DeliveryReport } from '../core/publish.js';
 import { ConfigError } from '../errors.js';
-import { type IotBridgeConfig, loadIotBridgeConfig } from '../iot-bridge-config.js';
 import { getRuntime, logStartupFailure } from './runtime.js';
 
 let bridgeConfig: IotBridgeConfig | undefined;

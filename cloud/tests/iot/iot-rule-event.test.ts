@@ -1,9 +1,9 @@
 import { compileTopicMapping, type TopicMapping } from '@topic-bridge/shared-types';
 import { describe, expect, it } from 'vitest';
+import { loadIotBridgeConfig } from '../../src/config.js';
 import { buildIotFrame } from '../../src/core/iot-bridge.js';
 import { iotRuleSql, parseIotRuleEvent } from '../../src/core/iot-rule-event.js';
 import { ConfigError } from '../../src/errors.js';
-import { loadIotBridgeConfig } from '../../src/iot-bridge-config.js';
 import { RECEIVED_AT, ruleEvent } from './iot-events.js';
 
 function mapping(filter: string, template?: string): TopicMapping {
