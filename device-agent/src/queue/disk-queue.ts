@@ -25,6 +25,11 @@ export interface DiskQueueOptions {
   fsyncIntervalMs: number;
   /** A batch this large is written at once, without waiting for the interval. */
   maxBatchBytes?: number;
+  /**
+   * The read pointer is committed (one small write, fsync and rename) at most this often while acks arrive,
+   * so that a slow trickle of readings does not cost an extra fsync each. A crash replays at most this much.
+   */
+  headCommitIntervalMs?: number;
   onDrop?: DropListener;
   /** Told about corrupt or torn data skipped (at open, or a record that fails its CRC when read). */
   onCorrupt?: (file: string, skippedBytes: number, problem: string) => void;
@@ -37,6 +42,8 @@ interface PendingAppend {
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+/** Default of `headCommitIntervalMs`. */
+export const DEFAULT_HEAD_COMMIT_INTERVAL_MS = 5000;
 
 /**
  * The durable, bounded queue: segment files of length+CRC framed records in one directory, a committed head
@@ -52,6 +59,8 @@ export class DiskQueue implements FrameQueue {
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
   private timer?: NodeJS.Timeout;
+  private headTimer?: NodeJS.Timeout;
+  private lastHeadCommitAt = 0;
   private chain: Promise<void> = Promise.resolve();
   private readonly obsolete: Segment[] = [];
   private dropped = 0;
@@ -113,18 +122,22 @@ export class DiskQueue implements FrameQueue {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush().catch(() => {});
+      void this.enqueue(false).catch(() => {});
     }, delayMs);
   }
 
-  /** Writes the pending batch, commits the head, deletes fully acknowledged segments. */
+  /** Writes the pending batch, commits the head now, deletes fully acknowledged segments. */
   flush(): Promise<void> {
-    const run = this.chain.then(() => this.flushNow());
+    return this.enqueue(true);
+  }
+
+  private enqueue(forceHeadCommit: boolean): Promise<void> {
+    const run = this.chain.then(() => this.flushNow(forceHeadCommit));
     this.chain = run.catch(() => {});
     return run;
   }
 
-  private async flushNow(): Promise<void> {
+  private async flushNow(forceHeadCommit: boolean): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
@@ -137,7 +150,7 @@ export class DiskQueue implements FrameQueue {
     }
     for (const item of batch) item.resolve();
     if (batch.length > 0) this.signal.notify();
-    await this.commitHead();
+    await this.commitHead(forceHeadCommit);
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
@@ -250,11 +263,13 @@ export class DiskQueue implements FrameQueue {
     }
   }
 
-  private async commitHead(): Promise<void> {
-    if (this.head !== this.committedHead) {
+  private async commitHead(force: boolean): Promise<void> {
+    const interval = this.options.headCommitIntervalMs ?? DEFAULT_HEAD_COMMIT_INTERVAL_MS;
+    if (this.head !== this.committedHead && (force || Date.now() - this.lastHeadCommitAt >= interval)) {
       const head = this.head;
       await writeHead(this.options.dir, head);
       this.committedHead = head;
+      this.lastHeadCommitAt = Date.now();
     }
     for (const segment of this.obsolete.splice(0)) {
       await segment.readHandle?.close();
@@ -308,12 +323,18 @@ export class DiskQueue implements FrameQueue {
     return records;
   }
 
-  /** Acknowledges a position (in any order); the head commit follows within one fsync interval. */
+  /** Acknowledges a position (in any order); the head commit follows within headCommitIntervalMs. */
   ack(position: number): void {
     if (position < this.head || position >= this.durableTail) return;
     this.acked.add(position);
     this.advanceHead();
-    if (this.head !== this.committedHead && !this.closed) this.scheduleFlush(this.options.fsyncIntervalMs);
+    if (this.head !== this.committedHead && !this.closed && !this.headTimer) {
+      const interval = this.options.headCommitIntervalMs ?? DEFAULT_HEAD_COMMIT_INTERVAL_MS;
+      this.headTimer = setTimeout(() => {
+        this.headTimer = undefined;
+        void this.enqueue(true).catch(() => {});
+      }, interval);
+    }
   }
 
   /** Resolves once a durable record at or after `from` exists, or the signal aborts. */
@@ -338,7 +359,9 @@ export class DiskQueue implements FrameQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.headTimer);
     this.timer = undefined;
+    this.headTimer = undefined;
     await this.flush().catch(() => {});
     this.closed = true;
     this.signal.notify();

@@ -1,6 +1,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskQueue, type DiskQueueOptions } from '../../../src/queue/disk-queue.js';
+import { readHead } from '../../../src/queue/head-file.js';
 import { listSegmentFiles } from '../../../src/queue/segment.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { describeQueueBehaviour, indexOf, record } from './queue-behaviour.js';
@@ -112,6 +113,19 @@ describe('DiskQueue on disk', () => {
     expect(reports).toEqual([[2 * 48 + 4096, 'CRC-32 mismatch']]);
     expect((await positionsAndIndexes(second)).map(([, index]) => index)).toEqual([0, 1, 2]);
     await second.close();
+  });
+
+  it('commits the read pointer at most every headCommitIntervalMs (no fsync per ack), and on flush', async () => {
+    const dir = await freshDir();
+    const queue = await openIn(dir, { headCommitIntervalMs: 60_000 });
+    for (let i = 0; i < 10; i++) await queue.append(record(i));
+    for (let i = 0; i < 10; i++) queue.ack(i);
+    await queue.append(record(10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await readHead(dir)).toBe(0);
+    await queue.flush();
+    expect(await readHead(dir)).toBe(10);
+    await queue.close();
   });
 
   it('opens an empty directory, and one it creates', async () => {
