@@ -60,7 +60,7 @@ export class DiskQueue implements FrameQueue {
   private pendingBytes = 0;
   private timer?: NodeJS.Timeout;
   private headTimer?: NodeJS.Timeout;
-  private lastHeadCommitAt = 0;
+  private lastHeadCommitAt = Date.now();
   private chain: Promise<void> = Promise.resolve();
   private readonly obsolete: Segment[] = [];
   private dropped = 0;
