@@ -12,7 +12,8 @@ export type AgentErrorCode =
   | 'rejected'
   | 'queue_io'
   | 'queue_closed'
-  | 'link_closed';
+  | 'link_closed'
+  | 'provision_failed';
 
 /** Base class of every error the agent raises on purpose. */
 export class AgentError extends Error {

@@ -1,3 +1,5 @@
+import { AgentError } from '../errors.js';
+
 /**
  * Why `device-agent provision` failed, as one sentence a person can act on, with a stable code and the
  * process exit code the CLI uses for it. SDK errors are translated here, where the SDK is called.
@@ -29,16 +31,19 @@ export const PROVISION_EXIT_CODES = {
 /** One of the stable provisioning failure codes. */
 export type ProvisionErrorCode = keyof typeof PROVISION_EXIT_CODES;
 
-/** A provisioning failure: `message` is the sentence to show, `exitCode` what the process returns. */
-export class ProvisionError extends Error {
-  override readonly name = 'ProvisionError';
-  readonly code: ProvisionErrorCode;
+/**
+ * A provisioning failure (an AgentError with code `provision_failed`): `message` is the sentence to show,
+ * `reason` the stable provisioning reason, `exitCode` what the process returns (main honours it).
+ */
+export class ProvisionError extends AgentError {
+  readonly reason: ProvisionErrorCode;
   readonly exitCode: number;
 
-  constructor(code: ProvisionErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.exitCode = PROVISION_EXIT_CODES[code];
+  constructor(reason: ProvisionErrorCode, message: string, options?: { cause?: unknown }) {
+    super('provision_failed', message, options);
+    this.name = 'ProvisionError';
+    this.reason = reason;
+    this.exitCode = PROVISION_EXIT_CODES[reason];
   }
 }
 

@@ -168,7 +168,7 @@ async function ensureThing(request: ProvisionRequest, deps: ProvisionDeps): Prom
     return created.thingArn;
   } catch (error) {
     // Another run may have created it between our lookup and our create: then reuse it.
-    const raced = error instanceof ProvisionError && error.code === 'conflict';
+    const raced = error instanceof ProvisionError && error.reason === 'conflict';
     const now = raced ? await findThing(deps.iot, thingName, region) : undefined;
     if (!now) throw error;
     deps.report({ step: 'thing', outcome: 'already', detail: `thing "${thingName}" exists (${now})` });

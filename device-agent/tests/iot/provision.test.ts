@@ -202,7 +202,7 @@ describe('provision against a mocked IoT control plane', () => {
         $metadata: { httpStatusCode: 429 },
       }),
     );
-    expect((await failure(run())).code).toBe('throttled');
+    expect((await failure(run())).reason).toBe('throttled');
     expect(await modeOf(join(outDir, 'private.pem.key'))).toBe(0o600);
     account.mock.resetHistory();
 
@@ -290,7 +290,7 @@ describe('provision errors against a mocked IoT control plane', () => {
 
   it('refuses an invalid thing name before any AWS call', async () => {
     const error = await failure(run({ thingName: 'sensors/+/bad' }));
-    expect(error.code).toBe('invalid_argument');
+    expect(error.reason).toBe('invalid_argument');
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
       'Cannot provision: the thing name "sensors/+/bad" is not valid: use 1 to 128 letters, digits, ":", "_" or "-" ' +
@@ -306,7 +306,7 @@ describe('provision errors against a mocked IoT control plane', () => {
       awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['no_credentials', 10]);
+    expect([error.reason, error.exitCode]).toEqual(['no_credentials', 10]);
     expect(error.message).toBe(
       'No AWS credentials were found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), ' +
         'or run `aws configure`, then run provision again.',
@@ -323,7 +323,7 @@ describe('provision errors against a mocked IoT control plane', () => {
       ),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['access_denied', 11]);
+    expect([error.reason, error.exitCode]).toEqual(['access_denied', 11]);
     expect(error.message).toBe(
       `AWS denied iot:CreateThing on thing "${THING}" in ${REGION}: grant your IAM identity "iot:CreateThing" ` +
         '(docs/IOT.md lists every permission provision needs), then run provision again (AWS said: ' +
@@ -335,7 +335,7 @@ describe('provision errors against a mocked IoT control plane', () => {
   it('says a throttled run can be repeated (exit code 12)', async () => {
     account.failOnce('DescribeEndpointCommand', awsError('ThrottlingException', 'Rate exceeded', 400));
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['throttled', 12]);
+    expect([error.reason, error.exitCode]).toEqual(['throttled', 12]);
     expect(error.message).toBe(
       `AWS IoT throttled iot:DescribeEndpoint in ${REGION} even after retries: wait a minute and run provision ` +
         'again (a rerun reuses what was already created).',
@@ -348,7 +348,7 @@ describe('provision errors against a mocked IoT control plane', () => {
       awsError('ResourceAlreadyExistsException', 'Thing exists with a different type', 409),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['conflict', 13]);
+    expect([error.reason, error.exitCode]).toEqual(['conflict', 13]);
     expect(error.message).toBe(
       `Thing "${THING}" already exists in ${REGION} with different settings, so iot:CreateThing refused it: ` +
         'choose another --thing-name, or remove the existing one in the AWS IoT console, then run provision again.',
@@ -358,7 +358,7 @@ describe('provision errors against a mocked IoT control plane', () => {
 
   it('stops before minting a certificate when the policy does not exist (exit code 14)', async () => {
     const error = await failure(run({ policyName: 'no-such-policy' }));
-    expect([error.code, error.exitCode]).toEqual(['policy_not_found', 14]);
+    expect([error.reason, error.exitCode]).toEqual(['policy_not_found', 14]);
     expect(error.message).toBe(
       `The IoT policy "no-such-policy" does not exist in ${REGION}: deploy the stack (sls deploy creates it) ` +
         'or pass --policy with the name of an existing IoT policy, then run provision again.',
@@ -372,7 +372,7 @@ describe('provision errors against a mocked IoT control plane', () => {
       Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }),
     );
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['unreachable', 15]);
+    expect([error.reason, error.exitCode]).toEqual(['unreachable', 15]);
     expect(error.message).toBe(
       `AWS IoT in ${REGION} could not be reached for iot:DescribeThing (ENOTFOUND): check the network, DNS and ` +
         'any HTTPS proxy, then run provision again.',
@@ -387,7 +387,7 @@ describe('provision errors against a mocked IoT control plane', () => {
     account.mock.resetHistory();
 
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['conflict', 13]);
+    expect([error.reason, error.exitCode]).toEqual(['conflict', 13]);
     expect(error.message).toBe(
       `The certificate ${certificateId} recorded in ${outDir} is REVOKED in AWS IoT: activate it in the AWS IoT ` +
         `console, or move ${outDir} aside and run provision again to mint a new one.`,
@@ -399,7 +399,7 @@ describe('provision errors against a mocked IoT control plane', () => {
     await run({ thingName: 'gateway-02' });
     account.mock.resetHistory();
     const error = await failure(run());
-    expect(error.code).toBe('conflict');
+    expect(error.reason).toBe('conflict');
     expect(error.message).toBe(
       `${outDir} already holds the certificate of thing "gateway-02" in ${REGION}: pass another --out for ` +
         `"${THING}" in ${REGION}, or rerun with --thing-name gateway-02 --region ${REGION} to finish that one.`,
@@ -411,7 +411,7 @@ describe('provision errors against a mocked IoT control plane', () => {
     await run();
     await rm(join(outDir, 'private.pem.key'));
     const error = await failure(run());
-    expect(error.code).toBe('conflict');
+    expect(error.reason).toBe('conflict');
     expect(error.message).toContain(`${join(outDir, 'private.pem.key')} is missing`);
   });
 
@@ -420,7 +420,7 @@ describe('provision errors against a mocked IoT control plane', () => {
     await writeFile(blocker, 'not a directory');
     outDir = join(blocker, 'iot');
     const error = await failure(run());
-    expect([error.code, error.exitCode]).toEqual(['local_files', 16]);
+    expect([error.reason, error.exitCode]).toEqual(['local_files', 16]);
     expect(error.message).toBe(
       `Could not create the directory ${outDir} (ENOTDIR): choose a writable --out directory or run as a user who may write there.`,
     );
