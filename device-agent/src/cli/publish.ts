@@ -69,6 +69,9 @@ async function buildFrame(
     throw new UsageError(`--url must be a ws:// or wss:// URL, got "${args.url}"`);
   const topic = validatePublishTopic(args.topic);
   if (!topic.ok) throw new UsageError(`--topic: ${topic.error.reason}`);
+  if (args.message === undefined && (io.stdin as { isTTY?: boolean }).isTTY) {
+    throw new UsageError('give the message with --message JSON, or pipe it on stdin');
+  }
   const text = args.message ?? (await readAll(io.stdin));
   let message: unknown;
   try {

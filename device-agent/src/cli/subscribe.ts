@@ -76,6 +76,8 @@ async function subscribe(io: CliIo, url: string, args: SubscribeArgs): Promise<v
         } catch {
           parsed = { unparsed: text };
         }
+        // The answers to our own keep-alive pings are not frames anyone subscribed to.
+        if ((parsed as { type?: unknown }).type === 'pong') return;
         io.stdout.write(`${JSON.stringify(parsed)}\n`);
         const isPublished = typeof parsed === 'object' && parsed !== null && 'message' in parsed;
         if (isPublished && args.count !== undefined && ++published >= args.count) resolve();
