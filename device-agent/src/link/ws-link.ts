@@ -3,6 +3,7 @@ import { isReplyFrame, parseServerFrame } from '@topic-bridge/shared-types';
 import type { ClientOptions, WebSocket } from 'ws';
 import type { InputLogger } from '../inputs/input.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import { sendInFrames } from './fragment.js';
 import type { Link, LinkEvents, LinkState } from './link.js';
 
 /** The `ws` WebSocket class, or anything constructed like it (injected, so tests can wrap it). */
@@ -83,7 +84,7 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
     const connection = this.current;
     if (!connection?.opened || connection.socket.readyState !== connection.socket.OPEN) return false;
     connection.pending.add(id);
-    connection.socket.send(text);
+    sendInFrames(connection.socket, text);
     return true;
   }
 
