@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ProvisionArgs, provisionFromCli } from '../../src/cli/provision.js';
+import { type ProvisionArgs, provisionFromCli } from '../../src/cli/provision-run.js';
 import { defaultProvisionDir } from '../../src/iot/provision-defaults.js';
 import { ProvisionError } from '../../src/iot/provision-errors.js';
 import {
