@@ -1,7 +1,8 @@
+import { fullJitterDelay as sharedFullJitterDelay } from '@topic-bridge/shared-types';
+
 /**
- * Full-jitter exponential backoff (the AWS Architecture Blog's "Exponential Backoff And Jitter"): a delay
- * drawn uniformly from [0, ceiling], where the ceiling doubles each attempt from `minDelayMs` up to
- * `maxDelayMs`. Jitter spreads the reconnects of many clients after an outage, so they do not arrive together.
+ * The client's reconnect delay: the shared full-jitter backoff, counting attempts from 1 (the first reconnect
+ * waits up to `minDelayMs`, each later one up to twice as long, capped at `maxDelayMs`).
  */
 export function fullJitterDelay(
   attempt: number,
@@ -9,6 +10,5 @@ export function fullJitterDelay(
   maxDelayMs: number,
   random: () => number,
 ): number {
-  const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
+  return sharedFullJitterDelay(attempt - 1, minDelayMs, maxDelayMs, random);
 }

@@ -1,4 +1,5 @@
 /** The topic-bridge wire protocol, shared by the cloud, the device agent and the browser client. */
+export * from './backoff.js';
 export * from './connect-url.js';
 export * from './error-codes.js';
 export * from './limits.js';

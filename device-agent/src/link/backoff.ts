@@ -1,3 +1,5 @@
+import { fullJitterDelay } from '@topic-bridge/shared-types';
+
 /**
  * Full-jitter exponential backoff: the n-th retry waits a uniformly random time in [0, min(max, initial * 2^n)).
  * The randomness spreads reconnects of a fleet of gateways after a bridge outage (no reconnect storm).
@@ -14,6 +16,5 @@ export function backoffDelay(
   policy: BackoffPolicy,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
+  return fullJitterDelay(attempt, policy.initialMs, policy.maxMs, random);
 }
