@@ -156,7 +156,7 @@ function checkUnknownKeys(
     if (!leaves) {
       problems.push({
         keyPath: section,
-        message: `unknown section (known: ${[...sections.keys(), 'inputs'].join(', ')})`,
+        message: `unknown section (known: ${[...sections.keys(), 'inputs', ...(outputKnown ? ['output'] : [])].join(', ')})`,
       });
       continue;
     }
