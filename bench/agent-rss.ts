@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findFreePort as freePort } from '../cloud/local/free-port.js';
 import { startLocalStack } from '../cloud/local/stack.js';
 
 const rate = Number(process.argv[2] ?? 500);
@@ -19,13 +20,6 @@ const bundle = path.resolve(import.meta.dirname, '../device-agent/dist/device-ag
 if (!existsSync(bundle)) throw new Error('build the bundle first: npm run build -w device-agent');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 /** VmRSS, and RssAnon: the process's private memory, without the node binary's file-backed (shared) pages. */
 async function rssMB(pid: number): Promise<{ rss: number; anon: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

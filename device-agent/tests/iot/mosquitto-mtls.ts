@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
+import { findFreePort as freePort } from '../../../cloud/local/free-port.js';
 import type { TestPki } from './tls-certificates.js';
 
 /** Debian's mosquitto with a mutual-TLS listener (as AWS IoT Core) and a plain one for test subscribers. */
@@ -15,15 +16,8 @@ export interface MosquittoMtls {
   restart(): Promise<void>;
 }
 
-/** A port the OS considers free right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+/** A port the OS considers free right now (the local stack's helper, re-exported for these tests). */
+export { freePort };
 
 async function waitForPort(port: number, child: ChildProcess, log: string[]): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { Aedes } from 'aedes';
+import { findFreePort as freePort } from '../../../../cloud/local/free-port.js';
 
 /** A broker a test can stop and start again on the same port. */
 export interface TestBroker {
@@ -17,15 +18,8 @@ export interface TestBroker {
   log: string[];
 }
 
-/** A port the OS considers free right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+/** A port the OS considers free right now (the local stack's helper, re-exported for these tests). */
+export { freePort };
 
 async function portOpen(port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
