@@ -64,7 +64,7 @@ function validTemplate(): { Resources: Resources; [section: string]: unknown } {
           MemorySize: '256',
           Architectures: ['arm64'],
           Environment: {
-            Variables: { TABLE: { Ref: 'Table' }, STAGE: { 'Fn::Sub': '${Stage}-${AWS::Region}' } },
+            Variables: { TABLE: { Ref: 'Table' }, STAGE: { 'Fn::Sub': `\${Stage}-\${AWS::Region}` } },
           },
         },
       },
@@ -177,7 +177,7 @@ describe('checkTemplate: each class of error', () => {
   it('a Ref to nothing, in a property, in a policy document, in Fn::Sub and in an output', () => {
     const template = broken((t) => {
       props(t, 'Fn').Environment = {
-        Variables: { TABLE: { Ref: 'Tabel' }, STAGE: { 'Fn::Sub': '${Stag}' } },
+        Variables: { TABLE: { Ref: 'Tabel' }, STAGE: { 'Fn::Sub': `\${Stag}` } },
       };
       const policy = (
         props(t, 'Role').Policies as { PolicyDocument: { Statement: { Resource: unknown }[] } }[]
@@ -210,7 +210,7 @@ describe('checkTemplate: each class of error', () => {
     const template = broken((t) => {
       props(t, 'Fn').Role = { 'Fn::GetAtt': ['Role', 'RoleArn'] };
       t.Outputs = { TableArn: { Value: { 'Fn::GetAtt': 'Tables.Arn' } } };
-      props(t, 'Fn').Handler = { 'Fn::Sub': '${Table.Name}' };
+      props(t, 'Fn').Handler = { 'Fn::Sub': `\${Table.Name}` };
     });
     expect(problemsOf(template)).toEqual([
       {
@@ -269,6 +269,24 @@ describe('checkTemplate: each class of error', () => {
         path: 'Resources.Role.Properties.AssumeRolePolicyDocument',
         problem: 'expected a JSON object or string, got a list',
       },
+    ]);
+  });
+
+  it('a condition that is not defined, an Fn::If branch of the wrong type, a custom resource without ServiceToken', () => {
+    const template = broken((t) => {
+      t.Conditions = { IsProd: { 'Fn::Equals': [{ Ref: 'Stage' }, 'prod'] } };
+      const logs = t.Resources.Logs;
+      if (logs) logs.Condition = 'IsProduction';
+      props(t, 'Fn').Timeout = { 'Fn::If': ['IsProd', 30, 'long'] };
+      t.Resources.Seed = { Type: 'Custom::Seed', Properties: { Rows: 3 } };
+    });
+    expect(problemsOf(template)).toEqual([
+      {
+        path: 'Resources.Logs.Condition',
+        problem: 'names condition "IsProduction", which is not in Conditions',
+      },
+      { path: 'Resources.Fn.Properties.Timeout.Fn::If[2]', problem: 'expected an integer, got "long"' },
+      { path: 'Resources.Seed.Properties', problem: 'missing required ServiceToken' },
     ]);
   });
 
