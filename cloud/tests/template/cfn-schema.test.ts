@@ -1,6 +1,6 @@
 import type { SpecDatabase } from '@aws-cdk/service-spec-types';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkTemplate, loadCfnSpec } from './cfn-schema.js';
+import { checkTemplate, loadCfnSpec, MAX_RESOURCES } from './cfn-schema.js';
 
 /**
  * The template validator against AWS's real resource schemas: a small valid template passes, and each class
@@ -287,6 +287,29 @@ describe('checkTemplate: each class of error', () => {
       },
       { path: 'Resources.Fn.Properties.Timeout.Fn::If[2]', problem: 'expected an integer, got "long"' },
       { path: 'Resources.Seed.Properties', problem: 'missing required ServiceToken' },
+    ]);
+  });
+
+  it('a logical id that is not alphanumeric, an export name used twice, too many resources', () => {
+    const template = broken((t) => {
+      t.Resources['Log-Group'] = { Type: 'AWS::Logs::LogGroup' };
+      t.Outputs = {
+        A: { Value: 'a', Export: { Name: 'shared' } },
+        B: { Value: 'b', Export: { Name: 'shared' } },
+      };
+    });
+    expect(problemsOf(template)).toEqual([
+      { path: 'Resources.Log-Group', problem: 'a logical id must be alphanumeric (A-Za-z0-9)' },
+      { path: 'Outputs.B.Export.Name', problem: "export shared is also A's" },
+    ]);
+    const many = broken((t) => {
+      for (let i = 0; i < MAX_RESOURCES; i++) t.Resources[`Logs${i}`] = { Type: 'AWS::Logs::LogGroup' };
+    });
+    expect(problemsOf(many)).toEqual([
+      {
+        path: 'Resources',
+        problem: `${MAX_RESOURCES + 4} entries; CloudFormation allows at most ${MAX_RESOURCES}`,
+      },
     ]);
   });
 

@@ -21,6 +21,7 @@ import { checkObject } from './cfn-values.js';
  *
  * What it checks:
  * - the template's top-level sections, and each resource's attributes (Type, Properties, DependsOn, …);
+ * - logical ids are alphanumeric, the quotas on resources, parameters and outputs hold, export names are unique;
  * - every resource type exists (`Custom::*` types are custom resources: they need a ServiceToken only);
  * - every property, nested ones included as far as the schema describes them, is known and of the schema's
  *   type; required properties are present; literal strings are among the allowed values where the schema
@@ -76,6 +77,14 @@ const RESOURCE_ATTRIBUTES = new Set([
   'UpdatePolicy',
 ]);
 
+/** CloudFormation's quotas on one template (AWS CloudFormation User Guide, "quotas"). */
+export const MAX_RESOURCES = 500;
+export const MAX_OUTPUTS = 200;
+export const MAX_PARAMETERS = 200;
+
+/** Logical ids (of resources, parameters, outputs, conditions) are alphanumeric. */
+const LOGICAL_ID = /^[A-Za-z0-9]+$/;
+
 const DELETION_POLICIES = ['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot'];
 const UPDATE_REPLACE_POLICIES = ['Delete', 'Retain', 'Snapshot'];
 const OUTPUT_KEYS = new Set(['Description', 'Value', 'Export', 'Condition']);
@@ -112,6 +121,7 @@ export function checkTemplate(template: unknown, spec: SpecDatabase): TemplateCh
     conditions: isObject(template.Conditions) ? template.Conditions : {},
   });
   ctx.problems.push(...unknownSections);
+  checkNames(ctx, template);
   for (const [logicalId, resource] of Object.entries(resources)) {
     checkResource(ctx, `Resources.${logicalId}`, resource);
   }
@@ -122,6 +132,37 @@ export function checkTemplate(template: unknown, spec: SpecDatabase): TemplateCh
 
 function result(ctx: CheckContext, resources: number, problems: TemplateProblem[] = []): TemplateCheck {
   return { problems: [...problems, ...ctx.problems], resources, ...ctx.counts };
+}
+
+/** Logical ids, quotas, and export names (unique within the template, as within a Region). */
+function checkNames(ctx: CheckContext, template: Record<string, unknown>): void {
+  const sections: [string, number | undefined][] = [
+    ['Resources', MAX_RESOURCES],
+    ['Parameters', MAX_PARAMETERS],
+    ['Outputs', MAX_OUTPUTS],
+    ['Conditions', undefined],
+  ];
+  for (const [section, max] of sections) {
+    const entries = template[section];
+    if (!isObject(entries)) continue;
+    const names = Object.keys(entries);
+    if (max !== undefined && names.length > max) {
+      report(ctx, section, `${names.length} entries; CloudFormation allows at most ${max}`);
+    }
+    for (const name of names) {
+      if (!LOGICAL_ID.test(name))
+        report(ctx, `${section}.${name}`, 'a logical id must be alphanumeric (A-Za-z0-9)');
+    }
+  }
+  const exported = new Map<string, string>();
+  for (const [name, output] of Object.entries(isObject(template.Outputs) ? template.Outputs : {})) {
+    const exportName = isObject(output) && isObject(output.Export) ? output.Export.Name : undefined;
+    if (typeof exportName !== 'string') continue;
+    const first = exported.get(exportName);
+    if (first !== undefined)
+      report(ctx, `Outputs.${name}.Export.Name`, `export ${exportName} is also ${first}'s`);
+    else exported.set(exportName, name);
+  }
 }
 
 function checkResource(ctx: CheckContext, path: string, resource: unknown): void {
