@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { Dispatcher, type DispatcherOptions } from '../../../src/delivery/dispatcher.js';
 import { WsLink } from '../../../src/link/ws-link.js';
@@ -153,5 +154,28 @@ describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', ()
     // A burst of 4, then 10 frames at 20 per second: the last cannot leave before 500 ms (slowness only adds).
     expect(elapsed).toBeGreaterThanOrEqual(450);
     expect(receivedIds()).toEqual(Array.from({ length: 14 }, (_, i) => `f${i}`));
+  });
+
+  it('leaves no abort listener behind per paced frame while a backlog drains (MaxListenersExceededWarning)', async () => {
+    const signals = new Set<EventTarget>();
+    const add = EventTarget.prototype.addEventListener;
+    const spy = vi.spyOn(EventTarget.prototype, 'addEventListener').mockImplementation(function (
+      this: EventTarget,
+      ...args: Parameters<EventTarget['addEventListener']>
+    ) {
+      if (this instanceof AbortSignal) signals.add(this);
+      return add.apply(this, args);
+    });
+    try {
+      for (let i = 0; i < 60; i++) await append(`f${i}`);
+      // Window 1 at 2000 frames/s: the pacer makes the dispatcher sleep before almost every frame.
+      start({ window: 1, paceFramesPerSecond: 2000 });
+      await until(() => queue.stats().depth === 0, 'drained', 10_000_000);
+      const most = Math.max(...[...signals].map((s) => getEventListeners(s, 'abort').length));
+      expect(receivedIds()).toHaveLength(60);
+      expect(most).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
