@@ -5,6 +5,7 @@ import { Dispatcher, type DispatcherOptions } from '../../../src/delivery/dispat
 import { WsLink } from '../../../src/link/ws-link.js';
 import { createCounters } from '../../../src/metrics.js';
 import { MemoryQueue } from '../../../src/queue/memory-queue.js';
+import { FakeClock, settle } from '../../support/fake-clock.js';
 import {
   realPause,
   recordingLogger,
@@ -130,7 +131,7 @@ describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', ()
     expect(counters).toMatchObject({ acked: 3, resent: 3, sent: 6 });
   });
 
-  it('resends a frame with no ack within ackTimeoutMs', async () => {
+  it('resends a frame with no ack within ackTimeoutMs (fake clock: exactly when the check after the timeout runs)', async () => {
     let swallowed = false;
     server.behaviour.reply = (frame) => {
       if (frame.id === 'lost' && !swallowed) {
@@ -139,20 +140,34 @@ describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', ()
       }
       return undefined;
     };
+    const clock = new FakeClock();
     await append('lost');
-    start({ ackTimeoutMs: 1000 });
-    await until(() => queue.stats().depth === 0, 'acked after resend', 10_000_000);
+    start({ ackTimeoutMs: 1000, now: clock.now, timers: clock });
+    await until(() => receivedIds().length === 1, 'first send');
+    // Checks run every 250 ms; at 1000 ms the frame is exactly 1000 ms old, not older: the 1250 ms check resends.
+    await clock.advance(1249);
+    await settle();
+    expect(receivedIds()).toEqual(['lost']);
+    await clock.advance(1);
+    await until(() => queue.stats().depth === 0, 'acked after resend');
     expect(receivedIds()).toEqual(['lost', 'lost']);
+    expect(counters).toMatchObject({ sent: 2, resent: 1, acked: 1 });
   });
 
-  it('paces sends to paceFramesPerSecond after a burst of `window`', async () => {
+  it('paces sends to paceFramesPerSecond after a burst of `window` (fake clock: one frame per 50 ms)', async () => {
+    const clock = new FakeClock();
     for (let i = 0; i < 14; i++) await append(`f${i}`);
-    const startedAt = performance.now();
-    start({ window: 4, paceFramesPerSecond: 20 });
-    await until(() => queue.stats().depth === 0, 'drained', 10_000_000);
-    const elapsed = performance.now() - startedAt;
-    // A burst of 4, then 10 frames at 20 per second: the last cannot leave before 500 ms (slowness only adds).
-    expect(elapsed).toBeGreaterThanOrEqual(450);
+    start({ window: 4, paceFramesPerSecond: 20, now: clock.now, timers: clock });
+    await until(() => receivedIds().length === 4, 'the burst');
+    for (let sent = 5; sent <= 14; sent++) {
+      await clock.advance(49);
+      await settle();
+      expect(receivedIds()).toHaveLength(sent - 1);
+      await clock.advance(1);
+      await until(() => receivedIds().length === sent, `frame ${sent}`);
+    }
+    await until(() => queue.stats().depth === 0, 'drained');
+    expect(clock.now()).toBe(500);
     expect(receivedIds()).toEqual(Array.from({ length: 14 }, (_, i) => `f${i}`));
   });
 
