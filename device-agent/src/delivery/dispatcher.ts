@@ -267,7 +267,12 @@ export class Dispatcher {
   }
 
   private checkAckTimeouts(): void {
-    const limit = this.now() - this.options.ackTimeoutMs;
+    const now = this.now();
+    // A frame sent "in the future" was sent before the clock stepped back: its timeout runs from now instead
+    // of an hour from now.
+    for (const entry of this.inFlight.values())
+      if (entry.sentAt !== undefined && entry.sentAt > now) entry.sentAt = now;
+    const limit = now - this.options.ackTimeoutMs;
     const late = [...this.inFlight]
       .filter(([, e]) => e.sentAt !== undefined && e.sentAt < limit)
       .map(([id]) => id);

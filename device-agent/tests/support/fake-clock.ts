@@ -39,8 +39,13 @@ export class FakeClock implements Timers {
     return this.scheduled.size;
   }
 
-  /** Moves the clock to an absolute time without firing anything (a clock jump). */
+  /**
+   * Steps the wall clock to `time` without firing anything, as NTP or a person would. Timers keep their
+   * remaining delays (Node's timers run on a monotonic clock), so they move with it.
+   */
   jumpTo(time: number): void {
+    const delta = time - this.time;
+    for (const scheduled of this.scheduled.values()) scheduled.at += delta;
     this.time = time;
   }
 

@@ -154,6 +154,19 @@ describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', ()
     expect(counters).toMatchObject({ sent: 2, resent: 1, acked: 1 });
   });
 
+  it('still resends a frame with no ack after the clock was stepped back an hour (fake clock)', async () => {
+    server.behaviour.ack = false;
+    const clock = new FakeClock(10 * 3_600_000);
+    await append('lost');
+    start({ ackTimeoutMs: 1000, now: clock.now, timers: clock });
+    await until(() => receivedIds().length === 1, 'first send');
+    clock.jumpTo(9 * 3_600_000);
+    server.behaviour.ack = true;
+    await clock.advance(1500);
+    await until(() => queue.stats().depth === 0, 'acked after the resend');
+    expect(receivedIds()).toEqual(['lost', 'lost']);
+  });
+
   it('paces sends to paceFramesPerSecond after a burst of `window` (fake clock: one frame per 50 ms)', async () => {
     const clock = new FakeClock();
     for (let i = 0; i < 14; i++) await append(`f${i}`);
