@@ -253,7 +253,13 @@ describe('sls package: IAM is least privilege', () => {
     expect(statementsOf(query.template, 'OnMessageRole')).toEqual([
       logsOf('OnMessageLogGroup'),
       allow(
-        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         TABLE_ARN,
       ),
       allow(['dynamodb:Query'], INDEX_ARN),
@@ -265,7 +271,13 @@ describe('sls package: IAM is least privilege', () => {
     expect(statementsOf(scan.template, 'OnMessageRole')).toEqual([
       logsOf('OnMessageLogGroup'),
       allow(
-        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         TABLE_ARN,
       ),
       allow(['dynamodb:Scan'], TABLE_ARN),
