@@ -75,7 +75,12 @@ describe('deliver (lookup + fan-out) against dynalite and a real HTTP management
     await store.addConnection('fine', ['a/b'], Date.now());
     local.server.script('hung', [], 'hang');
     const settings = { ...TEST_FAN_OUT, postTimeoutMs: 100, retries: 1 };
-    const report = await deliver('a/b', FRAME, { store, gateway: local.gateway, logger: recordingLogger(), settings });
+    const report = await deliver('a/b', FRAME, {
+      store,
+      gateway: local.gateway,
+      logger: recordingLogger(),
+      settings,
+    });
     expect(report).toMatchObject({
       subscribers: 2,
       delivered: 1,
@@ -98,8 +103,8 @@ describe('deliver (lookup + fan-out) against dynalite and a real HTTP management
     const report = await run(logger);
     expect(report).toMatchObject({ delivered: 2, failed: 0, failures: {}, retries: 4 });
     expect(report.retried).toEqual({ reset: 2, server_error: 2 });
-    expect(server.deliveredTo('flaky')).toEqual([FRAME]);
-    expect(server.deliveredTo('busy')).toEqual([FRAME]);
+    expect(local.server.deliveredTo('flaky')).toEqual([FRAME]);
+    expect(local.server.deliveredTo('busy')).toEqual([FRAME]);
     expect(logger.lines.filter((line) => line.message === 'publish')).toEqual([
       expect.objectContaining({
         level: 'info',
