@@ -33,6 +33,20 @@ export function parseHandlerLine(line: string): HandlerLine | undefined {
   return { level, msg, fields };
 }
 
+/**
+ * One handler line for a person: `08:15:02Z warn  store unavailable  code=store_unavailable error="…"`
+ * (the time of day in UTC, the level, the message, then each field; strings quoted only when they hold spaces).
+ */
+export function formatHandlerLine(line: HandlerLine): string {
+  const { time, ...fields } = line.fields;
+  const clock = typeof time === 'string' && time.length >= 19 ? `${time.slice(11, 19)}Z ` : '';
+  const pairs = Object.entries(fields).map(([key, value]) => {
+    const text = typeof value === 'string' && !/[\s"]/.test(value) ? value : JSON.stringify(value);
+    return `${key}=${text}`;
+  });
+  return `${clock}${line.level.padEnd(5)} ${line.msg}${pairs.length === 0 ? '' : `  ${pairs.join(' ')}`}`;
+}
+
 /** What happened in one interval. */
 export interface Tally {
   publishes: number;
@@ -149,8 +163,8 @@ export function createStartLog(options: StartLogOptions): StartLog {
       const parsed = parseHandlerLine(line);
       if (parsed === undefined) return;
       addToTally(tally, parsed);
-      if (parsed.level === 'warn' || parsed.level === 'error') options.error(line);
-      else if (options.level === 'debug') options.info(line);
+      if (parsed.level === 'warn' || parsed.level === 'error') options.error(formatHandlerLine(parsed));
+      else if (options.level === 'debug') options.info(formatHandlerLine(parsed));
     },
     startSummaries() {
       if (handle !== undefined) return;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReadyBlock } from '../../local/ready-block.js';
 import {
   createStartLog,
+  formatHandlerLine,
   type IntervalTimer,
   parseHandlerLine,
   type StartLogLevel,
@@ -98,14 +99,9 @@ describe('createStartLog at info', () => {
     log.startSummaries();
     handlerLog.warn('store unavailable', { code: 'store_unavailable' });
     handlerLog.error('message not handled', { error: 'TypeError: x' });
-    expect(errors.map((line) => JSON.parse(line))).toEqual([
-      {
-        time: '1970-01-01T00:00:00.000Z',
-        level: 'warn',
-        msg: 'store unavailable',
-        code: 'store_unavailable',
-      },
-      { time: '1970-01-01T00:00:00.000Z', level: 'error', msg: 'message not handled', error: 'TypeError: x' },
+    expect(errors).toEqual([
+      '00:00:00Z warn  store unavailable  code=store_unavailable',
+      '00:00:00Z error message not handled  error="TypeError: x"',
     ]);
     clock.ms += 30_000;
     manual.fire();
@@ -138,11 +134,22 @@ describe('createStartLog at debug', () => {
     handlerLog.debug('post failed', { connectionId: 'c2', code: 'reset' });
     clock.ms += 60_000;
     manual.fire();
-    expect(info.map((line) => (line.startsWith('{') ? JSON.parse(line).msg : line))).toEqual([
-      'publish',
-      'post failed',
+    expect(info).toEqual([
+      '00:00:00Z info  publish  topic=demo/a subscribers=2 delivered=2 gone=0 failed=0 failures={}',
+      '00:00:00Z debug post failed  connectionId=c2 code=reset',
       expect.stringMatching(/^topic-bridge, last 60 s: 1 publish, 2 deliveries, /),
     ]);
+  });
+});
+
+describe('formatHandlerLine', () => {
+  it('shows the time of day, level, message and each field, quoting only what needs it', () => {
+    const line = parseHandlerLine(
+      '{"time":"2026-12-01T08:15:02.345Z","level":"warn","msg":"store unavailable","code":"store_unavailable","error":"Error: 503 \\"busy\\"","attempts":2,"ids":["a","b"]}',
+    );
+    expect(line && formatHandlerLine(line)).toBe(
+      '08:15:02Z warn  store unavailable  code=store_unavailable error="Error: 503 \\"busy\\"" attempts=2 ids=["a","b"]',
+    );
   });
 });
 
