@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { formatReadyBlock } from '../../local/ready-block.js';
 import {
   createStartLog,
   formatHandlerLine,
@@ -169,27 +168,5 @@ describe('parseHandlerLine', () => {
     ]) {
       expect(parseHandlerLine(line)).toBeUndefined();
     }
-  });
-});
-
-describe('formatReadyBlock', () => {
-  it('aligns the values of the labelled lines under the heading, notes after', () => {
-    expect(
-      formatReadyBlock({
-        heading: 'topic-bridge ready on ws://127.0.0.1:3001',
-        lines: [
-          { label: 'bridge', value: 'ws://127.0.0.1:3001' },
-          { label: 'dashboard', value: 'http://127.0.0.1:8080/' },
-          { label: 'token', value: 'token=abc' },
-        ],
-        notes: ['From now on: summaries.'],
-      }),
-    ).toEqual([
-      'topic-bridge ready on ws://127.0.0.1:3001',
-      '  bridge     ws://127.0.0.1:3001',
-      '  dashboard  http://127.0.0.1:8080/',
-      '  token      token=abc',
-      'From now on: summaries.',
-    ]);
   });
 });
