@@ -15,7 +15,7 @@ export function connectOnce(
   timeoutMs: number,
 ): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocketClass(url, { handshakeTimeout: timeoutMs });
+    const socket = new WebSocketClass(url, undefined, { handshakeTimeout: timeoutMs });
     const fail = (why: string) => {
       socket.removeAllListeners('open');
       reject(
