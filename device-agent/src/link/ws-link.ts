@@ -228,7 +228,7 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
 
   private onUnauthorized(reason: string, status: number | undefined, retryInMs: number | undefined): void {
     const fields = { url: this.options.url, status, retryInMs };
-    const message = `the bridge refused the agent's token (${reason}); readings stay queued. Check bridge.token or bridge.tokenFile, and the clock; retrying every ${Math.round((retryInMs ?? 0) / 1000)} s`;
+    const message = `not authorized by the bridge: ${reason}. Readings stay queued; fix bridge.token or bridge.tokenFile (or the clock) and the agent resumes by itself (next try in ${Math.round((retryInMs ?? 0) / 1000)} s)`;
     // One clear line per outage; the slow retries that follow are logged at debug level.
     if (this.refusalLogged) this.options.logger.debug(fields, message);
     else this.options.logger.error(fields, message);
