@@ -49,6 +49,8 @@ export class Link {
   #open = false;
   #ended = false;
   #status: number | undefined;
+  /** What the last socket error said (Node's `ws` says why, e.g. ECONNREFUSED; browsers say nothing). */
+  #error: string | undefined;
   #closing: Promise<void> | undefined;
   readonly #params: DialParams;
   readonly #events: LinkEvents;
@@ -130,6 +132,10 @@ export class Link {
           });
           return;
         }
+        if (!this.#open) {
+          this.#end({ reason: `the connection failed${this.#error ? ` (${this.#error})` : ''}` });
+          return;
+        }
         const why = event.reason ? `: ${event.reason}` : '';
         this.#end({ reason: `the connection closed (code ${event.code}${why})` });
       });
@@ -139,6 +145,7 @@ export class Link {
       const message = (event as { message?: unknown } | undefined)?.message;
       const status = typeof message === 'string' ? UNEXPECTED_RESPONSE.exec(message)?.[1] : undefined;
       if (status !== undefined) this.#status ??= Number(status);
+      this.#error = errorDetail(event) ?? this.#error;
     };
     // Node's `ws` tells the handshake's HTTP status here; browsers never do (they only see a close 1006).
     const emitter = socket as unknown as {
@@ -174,6 +181,17 @@ export class Link {
     }
     this.#events.closed(ending);
   }
+}
+
+/** A socket error event's most telling part: the system error code (ECONNREFUSED, ENOTFOUND) or the message. */
+function errorDetail(event: unknown): string | undefined {
+  const error = (event as { error?: unknown } | undefined)?.error as
+    | { code?: unknown; message?: unknown; errors?: { code?: unknown }[] }
+    | undefined;
+  const code = error?.code ?? error?.errors?.[0]?.code;
+  if (typeof code === 'string') return code;
+  const message = error?.message ?? (event as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && message !== '' ? message : undefined;
 }
 
 /** WebSocket.CLOSED, the same in browsers and `ws`. */
