@@ -47,6 +47,8 @@ export interface Setting {
   optional?: true;
   /** Never shown: `--help`, logs and problem messages name the setting, not its value. */
   secret?: true;
+  /** A shorter flag for `device-agent run`, the same as the other commands use (`--token`). */
+  alias?: string;
   describe: string;
 }
 
@@ -75,6 +77,7 @@ export const SETTINGS: readonly Setting[] = [
     default: undefined,
     optional: true,
     secret: true,
+    alias: 'token',
     describe:
       'Bearer token (a JWT) for the bridge; prefer bridge.tokenFile, since flags and variables can be seen by other users',
   },
@@ -83,6 +86,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'string' },
     default: undefined,
     optional: true,
+    alias: 'token-file',
     describe:
       'File holding the token, read again before every connect and renewal (a new token is picked up without a restart)',
   },
