@@ -147,7 +147,7 @@ export interface StartLog {
   accept(line: string): void;
   /** Starts the summary interval (once the ready block is printed, so that no summary comes before it). */
   startSummaries(): void;
-  /** Stops the interval; no summary is printed after. */
+  /** Stops the interval, printing a last summary of what the current interval saw so far (if summaries ran). */
   stop(): void;
 }
 
@@ -158,6 +158,12 @@ export function createStartLog(options: StartLogOptions): StartLog {
   let tally = emptyTally();
   let since = now();
   let handle: unknown;
+  const summarize = () => {
+    const at = now();
+    options.info(formatSummary(tally, at - since));
+    tally = emptyTally();
+    since = at;
+  };
   return {
     accept(line) {
       const parsed = parseHandlerLine(line);
@@ -169,16 +175,14 @@ export function createStartLog(options: StartLogOptions): StartLog {
     startSummaries() {
       if (handle !== undefined) return;
       since = now();
-      handle = timer.setInterval(() => {
-        const at = now();
-        options.info(formatSummary(tally, at - since));
-        tally = emptyTally();
-        since = at;
-      }, options.intervalMs);
+      handle = timer.setInterval(summarize, options.intervalMs);
     },
     stop() {
-      if (handle !== undefined) timer.clearInterval(handle);
+      if (handle === undefined) return;
+      timer.clearInterval(handle);
       handle = undefined;
+      // Nothing counted is dropped: the partial interval gets its summary too.
+      summarize();
     },
   };
 }

@@ -110,17 +110,23 @@ describe('createStartLog at info', () => {
     ]);
   });
 
-  it('prints no summary before startSummaries nor after stop', () => {
-    const { log, publish, info, manual } = setup('info');
+  it('prints no summary before startSummaries; stop prints the partial interval once, then nothing', () => {
+    const { log, publish, info, clock, manual } = setup('info');
+    log.stop(); // before startSummaries: nothing to summarize
     publish(1);
     expect(manual.intervals()).toEqual([]);
     log.startSummaries();
     log.startSummaries(); // a second call does not start a second interval
     expect(manual.intervals()).toEqual([60_000]);
+    clock.ms += 12_000;
     log.stop();
     expect(manual.intervals()).toEqual([]);
+    log.stop();
     manual.fire();
-    expect(info).toEqual([]);
+    expect(info).toEqual([
+      'topic-bridge, last 12 s: 1 publish, 1 delivery, 0 failed posts, 0 gone, 0 connects, 0 disconnects, ' +
+        '0 warnings, 0 errors',
+    ]);
   });
 });
 
