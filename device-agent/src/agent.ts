@@ -146,7 +146,14 @@ export function createAgent(deps: AgentDependencies): Agent {
       // Temporary refusals are `retryable`: an MQTT input then leaves the message unacknowledged for redelivery.
       if (stopping || !queue || !sequence)
         return { accepted: false, reason: 'the agent is not running', retryable: true };
-      const seq = await sequence.next();
+      let seq: number;
+      try {
+        seq = await sequence.next();
+      } catch (error) {
+        // Reserving the next block of sequence numbers writes a file: a full disk must refuse, not throw.
+        logger.error({ err: describeError(error) }, 'cannot reserve sequence numbers');
+        return { accepted: false, reason: describeError(error), retryable: true };
+      }
       const time = now();
       const stamped = stampReading(reading, {
         device: config.device.id,
@@ -175,7 +182,16 @@ export function createAgent(deps: AgentDependencies): Agent {
     snapshot() {
       return {
         counters: { ...counters },
-        queue: queue?.stats() ?? { depth: 0, bytes: 0, head: 0, tail: 0, dropped: 0, corruptBytesSkipped: 0 },
+        queue: queue?.stats() ?? {
+          depth: 0,
+          bytes: 0,
+          head: 0,
+          tail: 0,
+          dropped: 0,
+          corruptBytesSkipped: 0,
+          diskFull: false,
+          writeFailures: 0,
+        },
         linkState: link.state,
         inFlight: dispatcher?.inFlightCount ?? 0,
         startedAt,
