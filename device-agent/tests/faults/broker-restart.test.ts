@@ -57,6 +57,8 @@ describe('fault 4: the MQTT broker restarts under QoS 1 traffic', () => {
       'state-dir': `${dir}/agent`,
       'device-id': 'fault4',
       'queue-fsync-interval-ms': '20',
+      // Unpaced, so that the recovery time measures the restart, not the default 100 frames/s drain.
+      'delivery-pace-frames-per-second': '0',
     });
     const agent = createAgent({ config, inputs: [input], logger: silentLogger() });
     cleanups.push(() => agent.stop());
