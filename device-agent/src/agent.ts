@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Timers } from '@topic-bridge/client';
 import WebSocket from 'ws';
 import type { AgentConfig } from './config.js';
 import { fileDeadLetters } from './delivery/dead-letter.js';
@@ -7,6 +8,7 @@ import { describeError, QueueIoError } from './errors.js';
 import { type HealthSnapshot, startHealthServer } from './health.js';
 import type { EmitResult, Input, Reading } from './inputs/input.js';
 import type { Link } from './link/link.js';
+import { bridgeTokenSource } from './link/token-source.js';
 import { type WebSocketConstructor, WsLink } from './link/ws-link.js';
 import type { AgentLogger } from './log.js';
 import { createCounters } from './metrics.js';
@@ -30,6 +32,8 @@ export interface AgentDependencies {
   createLink?: (config: AgentConfig, logger: AgentLogger) => Link;
   clockSynced?: () => boolean;
   now?: () => number;
+  /** The WebSocket link's timers (tests drive reconnects and the slow retry after a refused token). */
+  linkTimers?: Timers;
 }
 
 /** A running agent: inputs → stamp → durable queue → dispatcher → link. */
@@ -57,6 +61,8 @@ export function createAgent(deps: AgentDependencies): Agent {
       ...config.bridge,
       backoff: backoffOf(config),
       url: config.bridge.url,
+      token: bridgeTokenSource(config.bridge),
+      ...(deps.linkTimers ? { timers: deps.linkTimers, now: deps.now ?? Date.now } : {}),
       WebSocket: deps.WebSocket ?? WebSocket,
       logger,
     });

@@ -1,4 +1,4 @@
-import { type ErrorCode, isRetryableError } from '@topic-bridge/shared-types';
+import { isErrorCode, isRetryableError, type ReceivedErrorFrame } from '@topic-bridge/shared-types';
 import type { InputLogger } from '../inputs/input.js';
 import { backoffDelay } from '../link/backoff.js';
 import type { Link } from '../link/link.js';
@@ -208,10 +208,11 @@ export class Dispatcher {
     this.wakeup.notify();
   }
 
-  private async onReject(id: string, code: ErrorCode, reason: string): Promise<void> {
+  private async onReject(id: string, code: ReceivedErrorFrame['code'], reason: string): Promise<void> {
     const entry = this.inFlight.get(id);
     if (!entry) return;
-    if (isRetryableError(code)) {
+    // A code newer than this agent is final: nothing says that sending the frame again would help.
+    if (isErrorCode(code) && isRetryableError(code)) {
       const delay = backoffDelay(entry.retries++, this.options.retryBackoff, this.options.random);
       this.options.logger.warn(
         { id, code, reason, retryInMs: delay },
