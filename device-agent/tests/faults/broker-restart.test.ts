@@ -24,7 +24,7 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
  * from a publisher to the agent. Every message the broker acknowledged to the publisher (PUBACK) must reach the
  * agent's bridge. Sink: a fast local acking WebSocket server. Counted by the message's key at the sink.
  */
-describe('fault 4: the MQTT broker restarts under QoS 1 traffic', () => {
+describe('scenario 4: the MQTT broker restarts under QoS 1 traffic', () => {
   const cleanups: (() => Promise<unknown> | undefined)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

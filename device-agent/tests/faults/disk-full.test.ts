@@ -27,7 +27,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
  * is unreachable, so readings pile up in the queue. Then space returns (the file is removed) and the bridge
  * comes back. Sink: a fast local acking WebSocket server; the link is gated to keep it unreachable at first.
  */
-describe('fault 6: the disk under the agent fills up', () => {
+describe('scenario 6: the disk under the agent fills up', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

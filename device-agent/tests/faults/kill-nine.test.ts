@@ -53,7 +53,7 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
  * disk, and restarted on the same state directory each time. Sink: a fast local acking WebSocket server.
  * Counted by reading key (`run:i`) at the sink.
  */
-describe('fault 5: the agent is killed with kill -9 during a stream with a backlog on disk', () => {
+describe('scenario 5: the agent is killed with kill -9 during a stream with a backlog on disk', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
