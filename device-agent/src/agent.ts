@@ -34,6 +34,8 @@ export interface AgentDependencies {
   now?: () => number;
   /** The WebSocket link's timers (tests drive reconnects and the slow retry after a refused token). */
   linkTimers?: Timers;
+  /** The dispatcher's and the disk queue's timers (pacing, retries, ack timeouts, fsync and head commits). */
+  timers?: Timers;
 }
 
 /** A running agent: inputs → stamp → durable queue → dispatcher → link. */
@@ -80,9 +82,14 @@ export function createAgent(deps: AgentDependencies): Agent {
   const agent: Agent = {
     healthPort: undefined,
     async start() {
-      queue = await openQueue(config, logger, (count) => {
-        counters.dropped += count;
-      }).catch((error: unknown) => {
+      queue = await openQueue(
+        config,
+        logger,
+        deps.timers ? { timers: deps.timers, clock: now } : {},
+        (count) => {
+          counters.dropped += count;
+        },
+      ).catch((error: unknown) => {
         const reason = (error as NodeJS.ErrnoException).code ?? describeError(error);
         throw new QueueIoError(
           `cannot open the queue in ${path.join(config.state.dir, 'queue')} (${reason}); check that state.dir is a writable directory`,
@@ -105,6 +112,7 @@ export function createAgent(deps: AgentDependencies): Agent {
         ...config.delivery,
         retryBackoff: backoffOf(config),
         now,
+        ...(deps.timers ? { timers: deps.timers } : {}),
       });
       const stats = queue.stats();
       logger.info(
@@ -218,11 +226,12 @@ function backoffOf(config: AgentConfig): { initialMs: number; maxMs: number; sta
 async function openQueue(
   config: AgentConfig,
   logger: AgentLogger,
+  time: { timers?: Timers; clock?: () => number },
   countDrop: (count: number) => void,
 ): Promise<FrameQueue> {
   const onDrop = (count: number, reason: string) => {
     countDrop(count);
-    logger.warn({ dropped: count, reason }, `queue full: dropped the ${count} oldest readings`);
+    logger.warn({ dropped: count, reason }, `${reason}: dropped the ${count} oldest readings`);
   };
   if (config.queue.kind === 'memory') return new MemoryQueue({ maxBytes: config.queue.maxBytes, onDrop });
   return DiskQueue.open({
@@ -230,6 +239,7 @@ async function openQueue(
     maxBytes: config.queue.maxBytes,
     segmentBytes: config.queue.segmentBytes,
     fsyncIntervalMs: config.queue.fsyncIntervalMs,
+    ...time,
     onDrop,
     onCorrupt: (file, skippedBytes, problem) =>
       logger.warn(
