@@ -47,6 +47,8 @@ interface PendingAppend {
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+/** The disk counts as having room again with twice this (or twice a segment, if smaller) free. */
+export const SPACE_UNIT_BYTES = 64 * 1024;
 /** Default of `headCommitIntervalMs`. */
 export const DEFAULT_HEAD_COMMIT_INTERVAL_MS = 5000;
 
@@ -259,10 +261,15 @@ export class DiskQueue implements FrameQueue {
     return freed > 0;
   }
 
-  /** Clears the disk-full state once the file system has room for a whole segment again. */
+  /**
+   * Clears the disk-full state once the file system has room again: twice a segment (at most twice
+   * SPACE_UNIT_BYTES) free, which the room made by dropping one segment never reaches, so the state does not
+   * flap while the disk stays full.
+   */
   private async checkSpaceReturned(): Promise<void> {
     const space = await statfs(this.options.dir).catch(() => undefined);
-    if (space && space.bavail * space.bsize >= this.options.segmentBytes) this.diskFull = false;
+    const wanted = 2 * Math.min(this.options.segmentBytes, SPACE_UNIT_BYTES);
+    if (space && space.bavail * space.bsize >= wanted) this.diskFull = false;
   }
 
   private async activeSegment(): Promise<{ segment: Segment; handle: FileHandle }> {

@@ -29,7 +29,7 @@ export interface QueueStats {
   corruptBytesSkipped: number;
   /**
    * The last writes found the disk full (ENOSPC): the oldest readings are dropped to make room, as at the cap.
-   * Cleared once the file system has room for a whole segment again. Always false in memory.
+   * Cleared once the file system has room again (twice a segment, at most 128 KiB). Always false in memory.
    */
   diskFull: boolean;
   /** Writes that failed (ENOSPC included, retried or not), since the queue was opened. */
