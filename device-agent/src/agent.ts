@@ -15,7 +15,7 @@ import { createCounters } from './metrics.js';
 import { DiskQueue } from './queue/disk-queue.js';
 import { MemoryQueue } from './queue/memory-queue.js';
 import type { FrameQueue } from './queue/queue.js';
-import { createClockCheck } from './stamp/clock.js';
+import { createClockCheck, createClockStepDetector } from './stamp/clock.js';
 import { fileSequence, type Sequence } from './stamp/sequence.js';
 import { stampReading } from './stamp/stamp.js';
 
@@ -52,6 +52,7 @@ export function createAgent(deps: AgentDependencies): Agent {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const clockSynced = deps.clockSynced ?? createClockCheck({ now });
+  const clockBehind = createClockStepDetector();
   const counters = createCounters();
   const startedAt = now();
   const link =
@@ -152,11 +153,13 @@ export function createAgent(deps: AgentDependencies): Agent {
       if (stopping || !queue || !sequence)
         return { accepted: false, reason: 'the agent is not running', retryable: true };
       const seq = await sequence.next();
+      const time = now();
       const stamped = stampReading(reading, {
         device: config.device.id,
         seq,
-        now: now(),
+        now: time,
         clockSynced: clockSynced(),
+        clockBehind: clockBehind(reading.readAt ?? time),
       });
       if (!stamped.ok) {
         counters.refused += 1;
@@ -167,7 +170,7 @@ export function createAgent(deps: AgentDependencies): Agent {
         return { accepted: false, reason: stamped.reason };
       }
       try {
-        await queue.append(Buffer.from(stamped.text));
+        await queue.append(Buffer.from(stamped.text), stamped.id);
       } catch (error) {
         logger.error({ err: describeError(error) }, 'cannot queue a reading');
         return { accepted: false, reason: describeError(error), retryable: true };

@@ -70,26 +70,61 @@ describe('deliver (lookup + fan-out) against dynalite and a real HTTP management
     expect(local.server.posts).toHaveLength(TEST_FAN_OUT.retries + 1);
   });
 
-  it('aborts a hung post at the timeout and counts it failed, while the others are delivered', async () => {
+  it('aborts a post that always hangs at each timeout, counts it lost, while the others are delivered', async () => {
     await store.addConnection('hung', ['a/b'], Date.now());
     await store.addConnection('fine', ['a/b'], Date.now());
-    local.server.script('hung', ['hang']);
-    const report = await run();
+    local.server.script('hung', [], 'hang');
+    const settings = { ...TEST_FAN_OUT, postTimeoutMs: 100, retries: 1 };
+    const report = await deliver('a/b', FRAME, {
+      store,
+      gateway: local.gateway,
+      logger: recordingLogger(),
+      settings,
+    });
     expect(report).toMatchObject({
       subscribers: 2,
       delivered: 1,
       gone: 0,
       failed: 1,
       failures: { timeout: 1 },
+      retries: 1,
+      retried: { timeout: 1 },
     });
     expect(local.server.deliveredTo('fine')).toEqual([FRAME]);
     expect(await store.listFilters('hung')).toEqual(['a/b']);
   });
 
-  it('counts another HTTP error as failed without retrying or deleting', async () => {
+  it('retries resets and 5xx, and names every retried cause in the publish line', async () => {
+    await store.addConnection('flaky', ['a/b'], Date.now());
+    await store.addConnection('busy', ['a/b'], Date.now());
+    local.server.script('flaky', ['reset', 500, 'reset']);
+    local.server.script('busy', [503]);
+    const logger = recordingLogger();
+    const report = await run(logger);
+    expect(report).toMatchObject({ delivered: 2, failed: 0, failures: {}, retries: 4 });
+    expect(report.retried).toEqual({ reset: 2, server_error: 2 });
+    expect(local.server.deliveredTo('flaky')).toEqual([FRAME]);
+    expect(local.server.deliveredTo('busy')).toEqual([FRAME]);
+    expect(logger.lines.filter((line) => line.message === 'publish')).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        retries: 4,
+        retried: { reset: 2, server_error: 2 },
+        failures: {},
+      }),
+    ]);
+  });
+
+  it('counts another 4xx as lost (rejected) without retrying or deleting', async () => {
     await store.addConnection('broken', ['a/b'], Date.now());
-    local.server.script('broken', [500]);
-    expect(await run()).toMatchObject({ delivered: 0, gone: 0, failed: 1, failures: { post_failed: 1 } });
+    local.server.script('broken', [400]);
+    expect(await run()).toMatchObject({
+      delivered: 0,
+      gone: 0,
+      failed: 1,
+      failures: { rejected: 1 },
+      retries: 0,
+    });
     expect(local.server.posts).toHaveLength(1);
     expect(await store.listFilters('broken')).toEqual(['a/b']);
   });

@@ -20,7 +20,7 @@ async function allRows(tableName: string) {
 }
 
 describe('the DynamoDB store', () => {
-  it('stores one row per filter with the index key, TTL and connect time of the data model', async () => {
+  it('stores one row per filter with the index key, TTL and connect time, and the connection item', async () => {
     const tableName = await freshTable(local.clients);
     const store = storeFor(local.clients, tableName, 'query');
     const connectedAt = 1_800_000_000_123;
@@ -32,6 +32,13 @@ describe('the DynamoDB store', () => {
     expect(rows).toEqual([
       { connectionId: 'c1', topicFilter: '#', topicName: '$wildcard/+', expiresAt, connectedAt },
       { connectionId: 'c1', topicFilter: '+/x', topicName: '$wildcard/+', expiresAt, connectedAt },
+      {
+        connectionId: 'c1',
+        topicFilter: '$connection',
+        heldFilters: new Set(['a/b', 'a/+/c', '+/x', '#']),
+        expiresAt,
+        connectedAt,
+      },
       { connectionId: 'c1', topicFilter: 'a/+/c', topicName: '$wildcard/a', expiresAt, connectedAt },
       { connectionId: 'c1', topicFilter: 'a/b', topicName: 'a/b', expiresAt, connectedAt },
     ]);
@@ -46,7 +53,10 @@ describe('the DynamoDB store', () => {
     expect((await store.listFilters('many')).sort()).toEqual([...filters].sort());
     expect(await store.removeConnection('many')).toBe(32);
     expect(await store.listFilters('many')).toEqual([]);
-    expect((await allRows(tableName)).map((row) => row.connectionId)).toEqual(['other']);
+    expect((await allRows(tableName)).map((row) => [row.connectionId, row.topicFilter]).sort()).toEqual([
+      ['other', '$connection'],
+      ['other', 't/0'],
+    ]);
   });
 
   it('adds a filter once however often it is added, and removes only that filter', async () => {
@@ -154,7 +164,8 @@ describe('connect and disconnect', () => {
       filters: [],
     });
     await connect({ connectionId: 'sub', filters: ['a', 'b/+'], connectedAtMs: Date.now() }, deps);
-    expect((await allRows(tableName)).map((row) => row.connectionId)).toEqual(['sub', 'sub']);
+    // Two rows and the connection item (the filter-limit set).
+    expect((await allRows(tableName)).map((row) => row.connectionId)).toEqual(['sub', 'sub', 'sub']);
     expect(await disconnect('pub', deps)).toBe(0);
     expect(await disconnect('sub', deps)).toBe(2);
     expect(await allRows(tableName)).toEqual([]);

@@ -257,7 +257,13 @@ describe('sls package: IAM is least privilege', () => {
     expect(statementsOf(query.template, 'OnMessageRole')).toEqual([
       logsOf('OnMessageLogGroup'),
       allow(
-        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         TABLE_ARN,
       ),
       allow(['dynamodb:Query'], INDEX_ARN),
@@ -269,7 +275,13 @@ describe('sls package: IAM is least privilege', () => {
     expect(statementsOf(scan.template, 'OnMessageRole')).toEqual([
       logsOf('OnMessageLogGroup'),
       allow(
-        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         TABLE_ARN,
       ),
       allow(['dynamodb:Scan'], TABLE_ARN),
