@@ -33,6 +33,7 @@ export function createIotBridgeHandler(lookup: LookupStrategy) {
       gateway: runtime.gateway(runtime.config.connectionsEndpoint),
       settings: runtime.config.fanOut,
       logger: runtime.logger,
+      retryQuota: runtime.retryQuota,
     });
   };
 }

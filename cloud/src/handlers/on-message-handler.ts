@@ -32,6 +32,7 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
           gateway,
           logger: runtime.logger,
           config: runtime.config,
+          retryQuota: runtime.retryQuota,
         });
       } catch (error) {
         runtime.logger.error('message not handled', { error: describeError(error) });

@@ -5,6 +5,7 @@ import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import { RetryQuota } from '../core/retry-quota.js';
 import type { SubscriptionStore } from '../core/subscriptions.js';
 import { describeError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
@@ -16,6 +17,8 @@ export interface Runtime {
   clients: DynamoClients;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
+  /** Bounds post retries across every invocation of this instance (see RetryQuota). */
+  retryQuota: RetryQuota;
   ensureTable(): Promise<'created' | 'exists'>;
 }
 
@@ -45,6 +48,7 @@ function createRuntime(config: CloudConfig): Runtime {
       return store;
     },
     gateway: (endpoint) => createConnectionsGateway(managementClient(endpoint)),
+    retryQuota: new RetryQuota(),
     ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
   };
 }
