@@ -17,8 +17,11 @@ export interface TokenClaims {
   subscribe: string[];
 }
 
-/** Claims that grant everything: what every connection holds when authorization is turned off. */
-export const ALLOW_ALL_GRANTS = ['#'] as const;
+/** What a connection may do: the two grant arrays of its token. */
+export type Grants = Pick<TokenClaims, 'publish' | 'subscribe'>;
+
+/** Grants for everything: what every connection holds when authorization is turned off. */
+export const FULL_ACCESS: Readonly<Grants> = Object.freeze({ publish: ['#'], subscribe: ['#'] });
 
 /** Why claims were refused (never sent on the wire as a frame: the handshake answers 401). */
 export interface ClaimsProblem {
