@@ -8,6 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { isPortFree } from '../cloud/local/free-port.js';
 import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
+import { prepareStartAuth, type StartAuth, withToken } from '../cloud/local/start-auth.js';
 import { readStartSettings, type StartSettings } from '../cloud/local/start-settings.js';
 import { type DashboardServer, startDashboardServer } from '../dashboard/server/serve.js';
 import { type DemoAgent, startDemoAgent } from './demo-agent.js';
@@ -27,15 +28,21 @@ export interface Output {
 const consoleOutput: Output = { info: (line) => console.log(line), error: (line) => console.error(line) };
 
 /** The one line printed once everything listens: where to connect, where to look, and a frame to try. */
-export function readyLine(stack: LocalStack, dashboardUrl: string, settings: StartSettings): string {
+export function readyLine(
+  stack: LocalStack,
+  dashboardUrl: string,
+  settings: StartSettings,
+  auth: StartAuth = { mode: 'off', notices: [] },
+): string {
   const storage =
     settings.dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${settings.dataDir}`;
   const demo = settings.demo ? ', simulated sensors publishing under demo/' : '';
   const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
+  const tokenFact = auth.mode === 'on' ? `token=${auth.token} ` : '';
   return (
-    `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo}). ` +
-    `Dashboard: ${dashboardUrl} . ` +
-    `Try it: connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}. Ctrl-C stops.`
+    `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo}, auth ${auth.mode}). ` +
+    `${tokenFact}Dashboard: ${withToken(dashboardUrl, auth)} . ` +
+    `Try it: connect any WebSocket client to ${withToken(`${stack.wsUrl}/?topicName=demo`, auth)} and send ${frame}. Ctrl-C stops.`
   );
 }
 
@@ -45,10 +52,10 @@ interface Extras {
   demo: DemoAgent | undefined;
 }
 
-async function startExtras(stack: LocalStack, settings: StartSettings): Promise<Extras> {
+async function startExtras(stack: LocalStack, settings: StartSettings, auth: StartAuth): Promise<Extras> {
   const dashboard = await startDashboardServer({ port: settings.dashboardPort, bridgeUrl: stack.wsUrl });
   try {
-    const demo = settings.demo ? await startDemoAgent(stack.wsUrl) : undefined;
+    const demo = settings.demo ? await startDemoAgent(withToken(stack.wsUrl, auth)) : undefined;
     return { dashboard, demo };
   } catch (error) {
     await dashboard.stop();
@@ -98,6 +105,13 @@ export async function main(
       return EXIT_BAD_SETTINGS;
     }
   }
+  const prepared = await prepareStartAuth(env);
+  if (!prepared.ok) {
+    out.error(`npm start: ${prepared.problem}.`);
+    return EXIT_BAD_SETTINGS;
+  }
+  const auth = prepared.auth;
+  for (const notice of auth.notices) (auth.mode === 'off' ? out.error : out.info)(`topic-bridge: ${notice}`);
   // The local emulation runs on this machine's Node (20+); deployed handlers run on nodejs22.x.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stopped = firstSignal(['SIGINT', 'SIGTERM']);
@@ -105,6 +119,7 @@ export async function main(
     wsPort,
     onMessage,
     ...(dataDir === undefined ? {} : { dataDir }),
+    ...(auth.mode === 'on' ? { auth: { secret: auth.secret } } : {}),
     // The handlers' own JSON log lines (connect, publish with its counts); serverless's chatter is dropped.
     log: (line) => {
       if (line.startsWith('{')) out.info(line);
@@ -125,7 +140,7 @@ export async function main(
   }
   let extras: Extras;
   try {
-    extras = await startExtras(stack, settings);
+    extras = await startExtras(stack, settings, auth);
   } catch (error) {
     out.error(
       `npm start: the dashboard or the demo agent did not start: ${error instanceof Error ? error.message : error}`,
@@ -133,7 +148,7 @@ export async function main(
     await stack.stop();
     return EXIT_START_FAILED;
   }
-  out.info(readyLine(stack, extras.dashboard.url, settings));
+  out.info(readyLine(stack, extras.dashboard.url, settings, auth));
   const signal = await stopped;
   out.info(`topic-bridge: ${signal} received, stopping…`);
   await stopAll(stack, extras);

@@ -23,6 +23,8 @@ export interface OfflineOptions {
   onMessage: 'scan' | 'query';
   tableName: string;
   logLevel: string;
+  /** `on`: the authorizer runs on `$connect` (its secret comes in handlerEnv as AUTH_SECRET). */
+  authMode: 'on' | 'off';
   /** Extra environment for the handlers (they run in-process, with `localEnvironment: true`). */
   handlerEnv: Record<string, string>;
   log?: (line: string) => void;
@@ -71,6 +73,7 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     `--param=onMessage=${options.onMessage}`,
     `--param=tableName=${options.tableName}`,
     `--param=logLevel=${options.logLevel}`,
+    `--param=auth=${options.authMode}`,
   ];
   // detached: a process group of its own, so that stop() ends it with every child and Ctrl-C on `npm start`
   // reaches it only through our own shutdown.

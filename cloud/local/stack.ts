@@ -22,6 +22,12 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The handlers' LOG_LEVEL (debug, info, warn, error); default info. */
   logLevel?: string;
+  /**
+   * Turns authorization on: the authorizer runs on `$connect` and verifies HS256 tokens with this secret
+   * (passed to it as AUTH_SECRET, as SSM would be when deployed). Absent, auth is off, so that tests that
+   * are not about tokens need none; `npm start` turns it on (cloud/local/dev-auth.ts).
+   */
+  auth?: { secret: string };
 }
 
 /** A running local stack. */
@@ -34,6 +40,8 @@ export interface LocalStack {
   tableName: string;
   indexName: string;
   onMessage: 'scan' | 'query';
+  /** Whether tokens are required (the `auth` option was given). */
+  authMode: 'on' | 'off';
   /** Process id of serverless-offline (the leader of its own process group). */
   offlinePid: number;
   /** Fault injection: while false, DynamoDB answers every call with HTTP 503 (handlers report store_unavailable). */
@@ -47,6 +55,7 @@ export interface LocalStack {
 /** Starts dynalite, creates the table, then serverless-offline; resolves when the WebSocket port accepts connections. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const onMessage = options.onMessage ?? 'query';
+  const authMode = options.auth === undefined ? 'off' : 'on';
   const tableName = DEFAULT_TABLE_NAME;
   const indexName = DEFAULT_TOPIC_INDEX_NAME;
   const dynamo = await startDynamoServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
@@ -61,14 +70,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onMessage,
       tableName,
       logLevel: options.logLevel ?? 'info',
+      authMode,
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
         CONNECTIONS_ENDPOINT: `http://${LOCAL_HOST}:${wsPort}`,
+        ...(options.auth === undefined ? {} : { AUTH_SECRET: options.auth.secret }),
       },
       ...(options.log === undefined ? {} : { log: options.log }),
     });
-    return stackHandle({ wsPort, onMessage, tableName, indexName, dynamo, offline });
+    return stackHandle({ wsPort, onMessage, authMode, tableName, indexName, dynamo, offline });
   } catch (error) {
     await offline?.stop();
     await dynamo.close();
@@ -92,6 +103,7 @@ async function createTable(dynamo: DynamoServer, tableName: string, indexName: s
 function stackHandle(parts: {
   wsPort: number;
   onMessage: 'scan' | 'query';
+  authMode: 'on' | 'off';
   tableName: string;
   indexName: string;
   dynamo: DynamoServer;
@@ -106,6 +118,7 @@ function stackHandle(parts: {
     tableName: parts.tableName,
     indexName: parts.indexName,
     onMessage: parts.onMessage,
+    authMode: parts.authMode,
     offlinePid: offline.pid,
     setStoreAvailable: (available) => dynamo.setAvailable(available),
     storeOperationCounts: () => dynamo.operationCounts(),

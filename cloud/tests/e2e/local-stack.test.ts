@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,9 @@ describe('the local stack', () => {
     async () => {
       const wsPort = await findFreePort();
       const dashboardPort = await findFreePort();
+      const secretDir = await mkdtemp(join(tmpdir(), 'topic-bridge-secret-'));
+      cleanups.push(() => rm(secretDir, { recursive: true, force: true }));
+      const secretFile = join(secretDir, 'dev-secret');
       const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
         cwd: SERVICE_DIR,
         env: {
@@ -85,6 +88,7 @@ describe('the local stack', () => {
           TOPIC_BRIDGE_WS_PORT: String(wsPort),
           TOPIC_BRIDGE_DASHBOARD_PORT: String(dashboardPort),
           TOPIC_BRIDGE_ON_MESSAGE: 'scan',
+          TOPIC_BRIDGE_SECRET_FILE: secretFile,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -100,11 +104,20 @@ describe('the local stack', () => {
       await expect
         .poll(() => stdout, { timeout: STACK_START_TIMEOUT_MS, interval: 200 })
         .toContain('ready on');
-      expect(stdout.split('\n')[0]).toBe(
-        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/). ` +
-          `Dashboard: http://127.0.0.1:${dashboardPort}/ . ` +
-          `Try it: connect any WebSocket client to ${url}?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}. Ctrl-C stops.`,
+      const lines = stdout.split('\n');
+      expect(lines.slice(0, 2)).toEqual([
+        `topic-bridge: created a development secret in ${secretFile} (kept and reused; delete it to revoke every local token)`,
+        'topic-bridge: the development token below grants everything for 30 days; narrower ones: npm run -s token -- --help',
+      ]);
+      const token = /token=([\w-]+\.[\w-]+\.[\w-]+) /.exec(lines[2] ?? '')?.[1] ?? '';
+      expect(lines[2]).toBe(
+        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/, auth on). ` +
+          `token=${token} Dashboard: http://127.0.0.1:${dashboardPort}/?token=${token} . ` +
+          `Try it: connect any WebSocket client to ${url}/?topicName=demo&token=${token} and send {"topic":"demo","message":"hello","id":"1"}. Ctrl-C stops.`,
       );
+      expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+      // Without the token, the bridge refuses the handshake (401).
+      await expect(openClient(`${url}?topicName=demo`)).rejects.toThrow(/401/);
 
       const page = await fetch(`http://127.0.0.1:${dashboardPort}/`);
       expect(page.status).toBe(200);
@@ -113,7 +126,9 @@ describe('the local stack', () => {
       expect(config).toEqual({ bridgeUrl: url, topics: ['demo/#'] });
 
       // The simulated agent publishes under demo/ once a second per sensor, stamped with its device id.
-      const watcher = await openClient(`${url}?topicName=${encodeURIComponent('demo/+/temperature')}`);
+      const watcher = await openClient(
+        `${url}?topicName=${encodeURIComponent('demo/+/temperature')}&token=${token}`,
+      );
       const [first] = await watcher.waitForFrames(1);
       const reading = JSON.parse(first ?? 'null') as Record<string, unknown>;
       expect(reading.topic).toMatch(/^demo\/(greenhouse|office)\/temperature$/);
@@ -121,7 +136,7 @@ describe('the local stack', () => {
       expect(reading.message).toEqual({ value: expect.any(Number), unit: '°C' });
       await watcher.close();
 
-      const client = await openClient(`${url}?topicName=demo`);
+      const client = await openClient(`${url}?topicName=demo&token=${token}`);
       const frame = '{"topic":"demo","message":"hello","id":"1"}';
       expect(await client.request(frame)).toEqual(JSON.parse(frame));
       await client.close();
