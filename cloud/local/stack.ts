@@ -27,7 +27,7 @@ export interface LocalStackOptions {
    * (passed to it as AUTH_SECRET, as SSM would be when deployed). Absent, auth is off, so that tests that
    * are not about tokens need none; `npm start` turns it on (cloud/local/dev-auth.ts).
    */
-  auth?: { secret: string };
+  auth?: { secret: string; audience?: string };
 }
 
 /** A running local stack. */
@@ -71,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName,
       logLevel: options.logLevel ?? 'info',
       authMode,
+      ...(options.auth?.audience === undefined ? {} : { authAudience: options.auth.audience }),
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
