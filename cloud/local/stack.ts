@@ -23,6 +23,11 @@ export interface LocalStackOptions {
   /** The handlers' LOG_LEVEL (debug, info, warn, error); default info. */
   logLevel?: string;
   /**
+   * Where the handlers post to `@connections`; default serverless-offline's own management API on the
+   * WebSocket port. The fault suite points it at a fault-injecting proxy in front of that port.
+   */
+  connectionsEndpoint?: string;
+  /**
    * Turns authorization on: the authorizer runs on `$connect` and verifies HS256 tokens with this secret
    * (passed to it as AUTH_SECRET, as SSM would be when deployed). Absent, auth is off, so that tests that
    * are not about tokens need none; `npm start` turns it on (cloud/local/dev-auth.ts).
@@ -75,7 +80,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
-        CONNECTIONS_ENDPOINT: `http://${LOCAL_HOST}:${wsPort}`,
+        CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
         ...(options.auth === undefined ? {} : { AUTH_SECRET: options.auth.secret }),
       },
       ...(options.log === undefined ? {} : { log: options.log }),

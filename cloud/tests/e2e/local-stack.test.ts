@@ -74,7 +74,7 @@ describe('the local stack', () => {
   });
 
   it(
-    'npm start: prints one ready line, serves the bridge, the dashboard and live demo data, and stops cleanly on SIGINT with the ports released',
+    'npm start: prints a ready block then summaries (no per-publish line at info), serves the bridge, the dashboard and live demo data, and stops cleanly on SIGINT with the ports released',
     async () => {
       const wsPort = await findFreePort();
       const dashboardPort = await findFreePort();
@@ -89,6 +89,9 @@ describe('the local stack', () => {
           TOPIC_BRIDGE_DASHBOARD_PORT: String(dashboardPort),
           TOPIC_BRIDGE_ON_MESSAGE: 'scan',
           TOPIC_BRIDGE_SECRET_FILE: secretFile,
+          // A summary every second instead of every minute, so that one shows up during the test.
+          TOPIC_BRIDGE_SUMMARY_SECONDS: '1',
+          TOPIC_BRIDGE_LOG_LEVEL: '',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -104,17 +107,23 @@ describe('the local stack', () => {
       await expect
         .poll(() => stdout, { timeout: STACK_START_TIMEOUT_MS, interval: 200 })
         .toContain('ready on');
+      await expect.poll(() => stdout, { timeout: 5_000, interval: 100 }).toContain('From now on:');
       const lines = stdout.split('\n');
       expect(lines.slice(0, 2)).toEqual([
         `topic-bridge: created a development secret in ${secretFile} (kept and reused; delete it to revoke every local token)`,
         'topic-bridge: the development token below grants everything for 30 days; narrower ones: npm run -s token -- --help',
       ]);
-      const token = /token=([\w-]+\.[\w-]+\.[\w-]+) /.exec(lines[2] ?? '')?.[1] ?? '';
-      expect(lines[2]).toBe(
-        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/, auth on). ` +
-          `token=${token} Dashboard: http://127.0.0.1:${dashboardPort}/?token=${token} . ` +
-          `Try it: connect any WebSocket client to ${url}/?topicName=demo&token=${token} and send {"topic":"demo","message":"hello","id":"1"}. Ctrl-C stops.`,
-      );
+      const token = /^ {2}token +(\S+)$/.exec(lines[4] ?? '')?.[1] ?? '';
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(lines.slice(2, 9)).toEqual([
+        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/)`,
+        `  bridge     ${url}`,
+        `  token      ${token}`,
+        `  dashboard  http://127.0.0.1:${dashboardPort}/?token=${token}`,
+        `  try it     connect any WebSocket client to ${url}/?topicName=demo&token=${token} and send {"topic":"demo","message":"hello","id":"1"}`,
+        '  stop       Ctrl-C',
+        'From now on: a summary every 1 s and every warning or error as it happens (TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
+      ]);
       expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
       // Without the token, the bridge refuses the handshake (401).
       await expect(openClient(`${url}?topicName=demo`)).rejects.toThrow(/401/);
@@ -140,6 +149,12 @@ describe('the local stack', () => {
       const frame = '{"topic":"demo","message":"hello","id":"1"}';
       expect(await client.request(frame)).toEqual(JSON.parse(frame));
       await client.close();
+
+      // The publishes above (the demo's and ours) show up in a summary line, never one line each.
+      await expect
+        .poll(() => stdout, { timeout: 10_000, interval: 100 })
+        .toMatch(/^topic-bridge, last \d+ s: [1-9]\d* publish(es)?, [1-9]\d* deliver(y|ies), /m);
+      expect(stdout.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
 
       child.kill('SIGINT');
       const [code] = await exited;

@@ -2,6 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeClaimsContext, type TokenClaims } from '@topic-bridge/shared-types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoClients } from '../../src/aws/clients.js';
+import { isConnectionItem } from '../../src/aws/subscription-rows.js';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
 import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
 import { type RunningDynalite, startDynalite } from './support/dynalite.js';
@@ -81,7 +82,11 @@ function event(
 
 async function rows() {
   const output = await clients.doc.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
-  return (output.Items ?? []).map((item) => `${item.connectionId} ${item.topicFilter}`).sort();
+  // Subscription rows only: each connection's filter-count item (`$connection`) is the store's own business.
+  return (output.Items ?? [])
+    .filter((item) => !isConnectionItem(String(item.topicFilter)))
+    .map((item) => `${item.connectionId} ${item.topicFilter}`)
+    .sort();
 }
 
 describe('the handlers with authorization on', () => {

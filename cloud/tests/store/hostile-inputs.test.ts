@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import { type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoClients } from '../../src/aws/clients.js';
+import { isConnectionItem } from '../../src/aws/subscription-rows.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/config.js';
 import type { AuthorizerEvent } from '../../src/handlers/authorizer.js';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
@@ -117,7 +118,10 @@ async function tableRows(): Promise<string[]> {
     const page = await clients.doc.send(
       new ScanCommand({ TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: startKey }),
     );
-    for (const item of page.Items ?? []) rows.push(`${item.connectionId} ${item.topicFilter}`);
+    for (const item of page.Items ?? []) {
+      // Subscription rows only: each connection's filter-count item is the store's own business.
+      if (!isConnectionItem(String(item.topicFilter))) rows.push(`${item.connectionId} ${item.topicFilter}`);
+    }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
   return rows.sort();
