@@ -1,6 +1,7 @@
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHttpConnectionsGateway, type HttpConnectionsGateway } from './connections-http.js';
+import { environmentCredentials, LOCAL_SIGNING_CREDENTIALS } from './credentials.js';
 
 /** Region used when AWS_REGION is unset: only for local endpoints, where any region works. */
 export const LOCAL_REGION = 'us-east-1';
@@ -32,19 +33,25 @@ export function createDynamoClients(endpoint?: string): DynamoClients {
 }
 
 /**
- * Returns the management API client for an endpoint, creating it on first use and reusing it after (one
- * API per deployment, so one client per cold start in practice). SDK retries are off (`maxAttempts: 1`):
- * the fan-out retries throttled posts itself, with its own backoff and a timeout on every attempt.
+ * Returns the lean `@connections` gateway for an endpoint (connections-http.ts), creating it on first use and
+ * reusing it after (one API per deployment, so one gateway, one keep-alive agent and one signing-key cache per
+ * cold start in practice). Credentials come from the Lambda environment (credentials.ts); against a local
+ * `http://` endpoint without them, any credentials do. No retries here: the fan-out retries itself.
  */
-export function managementClientCache(): (endpoint: string) => ApiGatewayManagementApiClient {
-  const clients = new Map<string, ApiGatewayManagementApiClient>();
+export function connectionsGatewayCache(env = process.env): (endpoint: string) => HttpConnectionsGateway {
+  const gateways = new Map<string, HttpConnectionsGateway>();
   return (endpoint) => {
-    let client = clients.get(endpoint);
-    if (client === undefined) {
-      const local = endpoint.startsWith('http://') ? localSettings(endpoint) : { endpoint };
-      client = new ApiGatewayManagementApiClient({ ...local, maxAttempts: 1 });
-      clients.set(endpoint, client);
+    let gateway = gateways.get(endpoint);
+    if (gateway === undefined) {
+      const local = endpoint.startsWith('http://');
+      const credentials = environmentCredentials(env, local ? LOCAL_SIGNING_CREDENTIALS : undefined);
+      gateway = createHttpConnectionsGateway({
+        endpoint,
+        region: env.AWS_REGION ?? LOCAL_REGION,
+        credentials,
+      });
+      gateways.set(endpoint, gateway);
     }
-    return client;
+    return gateway;
   };
 }

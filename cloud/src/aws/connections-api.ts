@@ -3,20 +3,8 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ConnectionGateway } from '../core/gateway.js';
-import {
-  type PostError,
-  PostFailedError,
-  PostTimeoutError,
-  StaleConnectionError,
-  ThrottledError,
-} from '../errors.js';
-
-// Error names API Gateway and the SDK use for throttling; a 429 status is enough on its own.
-const THROTTLING_NAMES = new Set([
-  'LimitExceededException',
-  'TooManyRequestsException',
-  'ThrottlingException',
-]);
+import type { PostError } from '../errors.js';
+import { postErrorFor } from './post-failure.js';
 
 /**
  * A ConnectionGateway over API Gateway's management API (`POST /@connections/{id}`). Each post carries its
@@ -39,20 +27,17 @@ export function createConnectionsGateway(client: ApiGatewayManagementApiClient):
   };
 }
 
-/** Translates a failed PostToConnection by its HTTP status (serverless-offline names a 410 `Unknown`). */
+/** Translates an SDK PostToConnection error (or any thrown value) through postErrorFor. */
 export function translatePostError(
   error: unknown,
   connectionId: string,
   timedOutAfterMs?: number,
 ): PostError {
-  if (timedOutAfterMs !== undefined)
-    return new PostTimeoutError(connectionId, timedOutAfterMs, { cause: error });
-  const status = httpStatusOf(error);
-  if (status === 410) return new StaleConnectionError(connectionId, { cause: error });
-  const name = error instanceof Error ? error.name : '';
-  if (status === 429 || THROTTLING_NAMES.has(name))
-    return new ThrottledError(connectionId, status, { cause: error });
-  return new PostFailedError(connectionId, status, { cause: error });
+  const errorType = error instanceof Error ? error.name : '';
+  return postErrorFor(
+    { status: httpStatusOf(error), errorType, timedOutAfterMs, cause: error },
+    connectionId,
+  );
 }
 
 function httpStatusOf(error: unknown): number | undefined {
