@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { FAN_OUT_MAX_CONCURRENCY } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
 import type { SigningCredentials } from './credentials.js';
 import { postErrorFor } from './post-failure.js';
@@ -9,7 +10,7 @@ import { createPostSigner, uriEscape } from './sigv4.js';
  * Sockets kept open to one `@connections` endpoint: as many as the fan-out's largest concurrency, so that
  * posts never queue for a socket inside the agent (queueing there would hide throttling from the fan-out).
  */
-export const MAX_SOCKETS_PER_ENDPOINT = 1_000;
+export const MAX_SOCKETS_PER_ENDPOINT = FAN_OUT_MAX_CONCURRENCY;
 
 /**
  * How long an idle keep-alive socket is kept. Below Node's and hapi's (serverless-offline's) 5 s server

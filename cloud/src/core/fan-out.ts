@@ -1,5 +1,8 @@
-import { describeError } from '../errors.js';
+import { FAN_OUT_THROTTLED_PASSES } from '../config.js';
+import { describeError, ThrottledError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { type ConcurrencyLimit, createAimdLimit, defaultAimdSettings } from './adaptive-concurrency.js';
+import type { ConnectionGateway } from './gateway.js';
 import { type PostDeps, postWithRetry } from './post-with-retry.js';
 import { runBounded } from './run-bounded.js';
 import type { SubscriptionStore } from './subscriptions.js';
@@ -8,6 +11,8 @@ import type { SubscriptionStore } from './subscriptions.js';
 export interface FanOutDeps extends PostDeps {
   store: Pick<SubscriptionStore, 'removeConnection'>;
   logger: Logger;
+  /** The clock the adaptive limit reads (ms); Date.now unless a test injects one. */
+  now?: () => number;
 }
 
 /** The counts of one fan-out, taken after every post has settled. */
@@ -23,8 +28,11 @@ export interface FanOutResult {
 }
 
 /**
- * Posts `data` to every connection with bounded concurrency, deletes the rows of connections that are
- * gone, and resolves with the counts once every post (and every such delete) has settled. Never rejects.
+ * Posts `data` to every connection with adaptive concurrency (it starts at `settings.concurrency`, halves on
+ * a 429 and grows while none come: adaptive-concurrency.ts), deletes the rows of connections that are gone,
+ * and resolves with the counts once every post (and every such delete) has settled. A post still throttled
+ * after its retries goes to the back of the list, up to FAN_OUT_THROTTLED_PASSES times: during a fan-out a 429
+ * says "slower", which the limit has heard by then, not that this post cannot be delivered. Never rejects.
  */
 export async function fanOut(
   connectionIds: readonly string[],
@@ -32,20 +40,72 @@ export async function fanOut(
   deps: FanOutDeps,
 ): Promise<FanOutResult> {
   const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {} };
-  await runBounded(connectionIds, deps.settings.concurrency, async (connectionId) => {
-    const post = await postWithRetry(connectionId, data, deps);
-    if (post.outcome === 'delivered') {
-      result.delivered++;
-    } else if (post.outcome === 'gone') {
-      result.gone++;
-      await removeGone(connectionId, deps);
-    } else {
-      result.failed++;
-      result.failures[post.code] = (result.failures[post.code] ?? 0) + 1;
-      deps.logger.debug('post failed', { connectionId, code: post.code, error: describeError(post.error) });
-    }
-  });
+  const now = deps.now ?? Date.now;
+  const limit = createAimdLimit(defaultAimdSettings(deps.settings.concurrency), now);
+  const postDeps: PostDeps = { ...deps, gateway: observed(deps.gateway, limit, now) };
+  // A work list that grows: a post still throttled after its retries goes to the back for another pass.
+  const queue = [...connectionIds];
+  const passes = new Map<string, number>();
+  await runBounded(
+    queue,
+    () => limit.current,
+    async (connectionId) => {
+      const post = await postWithRetry(connectionId, data, postDeps);
+      if (post.outcome === 'failed' && post.code === 'throttled') {
+        const pass = (passes.get(connectionId) ?? 0) + 1;
+        if (pass <= FAN_OUT_THROTTLED_PASSES) {
+          passes.set(connectionId, pass);
+          queue.push(connectionId);
+          return;
+        }
+      }
+      if (post.outcome === 'delivered') {
+        result.delivered++;
+      } else if (post.outcome === 'gone') {
+        result.gone++;
+        await removeGone(connectionId, deps);
+      } else {
+        result.failed++;
+        result.failures[post.code] = (result.failures[post.code] ?? 0) + 1;
+        deps.logger.debug('post failed', { connectionId, code: post.code, error: describeError(post.error) });
+      }
+    },
+  );
   return result;
+}
+
+/**
+ * The gateway, gated by the limit and feeding it: every attempt (a retry too: each is a request) waits until
+ * fewer than `limit.current` attempts are in flight, and reports whether it was throttled. Gating the retries
+ * matters: the posts throttled together back off together, and without the gate their retries would all go
+ * out at once, above the limit the 429s just lowered.
+ */
+function observed(gateway: ConnectionGateway, limit: ConcurrencyLimit, now: () => number): ConnectionGateway {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const admit = () => {
+    while (waiting.length > 0 && active < limit.current) {
+      active++;
+      waiting.shift()?.();
+    }
+  };
+  return {
+    async post(connectionId, data, timeoutMs) {
+      if (active < limit.current && waiting.length === 0) active++;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      const startedAt = now();
+      try {
+        await gateway.post(connectionId, data, timeoutMs);
+        limit.onAccepted();
+      } catch (error) {
+        if (error instanceof ThrottledError) limit.onThrottled(startedAt);
+        throw error;
+      } finally {
+        active--;
+        admit();
+      }
+    },
+  };
 }
 
 async function removeGone(connectionId: string, deps: FanOutDeps): Promise<void> {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DynamoClients } from '../../src/aws/clients.js';
+import { FAN_OUT_THROTTLED_PASSES } from '../../src/config.js';
 import type { ConnectionGateway } from '../../src/core/gateway.js';
 import { deliver } from '../../src/core/publish.js';
 import type { SubscriptionStore } from '../../src/core/subscriptions.js';
@@ -91,11 +92,11 @@ describe('deliver (lookup + fan-out) against dynalite and a real HTTP management
     expect(server.deliveredTo('busy')).toEqual([FRAME]);
   });
 
-  it('counts a post still throttled after every retry as failed', async () => {
+  it('counts a post still throttled after every retry of every pass as failed', async () => {
     await store.addConnection('busy', ['a/b'], Date.now());
     server.script('busy', [], 429);
     expect(await run()).toMatchObject({ delivered: 0, failed: 1, failures: { throttled: 1 } });
-    expect(server.posts).toHaveLength(TEST_FAN_OUT.retries + 1);
+    expect(server.posts).toHaveLength((TEST_FAN_OUT.retries + 1) * (1 + FAN_OUT_THROTTLED_PASSES));
   });
 
   it('aborts a hung post at the timeout and counts it failed, while the others are delivered', async () => {
