@@ -110,10 +110,12 @@ const VARIANTS: Variant[] = [
   {
     name: `fixed concurrency ${PREVIOUS_CONCURRENCY} (before), lean path`,
     sizes: SIZES.filter((n) => n <= 10_000),
-    run: (ids, gateway) =>
-      runBounded(ids, PREVIOUS_CONCURRENCY, async (id) => {
-        await postWithRetry(id, FRAME, { gateway, settings: DEFAULT_FAN_OUT });
-      }),
+    run: (ids, gateway) => {
+      const deadline = Date.now() + DEFAULT_FAN_OUT.publishBudgetMs;
+      return runBounded(ids, PREVIOUS_CONCURRENCY, async (id) => {
+        await postWithRetry(id, FRAME, { gateway, settings: DEFAULT_FAN_OUT }, deadline);
+      });
+    },
   },
   {
     name: 'original design: one after another, no retry',

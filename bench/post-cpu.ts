@@ -117,7 +117,11 @@ function variants(endpoint: string): Variant[] {
     { name: 'lean (sigv4.ts)', gateway: lean, close: () => lean.close() },
     { name: 'lean signed by @smithy/signature-v4', gateway: smithy, close: () => smithy.close() },
     { name: 'lean signed by aws4fetch', gateway: aws4, close: () => aws4.close() },
-    { name: 'SDK client', gateway: createConnectionsGateway(sdkClient), close: () => sdkClient.destroy() },
+    {
+      name: 'SDK client',
+      gateway: createConnectionsGateway({ pooled: sdkClient, fresh: sdkClient }),
+      close: () => sdkClient.destroy(),
+    },
   ];
 }
 

@@ -22,6 +22,11 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The handlers' LOG_LEVEL (debug, info, warn, error); default info. */
   logLevel?: string;
+  /**
+   * Where the handlers post to `@connections`; default serverless-offline's own management API on the
+   * WebSocket port. The fault suite points it at a fault-injecting proxy in front of that port.
+   */
+  connectionsEndpoint?: string;
 }
 
 /** A running local stack. */
@@ -64,7 +69,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
-        CONNECTIONS_ENDPOINT: `http://${LOCAL_HOST}:${wsPort}`,
+        CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
       },
       ...(options.log === undefined ? {} : { log: options.log }),
     });

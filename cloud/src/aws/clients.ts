@@ -1,5 +1,7 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ManagementClients } from './connections-api.js';
 import { createHttpConnectionsGateway, type HttpConnectionsGateway } from './connections-http.js';
 import { environmentCredentials, LOCAL_SIGNING_CREDENTIALS } from './credentials.js';
 
@@ -53,5 +55,25 @@ export function connectionsGatewayCache(env = process.env): (endpoint: string) =
       gateways.set(endpoint, gateway);
     }
     return gateway;
+  };
+}
+
+/**
+ * The SDK's pooled (keep-alive) and fresh-socket management clients for one `@connections` endpoint, with SDK
+ * retries off (`maxAttempts: 1`). The handlers post through the lean path (connectionsGatewayCache); this SDK
+ * pair stays for comparisons (tests, bench/post-cpu.ts). The `fresh` client never reuses a socket.
+ */
+export function createManagementClients(endpoint: string): ManagementClients {
+  const local = endpoint.startsWith('http://') ? localSettings(endpoint) : { endpoint };
+  // Node's agent reuses even a non-keep-alive socket for queued requests unless maxSockets is unbounded;
+  // with both, every request opens its own socket and asks the server to close it (`Connection: close`).
+  const oneSocketPerCall = { keepAlive: false, maxSockets: Number.POSITIVE_INFINITY };
+  return {
+    pooled: new ApiGatewayManagementApiClient({ ...local, maxAttempts: 1 }),
+    fresh: new ApiGatewayManagementApiClient({
+      ...local,
+      maxAttempts: 1,
+      requestHandler: { httpAgent: oneSocketPerCall, httpsAgent: oneSocketPerCall },
+    }),
   };
 }

@@ -3,17 +3,29 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ConnectionGateway } from '../core/gateway.js';
-import type { PostError } from '../errors.js';
-import { postErrorFor } from './post-failure.js';
+import { type PostError, postErrorFor } from '../errors.js';
+
+/** The two management clients of one endpoint: keep-alive for every first attempt, one socket per call for retries. */
+export interface ManagementClients {
+  /** Reuses sockets (keep-alive): the normal path. */
+  pooled: ApiGatewayManagementApiClient;
+  /**
+   * Opens a new socket for every call and closes it after (`keepAlive: false`): used for the retry of a post
+   * that failed without a response, since the likeliest cause is a pooled socket that the server had already
+   * closed (idle timeout, or a Lambda thawed with stale sockets), and the pool may hold more like it.
+   */
+  fresh: ApiGatewayManagementApiClient;
+}
 
 /**
  * A ConnectionGateway over API Gateway's management API (`POST /@connections/{id}`). Each post carries its
  * own AbortSignal, since PostToConnection is reported to ignore the SDK's request timeout (aws-sdk-js-v3
- * #6896). The client must be created with `maxAttempts: 1` so that retries are the fan-out's alone.
+ * #6896). The clients must be created with `maxAttempts: 1` so that retries are the fan-out's alone.
  */
-export function createConnectionsGateway(client: ApiGatewayManagementApiClient): ConnectionGateway {
+export function createConnectionsGateway(clients: ManagementClients): ConnectionGateway {
   return {
-    async post(connectionId, data, timeoutMs) {
+    async post(connectionId, data, timeoutMs, options) {
+      const client = options?.freshSocket ? clients.fresh : clients.pooled;
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         await client.send(
@@ -27,19 +39,25 @@ export function createConnectionsGateway(client: ApiGatewayManagementApiClient):
   };
 }
 
-/** Translates an SDK PostToConnection error (or any thrown value) through postErrorFor. */
+/** Translates a failed PostToConnection by its HTTP status (serverless-offline names a 410 `Unknown`). */
 export function translatePostError(
   error: unknown,
   connectionId: string,
   timedOutAfterMs?: number,
 ): PostError {
-  const errorType = error instanceof Error ? error.name : '';
   return postErrorFor(
-    { status: httpStatusOf(error), errorType, timedOutAfterMs, cause: error },
     connectionId,
+    {
+      status: httpStatusOf(error),
+      errorName: error instanceof Error ? error.name : undefined,
+      timedOut: timedOutAfterMs !== undefined,
+      timeoutMs: timedOutAfterMs,
+    },
+    error,
   );
 }
 
+// The SDK puts the status on `$metadata` of a service error; a socket error has none (or no status in it).
 function httpStatusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
   const metadata = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata;

@@ -2,8 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { FAN_OUT_MAX_CONCURRENCY } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import { postErrorFor } from '../errors.js';
 import type { SigningCredentials } from './credentials.js';
-import { postErrorFor } from './post-failure.js';
 import { createPostSigner, uriEscape } from './sigv4.js';
 
 /**
@@ -66,7 +66,8 @@ export interface HttpConnectionsGateway extends ConnectionGateway {
 /**
  * The lean post path: `POST {endpoint}/@connections/{id}` signed with SigV4 (sigv4.ts: signing key cached per
  * day, body hashed once per frame), sent over a keep-alive agent, without the SDK client's middleware stack. Same contract as createConnectionsGateway: each post is aborted after `timeoutMs`, and a
- * failure becomes a PostError through the shared postErrorFor (410 → gone, 429 → throttled, …).
+ * failure becomes a PostError through errors.ts's postErrorFor, the classifier the SDK path uses too
+ * (410 → gone, 429 → throttled, no response → reset, 5xx → server_error, other 4xx → rejected).
  */
 export function createHttpConnectionsGateway(options: HttpConnectionsOptions): HttpConnectionsGateway {
   const url = new URL(options.endpoint);
@@ -77,13 +78,16 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
     maxSockets: MAX_SOCKETS_PER_ENDPOINT,
     timeout: IDLE_SOCKET_TIMEOUT_MS,
   });
+  // For `freshSocket` posts (the retry of a `reset`): a socket of its own, closed after the answer. Node's
+  // agent reuses even a non-keep-alive socket for queued requests unless maxSockets is unbounded.
+  const freshAgent = new transport.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const sign = options.signer ?? sigv4Signer(options.region, options.credentials);
   const basePath = url.pathname.replace(/\/+$/, '');
   const port = url.port === '' ? undefined : Number(url.port);
   let lastData: string | undefined;
   let lastBody = Buffer.alloc(0);
   return {
-    async post(connectionId, data, timeoutMs) {
+    async post(connectionId, data, timeoutMs, postOptions) {
       // A fan-out posts one frame to many connections: encode it once (and let the signer hash it once).
       if (data !== lastData) {
         lastData = data;
@@ -98,12 +102,21 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
         body,
       });
       const headers = { ...signed, 'content-length': String(body.length) };
-      await send(transport, { agent, host: url.hostname, port, path, method: 'POST', headers }, body, {
-        connectionId,
-        timeoutMs,
-      });
+      const viaAgent = postOptions?.freshSocket ? freshAgent : agent;
+      await send(
+        transport,
+        { agent: viaAgent, host: url.hostname, port, path, method: 'POST', headers },
+        body,
+        {
+          connectionId,
+          timeoutMs,
+        },
+      );
     },
-    close: () => agent.destroy(),
+    close: () => {
+      agent.destroy();
+      freshAgent.destroy();
+    },
   };
 }
 
@@ -127,9 +140,9 @@ function send(
       settled = true;
       clearTimeout(timer);
       if (failure === undefined) return resolve();
-      const timedOutAfterMs = timedOut ? post.timeoutMs : undefined;
-      const { status, errorType = '', cause } = failure;
-      reject(postErrorFor({ status, errorType, timedOutAfterMs, cause }, post.connectionId));
+      const { status, errorType, cause } = failure;
+      const facts = { status, errorName: errorType, timedOut, timeoutMs: post.timeoutMs };
+      reject(postErrorFor(post.connectionId, facts, cause));
     };
     const req = transport.request(request, (res) => {
       const status = res.statusCode ?? 0;

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk
 import { topicMatches } from '@topic-bridge/shared-types';
 import type { Subscribers } from '../core/subscriptions.js';
 import { storeCall } from './store-errors.js';
-import { ATTRIBUTES, indexKeysFor } from './subscription-rows.js';
+import { ATTRIBUTES, indexKeysFor, isConnectionItem } from './subscription-rows.js';
 
 /** How subscribers are found: `scan` reads the whole table (the original's design), `query` the topic index. */
 export type LookupStrategy = 'scan' | 'query';
@@ -35,6 +35,8 @@ function collect(rows: readonly Row[], topic: string, nowSeconds: number, into: 
     const filter = row[ATTRIBUTES.topicFilter];
     const expiresAt = row[ATTRIBUTES.expiresAt];
     if (typeof filter !== 'string' || typeof expiresAt !== 'number' || expiresAt <= nowSeconds) continue;
+    // The connection item (the filter-limit set) is no subscription; the Scan meets it, the index never.
+    if (isConnectionItem(filter)) continue;
     if (topicMatches(filter, topic)) into.add(String(row[ATTRIBUTES.connectionId]));
   }
 }

@@ -1,5 +1,5 @@
 import { FAN_OUT_THROTTLED_PASSES } from '../config.js';
-import { describeError, ThrottledError } from '../errors.js';
+import { describeError, type PostErrorCode, ThrottledError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type ConcurrencyLimit, createAimdLimit, defaultAimdSettings } from './adaptive-concurrency.js';
 import type { ConnectionGateway } from './gateway.js';
@@ -11,8 +11,6 @@ import type { SubscriptionStore } from './subscriptions.js';
 export interface FanOutDeps extends PostDeps {
   store: Pick<SubscriptionStore, 'removeConnection'>;
   logger: Logger;
-  /** The clock the adaptive limit reads (ms); Date.now unless a test injects one. */
-  now?: () => number;
 }
 
 /** The counts of one fan-out, taken after every post has settled. */
@@ -21,10 +19,14 @@ export interface FanOutResult {
   delivered: number;
   /** Connections that answered 410; their rows were deleted during this fan-out. */
   gone: number;
-  /** Posts that failed otherwise (timeout, throttled past the retries, other errors). */
+  /** Posts that were lost: failed finally (`rejected`) or still failing after their retries or the budget. */
   failed: number;
-  /** How many failed posts ended with each error code (`timeout`, `throttled`, `post_failed`). */
-  failures: Record<string, number>;
+  /** How many lost posts ended with each error code (`reset`, `timeout`, `throttled`, `server_error`, `rejected`). */
+  failures: Partial<Record<PostErrorCode, number>>;
+  /** Attempts made again after a temporary failure, over all posts (delivered or not). */
+  retries: number;
+  /** The cause of each retried attempt, counted by code (`{"reset": 2}`): what went wrong even if nothing was lost. */
+  retried: Partial<Record<PostErrorCode, number>>;
 }
 
 /**
@@ -32,14 +34,16 @@ export interface FanOutResult {
  * a 429 and grows while none come: adaptive-concurrency.ts), deletes the rows of connections that are gone,
  * and resolves with the counts once every post (and every such delete) has settled. A post still throttled
  * after its retries goes to the back of the list, up to FAN_OUT_THROTTLED_PASSES times: during a fan-out a 429
- * says "slower", which the limit has heard by then, not that this post cannot be delivered. Never rejects.
+ * says "slower", which the limit has heard by then, not that this post cannot be delivered. No post or retry
+ * runs past `deadline` (epoch ms; default: now plus the publish budget). Never rejects.
  */
 export async function fanOut(
   connectionIds: readonly string[],
   data: string,
   deps: FanOutDeps,
+  deadline = (deps.now ?? Date.now)() + deps.settings.publishBudgetMs,
 ): Promise<FanOutResult> {
-  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {} };
+  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {} };
   const now = deps.now ?? Date.now;
   const limit = createAimdLimit(defaultAimdSettings(deps.settings.concurrency), now);
   const postDeps: PostDeps = { ...deps, gateway: observed(deps.gateway, limit, now) };
@@ -50,8 +54,10 @@ export async function fanOut(
     queue,
     () => limit.current,
     async (connectionId) => {
-      const post = await postWithRetry(connectionId, data, postDeps);
-      if (post.outcome === 'failed' && post.code === 'throttled') {
+      const post = await postWithRetry(connectionId, data, postDeps, deadline);
+      result.retries += post.retried.length;
+      for (const code of post.retried) result.retried[code] = (result.retried[code] ?? 0) + 1;
+      if (post.outcome === 'failed' && post.code === 'throttled' && now() < deadline) {
         const pass = (passes.get(connectionId) ?? 0) + 1;
         if (pass <= FAN_OUT_THROTTLED_PASSES) {
           passes.set(connectionId, pass);

@@ -1,23 +1,11 @@
 import { topicMatches } from '@topic-bridge/shared-types';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import type { LookupStrategy } from '../../src/aws/find-subscribers.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
-import { dynamoClients, freshTable, storeFor } from './support/fixture.js';
+import { freshTable, storeFor } from './support/fixture.js';
+import { useLocalStore } from './support/use-local-store.js';
 
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-});
-
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await dynalite?.stop();
-});
+const local = useLocalStore();
 
 const SUBSCRIPTIONS: Record<string, string[]> = {
   exact: ['sensors/room1/temp'],
@@ -54,7 +42,7 @@ const sorted = (ids: readonly string[]) => [...ids].sort();
 
 describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (lookup) => {
   it('finds exactly the matching connections, each once, for exact and wildcard filters', async () => {
-    const store = storeFor(clients, await freshTable(clients), lookup);
+    const store = storeFor(local.clients, await freshTable(local.clients), lookup);
     for (const [id, filters] of Object.entries(SUBSCRIPTIONS))
       await store.addConnection(id, filters, Date.now());
     for (const [topic, expected] of Object.entries(EXPECTED)) {
@@ -64,8 +52,8 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
   });
 
   it('reads every page when the results span many pages', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, lookup, { pageSize: 2 });
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, lookup, { pageSize: 2 });
     const expected: string[] = [];
     for (let i = 0; i < 15; i++) {
       await store.addConnection(`exact-${i}`, ['a/b'], Date.now());
@@ -78,7 +66,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
   });
 
   it('ignores rows past expiresAt, which dynalite does not delete', async () => {
-    const store = storeFor(clients, await freshTable(clients), lookup);
+    const store = storeFor(local.clients, await freshTable(local.clients), lookup);
     const threeHoursAgo = Date.now() - 3 * 60 * 60 * 1000;
     await store.addConnection('expired', ['a/b', 'a/#'], threeHoursAgo);
     await store.addConnection('live', ['a/b'], Date.now());
@@ -86,7 +74,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
   });
 
   it('agrees with topicMatches over random filters and topics', async () => {
-    const store = storeFor(clients, await freshTable(clients), lookup);
+    const store = storeFor(local.clients, await freshTable(local.clients), lookup);
     const level = fc.constantFrom('a', 'b', 'c', '');
     const filterLevel = fc.constantFrom('a', 'b', '+');
     const filter = fc

@@ -97,7 +97,7 @@ beforeAll(async () => {
     credentials: CREDENTIALS,
     maxAttempts: 1,
   });
-  sdk = createConnectionsGateway(sdkClient);
+  sdk = createConnectionsGateway({ pooled: sdkClient, fresh: sdkClient });
 });
 
 afterAll(async () => {
@@ -123,9 +123,9 @@ describe('the lean post path against a real HTTP server', () => {
     ['ok200-a', 'ok'],
     ['gone-a', 'gone 410'],
     ['throttled-a', 'throttled 429'],
-    ['boom-a', 'post_failed 500'],
-    ['forbidden-a', 'post_failed 403'],
-    ['reset-a', 'post_failed -'],
+    ['boom-a', 'server_error 500'],
+    ['forbidden-a', 'rejected 403'],
+    ['reset-a', 'reset -'],
     ['hang-a', 'timeout -'],
   ];
 
@@ -153,8 +153,19 @@ describe('the lean post path against a real HTTP server', () => {
     expect(sockets.size).toBe(1);
   });
 
+  it('sends a freshSocket post (the retry of a reset) on a socket of its own, never a pooled one', async () => {
+    const before = server.seen.length;
+    await lean.post('ok204-pooled-1', 'x', TIMEOUT_MS);
+    await lean.post('ok204-fresh-1', 'x', TIMEOUT_MS, { freshSocket: true });
+    await lean.post('ok204-fresh-2', 'x', TIMEOUT_MS, { freshSocket: true });
+    await lean.post('ok204-pooled-2', 'x', TIMEOUT_MS);
+    const [pooled1, fresh1, fresh2, pooled2] = server.seen.slice(before).map((s) => s.socket);
+    expect(pooled2).toBe(pooled1);
+    expect(new Set([pooled1, fresh1, fresh2]).size).toBe(3);
+  });
+
   it('still posts after a reset socket and a timed-out post (each failure costs only its own socket)', async () => {
-    expect(await outcome(lean, 'reset-b')).toBe('post_failed -');
+    expect(await outcome(lean, 'reset-b')).toBe('reset -');
     expect(await outcome(lean, 'hang-b')).toBe('timeout -');
     expect(await outcome(lean, 'ok204-after')).toBe('ok');
   });
