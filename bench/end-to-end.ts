@@ -9,7 +9,7 @@
  * Run: `npx tsx bench/end-to-end.ts [--full] [--only=ours|mosquitto|ws] [--log-level=info]`. Results: docs/BENCHMARKS.md.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,6 +25,8 @@ const FULL = process.argv.includes('--full');
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 const LOG_LEVEL = process.argv.find((a) => a.startsWith('--log-level='))?.split('=')[1] ?? 'info';
 const TOPIC = 'bench/e2e';
+/** Debian's mosquitto (`apt-get install -y mosquitto`); skipped with a note when missing. */
+const MOSQUITTO = '/usr/sbin/mosquitto';
 /** How long after the last publish a frame may still arrive before it counts as lost (as in issue 10). */
 const DRAIN_MS = 5_000;
 /** Subscribers connect this many at a time (serverless-offline runs `$connect` for each). */
@@ -163,7 +165,7 @@ async function mosquitto(): Promise<RunningSystem> {
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   const deadline = Date.now() + 10_000;
   while (!(await portOpen(wsPort))) {
     if (child.exitCode !== null || Date.now() > deadline)
@@ -298,6 +300,10 @@ export async function measureEndToEnd(only = ONLY): Promise<EndToEndRow[]> {
   const rows: EndToEndRow[] = [];
   for (const [key, start] of Object.entries(SYSTEMS)) {
     if (only !== undefined && only !== key) continue;
+    if (key === 'mosquitto' && !existsSync(MOSQUITTO)) {
+      console.log(`mosquitto is not installed (${MOSQUITTO}): apt-get install -y mosquitto; skipping it`);
+      continue;
+    }
     const system = await start();
     try {
       for (const load of LOADS) {
