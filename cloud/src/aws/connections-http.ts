@@ -42,7 +42,10 @@ export interface RequestToSign {
   body: Buffer;
 }
 
-/** Returns every header to send but content-length (host, content-type and the signature's); `service`/`region` are fixed at creation. */
+/**
+ * Returns every header to send but content-length (host, content-type and the signature's), as a new object the
+ * caller may add to; `service`/`region` are fixed at creation.
+ */
 export type RequestSigner = (request: RequestToSign) => Promise<Record<string, string>>;
 
 /** The default RequestSigner: the hand-written SigV4 of sigv4.ts, with the credentials of the provider. */
@@ -52,10 +55,11 @@ export function sigv4Signer(
   service = 'execute-api',
 ): RequestSigner {
   const signer = createPostSigner(region, service);
-  return async ({ url, path, body }) => ({
-    host: url.host,
-    ...signer.sign(url.host, path, body, await credentials()),
-  });
+  return async ({ url, path, body }) => {
+    const headers = signer.sign(url.host, path, body, await credentials());
+    headers.host = url.host;
+    return headers;
+  };
 }
 
 /** A ConnectionGateway over Node's own keep-alive http(s) agent; `close()` ends its idle sockets. */
@@ -101,7 +105,9 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
         headers: { host: url.host, 'content-type': 'application/octet-stream' },
         body,
       });
-      const headers = { ...signed, 'content-length': String(body.length) };
+      // The signer returns a fresh object per request: add the length to it rather than copy it again.
+      const headers = signed;
+      headers['content-length'] = String(body.length);
       const viaAgent = postOptions?.freshSocket ? freshAgent : agent;
       await send(
         transport,
@@ -147,23 +153,27 @@ function send(
     const req = transport.request(request, (res) => {
       const status = res.statusCode ?? 0;
       const ok = status >= 200 && status < 300;
+      res.on('error', (cause) => settle({ cause }));
+      res.on('aborted', () => settle({ cause: new Error('response aborted') }));
+      if (ok) {
+        // A success's body is drained unread (serverless-offline sends none), so the socket can be reused.
+        res.on('end', () => settle());
+        res.resume();
+        return;
+      }
       const chunks: Buffer[] = [];
       let kept = 0;
       res.on('data', (chunk: Buffer) => {
-        // A success's body is drained unread (serverless-offline sends none); an error's first KB is kept.
-        if (!ok && kept < ERROR_BODY_LIMIT) {
+        if (kept < ERROR_BODY_LIMIT) {
           chunks.push(chunk);
           kept += chunk.length;
         }
       });
       res.on('end', () => {
-        if (ok) return settle();
         const text = Buffer.concat(chunks).toString('utf8').slice(0, ERROR_BODY_LIMIT);
         const errorType = errorTypeOf(res.headers['x-amzn-errortype']);
         settle({ status, errorType, cause: new Error(`HTTP ${status} ${errorType} ${text}`.trim()) });
       });
-      res.on('error', (cause) => settle({ cause }));
-      res.on('aborted', () => settle({ cause: new Error('response aborted') }));
     });
     const timer = setTimeout(() => {
       timedOut = true;

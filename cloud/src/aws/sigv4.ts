@@ -13,13 +13,11 @@ import type { SigningCredentials } from './credentials.js';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const CONTENT_TYPE = 'application/octet-stream';
 
-/** What one signing returns: the headers to send (host and content-length are the caller's). */
-export interface SignedHeaders {
-  'content-type': string;
-  'x-amz-date': string;
-  'x-amz-security-token'?: string;
-  authorization: string;
-}
+/**
+ * What one signing returns, a new object each time: `content-type`, `x-amz-date`, `authorization` and, with
+ * temporary credentials, `x-amz-security-token` (host and content-length are the caller's to add).
+ */
+export type SignedHeaders = Record<string, string>;
 
 /** Signs POSTs for one service and region; `now` is injectable so tests can pin the date. */
 export interface PostSigner {
