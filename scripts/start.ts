@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isPortFree } from '../cloud/local/free-port.js';
-import { formatReadyBlock, type ReadyBlockLine } from '../cloud/local/ready-block.js';
+import { readyBlock, readyLines } from '../cloud/local/ready-block.js';
 import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
 import { createStartLog } from '../cloud/local/start-log.js';
 import { readStartSettings, type StartSettings } from '../cloud/local/start-settings.js';
@@ -28,47 +28,6 @@ export interface Output {
 }
 
 const consoleOutput: Output = { info: (line) => console.log(line), error: (line) => console.error(line) };
-
-/** The ready block's labelled lines: where to connect, where to look, a frame to try, how to stop. */
-export function readyLines(stack: LocalStack, dashboardUrl: string): ReadyBlockLine[] {
-  const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
-  return [
-    { label: 'bridge', value: stack.wsUrl },
-    { label: 'dashboard', value: dashboardUrl },
-    {
-      label: 'try it',
-      value: `connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}`,
-    },
-    { label: 'stop', value: 'Ctrl-C' },
-  ];
-}
-
-/**
- * The block printed once everything listens: a heading with what runs, `lines` (readyLines, plus whatever
- * the caller adds, such as a token), and what the output shows from then on.
- */
-export function readyBlock(
-  stack: LocalStack,
-  settings: StartSettings,
-  lines: readonly ReadyBlockLine[],
-): string[] {
-  const storage =
-    settings.dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${settings.dataDir}`;
-  const demo = settings.demo ? ', simulated sensors publishing under demo/' : '';
-  const every = `a summary every ${settings.summarySeconds} s`;
-  const notes =
-    settings.logLevel === 'debug'
-      ? [`From now on: every handler log line (TOPIC_BRIDGE_LOG_LEVEL=debug) and ${every}.`]
-      : [
-          `From now on: ${every} and every warning or error as it happens ` +
-            '(TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
-        ];
-  return formatReadyBlock({
-    heading: `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo})`,
-    lines,
-    notes,
-  });
-}
 
 /** The parts that run beside the stack; each is stopped before the stack. */
 interface Extras {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Timers } from '@topic-bridge/client';
+
 import WebSocket from 'ws';
 import type { AgentConfig } from './config.js';
 import { fileDeadLetters } from './delivery/dead-letter.js';
@@ -18,6 +18,7 @@ import type { FrameQueue } from './queue/queue.js';
 import { createClockCheck, createClockStepDetector } from './stamp/clock.js';
 import { fileSequence, type Sequence } from './stamp/sequence.js';
 import { stampReading } from './stamp/stamp.js';
+import type { Timers } from './timers.js';
 
 /** Dead-letter file size before it is rotated to `.1`. */
 export const DEAD_LETTER_MAX_BYTES = 4 * 1024 * 1024;
