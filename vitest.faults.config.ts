@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // The agent's scenarios (device-agent/tests/faults) have one form; they run here too, so that this
+    // command runs the whole suite of docs/RELIABILITY.md.
     include: ['cloud/tests/faults/**/*.test.ts', 'device-agent/tests/faults/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',

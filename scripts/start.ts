@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { isPortFree } from '../cloud/local/free-port.js';
 import { readyBlock, readyLines } from '../cloud/local/ready-block.js';
 import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
+import { prepareStartAuth, type StartAuth, withToken } from '../cloud/local/start-auth.js';
 import { createStartLog } from '../cloud/local/start-log.js';
 import { readStartSettings, type StartSettings } from '../cloud/local/start-settings.js';
 import { type DashboardServer, startDashboardServer } from '../dashboard/server/serve.js';
@@ -35,10 +36,10 @@ interface Extras {
   demo: DemoAgent | undefined;
 }
 
-async function startExtras(stack: LocalStack, settings: StartSettings): Promise<Extras> {
+async function startExtras(stack: LocalStack, settings: StartSettings, auth: StartAuth): Promise<Extras> {
   const dashboard = await startDashboardServer({ port: settings.dashboardPort, bridgeUrl: stack.wsUrl });
   try {
-    const demo = settings.demo ? await startDemoAgent(stack.wsUrl) : undefined;
+    const demo = settings.demo ? await startDemoAgent(withToken(stack.wsUrl, auth)) : undefined;
     return { dashboard, demo };
   } catch (error) {
     await dashboard.stop();
@@ -88,6 +89,13 @@ export async function main(
       return EXIT_BAD_SETTINGS;
     }
   }
+  const prepared = await prepareStartAuth(env);
+  if (!prepared.ok) {
+    out.error(`npm start: ${prepared.problem}.`);
+    return EXIT_BAD_SETTINGS;
+  }
+  const auth = prepared.auth;
+  for (const notice of auth.notices) (auth.mode === 'off' ? out.error : out.info)(`topic-bridge: ${notice}`);
   // The local emulation runs on this machine's Node (20+); deployed handlers run on nodejs22.x.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stopped = firstSignal(['SIGINT', 'SIGTERM']);
@@ -102,6 +110,7 @@ export async function main(
     wsPort,
     onMessage,
     ...(dataDir === undefined ? {} : { dataDir }),
+    ...(auth.mode === 'on' ? { auth: { secret: auth.secret } } : {}),
     logLevel: settings.logLevel,
     log: (line) => log.accept(line),
   });
@@ -120,7 +129,7 @@ export async function main(
   }
   let extras: Extras;
   try {
-    extras = await startExtras(stack, settings);
+    extras = await startExtras(stack, settings, auth);
   } catch (error) {
     out.error(
       `npm start: the dashboard or the demo agent did not start: ${error instanceof Error ? error.message : error}`,
@@ -128,7 +137,8 @@ export async function main(
     await stack.stop();
     return EXIT_START_FAILED;
   }
-  for (const line of readyBlock(stack, settings, readyLines(stack, extras.dashboard.url))) out.info(line);
+  for (const line of readyBlock(stack, settings, readyLines(stack, extras.dashboard.url, auth)))
+    out.info(line);
   log.startSummaries();
   const signal = await stopped;
   log.stop();

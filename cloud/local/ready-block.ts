@@ -1,4 +1,5 @@
 import type { LocalStack } from './stack.js';
+import { type StartAuth, withToken } from './start-auth.js';
 import type { StartSettings } from './start-settings.js';
 
 /**
@@ -37,15 +38,23 @@ export function formatReadyBlock(block: ReadyBlock): string[] {
   ];
 }
 
-/** The ready block's usual labelled lines: where to connect, where to look, a frame to try, how to stop. */
-export function readyLines(stack: Pick<LocalStack, 'wsUrl'>, dashboardUrl: string): ReadyBlockLine[] {
+/**
+ * The ready block's usual labelled lines: where to connect, where to look, a frame to try, how to stop; with
+ * auth on, the development token too, and the dashboard and example URLs carry it.
+ */
+export function readyLines(
+  stack: Pick<LocalStack, 'wsUrl'>,
+  dashboardUrl: string,
+  auth: StartAuth = { mode: 'off', notices: [] },
+): ReadyBlockLine[] {
   const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
   return [
     { label: 'bridge', value: stack.wsUrl },
-    { label: 'dashboard', value: dashboardUrl },
+    ...(auth.mode === 'on' ? [{ label: 'token', value: auth.token }] : []),
+    { label: 'dashboard', value: withToken(dashboardUrl, auth) },
     {
       label: 'try it',
-      value: `connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}`,
+      value: `connect any WebSocket client to ${withToken(`${stack.wsUrl}/?topicName=demo`, auth)} and send ${frame}`,
     },
     { label: 'stop', value: 'Ctrl-C' },
   ];

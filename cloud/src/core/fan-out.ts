@@ -1,6 +1,7 @@
 import { describeError, type PostErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type PostDeps, postWithRetry } from './post-with-retry.js';
+import { RetryQuota } from './retry-quota.js';
 import { runBounded } from './run-bounded.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
@@ -24,6 +25,8 @@ export interface FanOutResult {
   retries: number;
   /** The cause of each retried attempt, counted by code (`{"reset": 2}`): what went wrong even if nothing was lost. */
   retried: Partial<Record<PostErrorCode, number>>;
+  /** Lost posts that were not retried because the retry quota was spent (most posts failing at once). */
+  quotaSpent: number;
 }
 
 /**
@@ -37,9 +40,19 @@ export async function fanOut(
   deps: FanOutDeps,
   deadline = (deps.now ?? Date.now)() + deps.settings.publishBudgetMs,
 ): Promise<FanOutResult> {
-  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {} };
+  const result: FanOutResult = {
+    delivered: 0,
+    gone: 0,
+    failed: 0,
+    failures: {},
+    retries: 0,
+    retried: {},
+    quotaSpent: 0,
+  };
+  // Without the instance's quota (tests, tools), the posts of this fan-out share one of their own.
+  const posting = { ...deps, retryQuota: deps.retryQuota ?? new RetryQuota() };
   await runBounded(connectionIds, deps.settings.concurrency, async (connectionId) => {
-    const post = await postWithRetry(connectionId, data, deps, deadline);
+    const post = await postWithRetry(connectionId, data, posting, deadline);
     result.retries += post.retried.length;
     for (const code of post.retried) result.retried[code] = (result.retried[code] ?? 0) + 1;
     if (post.outcome === 'delivered') {
@@ -50,6 +63,7 @@ export async function fanOut(
     } else {
       result.failed++;
       result.failures[post.code] = (result.failures[post.code] ?? 0) + 1;
+      if (post.quotaSpent) result.quotaSpent++;
       deps.logger.debug('post failed', { connectionId, code: post.code, error: describeError(post.error) });
     }
   });
