@@ -1,3 +1,4 @@
+import type { Grants } from '@topic-bridge/shared-types';
 import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
@@ -24,4 +25,6 @@ export interface IncomingMessage {
   body: string;
   /** When the connection was opened (epoch ms): subscription rows expire relative to it. */
   connectedAtMs: number;
+  /** What the connection's token allows (from the authorizer context; everything with auth off). */
+  grants: Grants;
 }
