@@ -1,5 +1,4 @@
-import { createDynamoClients, type DynamoClients, managementClientCache } from '../aws/clients.js';
-import { createConnectionsGateway } from '../aws/connections-api.js';
+import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from '../aws/clients.js';
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
@@ -43,7 +42,7 @@ export function getRuntime(): Runtime {
 function createRuntime(config: CloudConfig): Runtime {
   const clients = createDynamoClients(config.dynamoEndpoint);
   const stores = new Map<LookupStrategy, SubscriptionStore>();
-  const managementClient = managementClientCache();
+  const gateway = connectionsGatewayCache();
   const { tableName, indexName, connectionTtlSeconds } = config;
   return {
     config,
@@ -57,7 +56,7 @@ function createRuntime(config: CloudConfig): Runtime {
       }
       return store;
     },
-    gateway: (endpoint) => createConnectionsGateway(managementClient(endpoint)),
+    gateway,
     retryQuota: new RetryQuota(),
     ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
   };
