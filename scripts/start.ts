@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isPortFree } from '../cloud/local/free-port.js';
-import { formatReadyBlock, type ReadyBlockLine } from '../cloud/local/ready-block.js';
+import { readyBlock, readyLines } from '../cloud/local/ready-block.js';
 import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
 import { prepareStartAuth, type StartAuth, withToken } from '../cloud/local/start-auth.js';
 import { createStartLog } from '../cloud/local/start-log.js';
@@ -29,55 +29,6 @@ export interface Output {
 }
 
 const consoleOutput: Output = { info: (line) => console.log(line), error: (line) => console.error(line) };
-
-/**
- * The ready block's labelled lines: where to connect, where to look, a frame to try, how to stop; with auth
- * on, the development token too, and the dashboard and example URLs carry it.
- */
-export function readyLines(
-  stack: LocalStack,
-  dashboardUrl: string,
-  auth: StartAuth = { mode: 'off', notices: [] },
-): ReadyBlockLine[] {
-  const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
-  return [
-    { label: 'bridge', value: stack.wsUrl },
-    ...(auth.mode === 'on' ? [{ label: 'token', value: auth.token }] : []),
-    { label: 'dashboard', value: withToken(dashboardUrl, auth) },
-    {
-      label: 'try it',
-      value: `connect any WebSocket client to ${withToken(`${stack.wsUrl}/?topicName=demo`, auth)} and send ${frame}`,
-    },
-    { label: 'stop', value: 'Ctrl-C' },
-  ];
-}
-
-/**
- * The block printed once everything listens: a heading with what runs, `lines` (readyLines, plus whatever
- * the caller adds, such as a token), and what the output shows from then on.
- */
-export function readyBlock(
-  stack: LocalStack,
-  settings: StartSettings,
-  lines: readonly ReadyBlockLine[],
-): string[] {
-  const storage =
-    settings.dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${settings.dataDir}`;
-  const demo = settings.demo ? ', simulated sensors publishing under demo/' : '';
-  const every = `a summary every ${settings.summarySeconds} s`;
-  const notes =
-    settings.logLevel === 'debug'
-      ? [`From now on: every handler log line (TOPIC_BRIDGE_LOG_LEVEL=debug) and ${every}.`]
-      : [
-          `From now on: ${every} and every warning or error as it happens ` +
-            '(TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
-        ];
-  return formatReadyBlock({
-    heading: `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo})`,
-    lines,
-    notes,
-  });
-}
 
 /** The parts that run beside the stack; each is stopped before the stack. */
 interface Extras {

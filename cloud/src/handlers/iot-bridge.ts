@@ -35,6 +35,7 @@ export function createIotBridgeHandler(lookup: LookupStrategy) {
         gateway: runtime.gateway(runtime.endpoint),
         settings: runtime.config.fanOut,
         logger: runtime.logger,
+        retryQuota: runtime.retryQuota,
       }),
     fail: (error) => {
       throw error;

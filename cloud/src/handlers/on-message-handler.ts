@@ -40,6 +40,7 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
         gateway,
         logger: runtime.logger,
         config: runtime.config,
+        retryQuota: runtime.retryQuota,
       });
       return { statusCode: 200 };
     },

@@ -1,10 +1,10 @@
-import { createDynamoClients, type DynamoClients, managementClientCache } from '../aws/clients.js';
-import { createConnectionsGateway } from '../aws/connections-api.js';
+import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from '../aws/clients.js';
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import { RetryQuota } from '../core/retry-quota.js';
 import type { SubscriptionStore } from '../core/subscriptions.js';
 import { createLogger, type Logger } from '../log.js';
 
@@ -15,6 +15,8 @@ export interface Runtime {
   clients: DynamoClients;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
+  /** Bounds post retries across every invocation of this instance (see RetryQuota). */
+  retryQuota: RetryQuota;
   ensureTable(): Promise<'created' | 'exists'>;
 }
 
@@ -40,7 +42,7 @@ export function getRuntime(): Runtime {
 function createRuntime(config: CloudConfig): Runtime {
   const clients = createDynamoClients(config.dynamoEndpoint);
   const stores = new Map<LookupStrategy, SubscriptionStore>();
-  const managementClient = managementClientCache();
+  const gateway = connectionsGatewayCache();
   const { tableName, indexName, connectionTtlSeconds } = config;
   return {
     config,
@@ -54,7 +56,8 @@ function createRuntime(config: CloudConfig): Runtime {
       }
       return store;
     },
-    gateway: (endpoint) => createConnectionsGateway(managementClient(endpoint)),
+    gateway,
+    retryQuota: new RetryQuota(),
     ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
   };
 }
