@@ -9,6 +9,7 @@ import { createDynamoStore } from '../cloud/src/aws/dynamodb-store.js';
 import { ensureTable } from '../cloud/src/aws/ensure-table.js';
 import type { LookupStrategy } from '../cloud/src/aws/find-subscribers.js';
 import { DEFAULT_CONNECTION_TTL_SECONDS } from '../cloud/src/config.js';
+import { collectSubscribers } from '../cloud/src/core/subscriptions.js';
 import { startDynalite } from '../cloud/tests/store/support/dynalite.js';
 
 /** One measured lookup. */
@@ -82,7 +83,7 @@ export async function measureReadUnits(rows: number, mix: Mix): Promise<ReadUnit
     const results: ReadUnitsRow[] = [];
     for (const lookup of ['scan', 'query'] as const) {
       perRequest.length = 0;
-      const found = await store(lookup).findSubscribers(PUBLISHED_TOPIC);
+      const found = await collectSubscribers(store(lookup).findSubscribers(PUBLISHED_TOPIC));
       results.push({
         mix,
         lookup,

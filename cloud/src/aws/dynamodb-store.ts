@@ -1,7 +1,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Subscribers, SubscriptionStore } from '../core/subscriptions.js';
+import type { SubscriberPage, SubscriptionStore } from '../core/subscriptions.js';
 import { type BatchTiming, batchWrite } from './batch-write.js';
-import { findSubscribers, type LookupStrategy } from './find-subscribers.js';
+import { findSubscribers, type LookupStrategy, legacyKeys } from './find-subscribers.js';
 import { storeCall } from './store-errors.js';
 import { ATTRIBUTES, subscriptionRow } from './subscription-rows.js';
 
@@ -26,6 +26,7 @@ export function createDynamoStore(
 ): SubscriptionStore {
   const { tableName, indexName, connectionTtlSeconds } = options;
   const now = options.now ?? Date.now;
+  const legacy = legacyKeys(now());
   const key = (connectionId: string, filter: string) => ({
     [ATTRIBUTES.connectionId]: connectionId,
     [ATTRIBUTES.topicFilter]: filter,
@@ -86,12 +87,13 @@ export function createDynamoStore(
       return filters.length;
     },
 
-    findSubscribers(topic): Promise<Subscribers> {
+    findSubscribers(topic): AsyncIterable<SubscriberPage> {
       return findSubscribers(doc, options.lookup, topic, {
         tableName,
         indexName,
         nowMs: now(),
         pageSize: options.pageSize,
+        legacy,
       });
     },
   };

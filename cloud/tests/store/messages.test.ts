@@ -182,7 +182,13 @@ describe('handleMessage when the store fails', () => {
   it('answers internal when the store fails unexpectedly (a throwing stand-in store)', async () => {
     const store = storeFor(clients, await freshTable(clients), 'query');
     const logger = recordingLogger();
-    const failing = { ...store, findSubscribers: () => Promise.reject(new TypeError('boom')) };
+    const failing = {
+      ...store,
+      // biome-ignore lint/correctness/useYield: a lookup that fails before its first page
+      findSubscribers: async function* () {
+        throw new TypeError('boom');
+      },
+    };
     const deps: MessageDeps = {
       store: failing,
       gateway: gatewayFor(server.endpoint),
