@@ -1,5 +1,6 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Region used when AWS_REGION is unset: only for local endpoints, where any region works. */
@@ -47,4 +48,9 @@ export function managementClientCache(): (endpoint: string) => ApiGatewayManagem
     }
     return client;
   };
+}
+
+/** The Lambda client that hands pages to the fan-out worker; `endpoint` points it at serverless-offline. */
+export function createLambdaClient(endpoint?: string): LambdaClient {
+  return new LambdaClient(localSettings(endpoint));
 }

@@ -1,6 +1,7 @@
 import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
+import type { Handoff } from './publish.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
 /** The collaborators every message handler receives: built once per cold start by the Lambda adapter. */
@@ -9,6 +10,8 @@ export interface MessageDeps {
   gateway: ConnectionGateway;
   logger: Logger;
   config: { fanOut: FanOutSettings };
+  /** Splits publishes past one invocation's share (absent: every post is made by this invocation). */
+  handoff?: Handoff;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;

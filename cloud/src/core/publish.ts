@@ -1,21 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type FanOutDeps, type FanOutResult, fanOut } from './fan-out.js';
+import { FAN_OUT_JOB_KIND, type FanOutDispatcher, type FanOutJob, pageCapacity } from './fan-out-job.js';
 import type { SubscriptionStore } from './subscriptions.js';
+
+/** How a publish too large for one invocation is split (absent: the invocation posts to everyone itself). */
+export interface Handoff {
+  dispatcher: FanOutDispatcher;
+  /** The `@connections` endpoint this invocation posts to; the worker posts to the same one. */
+  endpoint: string;
+  /** Connections this invocation posts to itself; the rest go to the worker. */
+  invocationShare: number;
+  /** Most connections in one handed-off page (fewer when the frame is large: see pageCapacity). */
+  pageSize: number;
+  /** A new publish id (tests make them predictable). */
+  newPublishId?: () => string;
+}
 
 /** What a delivery needs: the store (lookup and cleanup), the gateway, the fan-out knobs, a logger, a clock. */
 export interface DeliverDeps extends Omit<FanOutDeps, 'store'> {
   store: Pick<SubscriptionStore, 'findSubscribers' | 'removeConnection'>;
   logger: Logger;
   now?: () => number;
+  handoff?: Handoff;
 }
 
 /** The outcome of delivering one frame to a topic's subscribers. */
 export interface DeliveryReport extends FanOutResult {
   topic: string;
+  /** Every subscriber found, each once. */
   subscribers: number;
+  /** Subscribers handed to the fan-out worker (not counted in `delivered`, `gone` or `failed`). */
+  queued: number;
+  /** Pages handed to the worker. */
+  pages: number;
   readUnits: number;
   durationMs: number;
 }
+
+/** The code counted in `failures` for connections whose page the worker could not be given. */
+export const HANDOFF_FAILED = 'handoff_failed';
 
 /** Adds the counts of one fan-out into a running total. */
 export function addCounts(total: FanOutResult, part: FanOutResult): void {
@@ -29,30 +54,90 @@ export function addCounts(total: FanOutResult, part: FanOutResult): void {
 
 /**
  * Delivers `data` (the frame exactly as received) to every subscriber of `topic` and logs one line with
- * the counts. Posting starts on the first page of the lookup while later pages are read; pages are fanned
- * out one after another, so one publish never has more than one fan-out's concurrency in flight. Needs no
- * API Gateway event, so the IoT bridge calls it too. Rejects only when the subscriber lookup fails (a
- * StoreUnavailableError), after the posts already started have settled.
+ * the counts. Posting starts on the first page of the lookup while later pages are read; this invocation's
+ * posts run one fan-out after another, so one publish never has more than one fan-out's concurrency in
+ * flight. With a `handoff`, the first `invocationShare` subscribers are posted here and the others are handed
+ * to the fan-out worker as pages of connection ids, each dispatched as soon as it is full. Needs no API
+ * Gateway event, so the IoT bridge calls it too. Rejects only when the subscriber lookup fails (a
+ * StoreUnavailableError), after the posts and hand-offs already started have settled.
  */
 export async function deliver(topic: string, data: string, deps: DeliverDeps): Promise<DeliveryReport> {
   const now = deps.now ?? Date.now;
   const started = now();
   const counts: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {} };
+  const share = deps.handoff?.invocationShare ?? Number.POSITIVE_INFINITY;
+  const handoff = deps.handoff === undefined ? undefined : pager(topic, data, deps.handoff, deps, counts);
   let subscribers = 0;
   let readUnits = 0;
   let posting: Promise<void> = Promise.resolve();
   try {
     for await (const page of deps.store.findSubscribers(topic)) {
       readUnits += page.readUnits;
-      if (page.connectionIds.length === 0) continue;
+      const own = page.connectionIds.slice(0, Math.max(0, share - subscribers));
       subscribers += page.connectionIds.length;
-      const ids = page.connectionIds;
-      posting = posting.then(async () => addCounts(counts, await fanOut(ids, data, deps)));
+      if (own.length > 0)
+        posting = posting.then(async () => addCounts(counts, await fanOut(own, data, deps)));
+      if (own.length < page.connectionIds.length) handoff?.add(page.connectionIds.slice(own.length));
     }
+    handoff?.flush();
   } finally {
-    await posting;
+    await Promise.all([posting, handoff?.settled()]);
   }
-  const report = { topic, subscribers, readUnits, ...counts, durationMs: now() - started };
+  const report: DeliveryReport = {
+    topic,
+    subscribers,
+    queued: handoff?.queued() ?? 0,
+    pages: handoff?.pages() ?? 0,
+    readUnits,
+    ...counts,
+    durationMs: now() - started,
+  };
   deps.logger.info('publish', { ...report });
   return report;
+}
+
+/** Collects the connections past the share into pages and dispatches each page once it is full. */
+function pager(topic: string, data: string, handoff: Handoff, deps: DeliverDeps, counts: FanOutResult) {
+  const publishId = (handoff.newPublishId ?? randomUUID)();
+  const capacity = pageCapacity(topic, data, handoff.pageSize);
+  const dispatches: Promise<void>[] = [];
+  let buffer: string[] = [];
+  let pages = 0;
+  let queued = 0;
+  const dispatch = (connectionIds: string[]) => {
+    const page = ++pages;
+    const { endpoint } = handoff;
+    const job: FanOutJob = { kind: FAN_OUT_JOB_KIND, publishId, page, topic, endpoint, data, connectionIds };
+    dispatches.push(
+      handoff.dispatcher.dispatch(job).then(
+        () => {
+          queued += connectionIds.length;
+        },
+        (error: unknown) => {
+          counts.failed += connectionIds.length;
+          counts.failures[HANDOFF_FAILED] = (counts.failures[HANDOFF_FAILED] ?? 0) + connectionIds.length;
+          deps.logger.error('could not hand a page to the fan-out worker', {
+            topic,
+            publishId,
+            page,
+            connections: connectionIds.length,
+            error: describeError(error),
+          });
+        },
+      ),
+    );
+  };
+  return {
+    add(connectionIds: readonly string[]) {
+      buffer.push(...connectionIds);
+      while (buffer.length >= capacity) dispatch(buffer.splice(0, capacity));
+    },
+    flush() {
+      if (buffer.length > 0) dispatch(buffer);
+      buffer = [];
+    },
+    settled: () => Promise.all(dispatches).then(() => undefined),
+    queued: () => queued,
+    pages: () => pages,
+  };
 }

@@ -1,6 +1,7 @@
 import type { LookupStrategy } from '../aws/find-subscribers.js';
 import { handleMessage } from '../core/handle-message.js';
 import { describeError } from '../errors.js';
+import { getHandoff } from './handoff.js';
 import { getRuntime, logStartupFailure } from './runtime.js';
 import {
   bodyOf,
@@ -21,17 +22,20 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
     try {
       const runtime = getRuntime();
       try {
-        const gateway = runtime.gateway(managementEndpointOf(event, runtime.config.connectionsEndpoint));
+        const endpoint = managementEndpointOf(event, runtime.config.connectionsEndpoint);
+        const gateway = runtime.gateway(endpoint);
         const message = {
           connectionId: connectionIdOf(event),
           body: bodyOf(event),
           connectedAtMs: connectedAtOf(event, Date.now()),
         };
+        const handoff = getHandoff(endpoint);
         await handleMessage(message, {
           store: runtime.store(lookup),
           gateway,
           logger: runtime.logger,
           config: runtime.config,
+          ...(handoff === undefined ? {} : { handoff }),
         });
       } catch (error) {
         runtime.logger.error('message not handled', { error: describeError(error) });

@@ -58,7 +58,10 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
     const frame = '{"topic":"chat/room","message":{"text":"hi"},"id":"m1"}';
     await send('sender', frame);
     expect(server.deliveredTo('listener')).toEqual([frame]);
-    expect(server.deliveredTo('sender')).toEqual([frame, '{"type":"ack","id":"m1","delivered":2}']);
+    expect(server.deliveredTo('sender')).toEqual([
+      frame,
+      '{"type":"ack","id":"m1","delivered":2,"subscribers":2,"queued":0}',
+    ]);
     expect(server.deliveredTo('bystander')).toEqual([]);
   });
 
