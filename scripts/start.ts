@@ -2,12 +2,15 @@
  * `npm start`: the whole bridge on this machine. dynalite (DynamoDB, in memory unless TOPIC_BRIDGE_DATA_DIR
  * is set) and serverless-offline running our own serverless.yml, on ws://127.0.0.1:TOPIC_BRIDGE_WS_PORT;
  * the dashboard on http://127.0.0.1:TOPIC_BRIDGE_DASHBOARD_PORT/; and, unless TOPIC_BRIDGE_DEMO=false, a
- * simulated device agent publishing under `demo/`, so that the dashboard shows live data at once.
+ * simulated device agent publishing under `demo/`, so that the dashboard shows live data at once. It prints
+ * a ready block, then a summary line per interval and every warning or error (cloud/local/start-log.ts).
  * A composition root only: each part lives in its package and is started from here.
  */
 import { pathToFileURL } from 'node:url';
 import { isPortFree } from '../cloud/local/free-port.js';
+import { formatReadyBlock, type ReadyBlockLine } from '../cloud/local/ready-block.js';
 import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
+import { createStartLog } from '../cloud/local/start-log.js';
 import { readStartSettings, type StartSettings } from '../cloud/local/start-settings.js';
 import { type DashboardServer, startDashboardServer } from '../dashboard/server/serve.js';
 import { type DemoAgent, startDemoAgent } from './demo-agent.js';
@@ -26,17 +29,45 @@ export interface Output {
 
 const consoleOutput: Output = { info: (line) => console.log(line), error: (line) => console.error(line) };
 
-/** The one line printed once everything listens: where to connect, where to look, and a frame to try. */
-export function readyLine(stack: LocalStack, dashboardUrl: string, settings: StartSettings): string {
+/** The ready block's labelled lines: where to connect, where to look, a frame to try, how to stop. */
+export function readyLines(stack: LocalStack, dashboardUrl: string): ReadyBlockLine[] {
+  const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
+  return [
+    { label: 'bridge', value: stack.wsUrl },
+    { label: 'dashboard', value: dashboardUrl },
+    {
+      label: 'try it',
+      value: `connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}`,
+    },
+    { label: 'stop', value: 'Ctrl-C' },
+  ];
+}
+
+/**
+ * The block printed once everything listens: a heading with what runs, `lines` (readyLines, plus whatever
+ * the caller adds, such as a token), and what the output shows from then on.
+ */
+export function readyBlock(
+  stack: LocalStack,
+  settings: StartSettings,
+  lines: readonly ReadyBlockLine[],
+): string[] {
   const storage =
     settings.dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${settings.dataDir}`;
   const demo = settings.demo ? ', simulated sensors publishing under demo/' : '';
-  const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
-  return (
-    `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo}). ` +
-    `Dashboard: ${dashboardUrl} . ` +
-    `Try it: connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}. Ctrl-C stops.`
-  );
+  const every = `a summary every ${settings.summarySeconds} s`;
+  const notes =
+    settings.logLevel === 'debug'
+      ? [`From now on: every handler log line (TOPIC_BRIDGE_LOG_LEVEL=debug) and ${every}.`]
+      : [
+          `From now on: ${every} and every warning or error as it happens ` +
+            '(TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
+        ];
+  return formatReadyBlock({
+    heading: `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo})`,
+    lines,
+    notes,
+  });
 }
 
 /** The parts that run beside the stack; each is stopped before the stack. */
@@ -101,14 +132,19 @@ export async function main(
   // The local emulation runs on this machine's Node (20+); deployed handlers run on nodejs22.x.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stopped = firstSignal(['SIGINT', 'SIGTERM']);
+  // The handlers' own JSON log lines become summaries (each one shown at debug); serverless's chatter is dropped.
+  const log = createStartLog({
+    level: settings.logLevel,
+    intervalMs: settings.summarySeconds * 1000,
+    info: (line) => out.info(line),
+    error: (line) => out.error(line),
+  });
   const starting = startLocalStack({
     wsPort,
     onMessage,
     ...(dataDir === undefined ? {} : { dataDir }),
-    // The handlers' own JSON log lines (connect, publish with its counts); serverless's chatter is dropped.
-    log: (line) => {
-      if (line.startsWith('{')) out.info(line);
-    },
+    logLevel: settings.logLevel,
+    log: (line) => log.accept(line),
   });
   let stack: LocalStack;
   try {
@@ -133,8 +169,10 @@ export async function main(
     await stack.stop();
     return EXIT_START_FAILED;
   }
-  out.info(readyLine(stack, extras.dashboard.url, settings));
+  for (const line of readyBlock(stack, settings, readyLines(stack, extras.dashboard.url))) out.info(line);
+  log.startSummaries();
   const signal = await stopped;
+  log.stop();
   out.info(`topic-bridge: ${signal} received, stopping…`);
   await stopAll(stack, extras);
   out.info('topic-bridge: stopped.');

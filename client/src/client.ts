@@ -2,11 +2,12 @@ import {
   isReplyFrame,
   type JsonValue,
   parseServerFrame,
-  type ReplyFrame,
+  type ReceivedReplyFrame,
   validateConnectFilters,
   validateFrameId,
   validateTopicFilter,
 } from '@topic-bridge/shared-types';
+import { keepBridgeConnection } from './bridge-keeper.js';
 import { type ResolvedOptions, resolveOptions } from './config.js';
 import { Emitter } from './emitter.js';
 import { encodePublish } from './encode.js';
@@ -18,7 +19,7 @@ import {
   InvalidArgumentError,
   TopicBridgeClientError,
 } from './errors.js';
-import { ConnectionKeeper } from './keeper.js';
+import type { ConnectionKeeper } from './keeper.js';
 import type { Link } from './link.js';
 import { PendingPublishes } from './publishes.js';
 import { RecentIds } from './recent-ids.js';
@@ -48,7 +49,7 @@ class BridgeClient implements TopicBridgeClient {
   readonly #recent: RecentIds;
   readonly #subscriptions: Subscriptions;
   readonly #publishes: PendingPublishes;
-  readonly #keeper: ConnectionKeeper;
+  readonly #keeper: ConnectionKeeper<Link>;
 
   constructor(options: ResolvedOptions) {
     const filters = validateConnectFilters(options.topics);
@@ -62,15 +63,21 @@ class BridgeClient implements TopicBridgeClient {
       options.publishTimeoutMs,
       options.maxPendingPublishes,
     );
-    this.#keeper = new ConnectionKeeper(options, {
-      filters: () => this.#subscriptions.snapshot(),
-      opened: (link, renewed) => this.#onOpened(link, renewed),
-      text: (link, raw) => this.#onText(link, raw),
-      binary: () => this.#invalid('', 'a binary frame; the protocol uses text frames only'),
-      linkEnded: () => this.#sendUnsent(),
-      reconnecting: (reason, attempt, delayMs) => this.#setState('reconnecting', reason, attempt, delayMs),
-      report: (cause) => this.#reportInternal(cause),
-    });
+    this.#keeper = keepBridgeConnection(
+      { ...options, filters: () => this.#subscriptions.snapshot() },
+      {
+        dialing: () => {},
+        opened: (link, renewed) => this.#onOpened(link, renewed),
+        text: (link, raw) => this.#onText(link, raw),
+        binary: () => this.#invalid('', 'a binary frame; the protocol uses text frames only'),
+        ended: () => this.#sendUnsent(),
+        reconnecting: (reason, attempt, delayMs) => this.#setState('reconnecting', reason, attempt, delayMs),
+        unauthorized: (reason, status, retryInMs) => this.#onUnauthorized(reason, status, retryInMs),
+        report: (cause) => this.#reportInternal(cause),
+      },
+    );
+    // Dialing waits for the caller's listeners: a refusal found before dialing (an expired token) is an event.
+    queueMicrotask(() => this.#keeper.start());
   }
 
   get state(): ConnectionState {
@@ -110,9 +117,13 @@ class BridgeClient implements TopicBridgeClient {
     return result;
   }
 
+  reconnect(): void {
+    this.#keeper.reconnect();
+  }
+
   close(): void {
     if (this.#state === 'closed') return;
-    this.#keeper.stop();
+    void this.#keeper.stop();
     this.#setState('closed', 'close() was called', 0);
     this.#publishes.rejectAll();
     this.#subscriptions.rejectAll(new ClientClosedError());
@@ -133,6 +144,17 @@ class BridgeClient implements TopicBridgeClient {
     }
     this.#sendUnsent();
     this.#setState('open', renewed ? 'renewed before the 2-hour limit' : 'connected', 0);
+  }
+
+  #onUnauthorized(reason: string, status: number | undefined, retryInMs: number | undefined): void {
+    const event = {
+      reason,
+      ...(status === undefined ? {} : { status }),
+      ...(retryInMs === undefined ? {} : { retryInMs }),
+    };
+    this.#emitter.emit('unauthorized', event);
+    // A refused renewal leaves the open link working: the state changes only when no link is left.
+    if (this.#keeper.active === undefined) this.#setState('unauthorized', reason, 0);
   }
 
   #sendUnsent(): void {
@@ -158,7 +180,7 @@ class BridgeClient implements TopicBridgeClient {
     this.#emitter.emit('message', { topic: frame.topic, message: frame.message, id, frame, receivedAt });
   }
 
-  #onReply(link: Link, frame: ReplyFrame): void {
+  #onReply(link: Link, frame: ReceivedReplyFrame): void {
     switch (frame.type) {
       case 'ack':
         this.#publishes.ack(frame.id, frame.delivered);

@@ -1,6 +1,7 @@
 import { API_GATEWAY_IDLE_TIMEOUT_MS, API_GATEWAY_MAX_CONNECTION_MS } from '@topic-bridge/shared-types';
 import { ClientConfigError } from './errors.js';
-import type { ConnectOptions, Timers } from './types.js';
+import type { TokenSource } from './token.js';
+import type { ConnectOptions, Timers, TokenTransport } from './types.js';
 
 /** First reconnect delay ceiling; full jitter picks a delay between 0 and the ceiling, doubling per attempt. */
 export const DEFAULT_MIN_RECONNECT_DELAY_MS = 500;
@@ -26,6 +27,15 @@ export const DEFAULT_RENEW_RETRY_MS = 30_000;
 /** A connection that is not open after this long is abandoned and retried. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
+/** A connection that stayed open this long resets the reconnect backoff to its first step. */
+export const DEFAULT_STABLE_AFTER_MS = 30_000;
+
+/**
+ * The token travels in `Sec-WebSocket-Protocol` by default: browsers and `ws` can both set it, and unlike a
+ * query string it does not end up in access logs, proxies' logs or the browser's history.
+ */
+export const DEFAULT_TOKEN_TRANSPORT: TokenTransport = 'protocol';
+
 /** A publish not acknowledged this long after `publish()` was called is rejected with `publish_timeout`. */
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 60_000;
 
@@ -35,13 +45,20 @@ export const DEFAULT_MAX_PENDING_PUBLISHES = 1_000;
 /** How many recent frame ids are remembered to drop duplicates (a ring: memory stays bounded). */
 export const DEFAULT_DEDUP_CAPACITY = 2_048;
 
-/** The query-string parameter carrying `token` (browsers cannot set headers on a WebSocket handshake). */
+/** The query-string parameter carrying the token with `tokenTransport: 'query'`. */
 export const TOKEN_QUERY_PARAMETER = 'token';
 
+/** The subprotocol offered (and answered by the bridge) when the token travels in `Sec-WebSocket-Protocol`. */
+export const BRIDGE_SUBPROTOCOL = 'topic-bridge.v1';
+
+/** The second subprotocol offered, `bearer.<JWT>` (a JWT's characters are all valid in a subprotocol). */
+export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
+
 /** The options after defaults are applied and every value checked. */
-export type ResolvedOptions = Required<Omit<ConnectOptions, 'token' | 'topics'>> & {
-  token: string | undefined;
+export type ResolvedOptions = Required<Omit<ConnectOptions, 'token' | 'topics' | 'unauthorizedRetryMs'>> & {
+  token: TokenSource | undefined;
   topics: readonly string[];
+  unauthorizedRetryMs: number | undefined;
 };
 
 const defaultTimers: Timers = {
@@ -58,6 +75,7 @@ const DURATIONS = [
   'renewDrainMs',
   'renewRetryMs',
   'connectTimeoutMs',
+  'stableAfterMs',
   'publishTimeoutMs',
 ] as const;
 
@@ -72,6 +90,8 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     renewDrainMs: DEFAULT_RENEW_DRAIN_MS,
     renewRetryMs: DEFAULT_RENEW_RETRY_MS,
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    stableAfterMs: DEFAULT_STABLE_AFTER_MS,
+    tokenTransport: DEFAULT_TOKEN_TRANSPORT,
     publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
     maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
     dedupCapacity: DEFAULT_DEDUP_CAPACITY,
@@ -83,6 +103,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     WebSocket: options.WebSocket,
     token: options.token,
     topics: options.topics ?? [],
+    unauthorizedRetryMs: options.unauthorizedRetryMs,
   };
   if (typeof resolved.WebSocket !== 'function') {
     throw new ClientConfigError(
@@ -92,6 +113,21 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
   }
   checkUrl(resolved.url);
   for (const name of DURATIONS) checkPositive(name, resolved[name]);
+  if (resolved.unauthorizedRetryMs !== undefined)
+    checkPositive('unauthorizedRetryMs', resolved.unauthorizedRetryMs);
+  if (
+    resolved.token !== undefined &&
+    typeof resolved.token !== 'string' &&
+    typeof resolved.token !== 'function'
+  ) {
+    throw new ClientConfigError('token', 'must be a string or a function returning one (getToken)');
+  }
+  if (resolved.tokenTransport !== 'protocol' && resolved.tokenTransport !== 'query') {
+    throw new ClientConfigError(
+      'tokenTransport',
+      `must be "protocol" or "query", got "${resolved.tokenTransport}"`,
+    );
+  }
   checkPositive('maxPendingPublishes', resolved.maxPendingPublishes);
   checkPositive('dedupCapacity', resolved.dedupCapacity);
   if (resolved.maxReconnectDelayMs < resolved.minReconnectDelayMs) {

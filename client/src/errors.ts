@@ -1,4 +1,4 @@
-import { type ErrorCode, isRetryableError } from '@topic-bridge/shared-types';
+import { type ErrorCode, isErrorCode, isRetryableError } from '@topic-bridge/shared-types';
 
 /** Codes of failures found by the client itself (the bridge's own codes are in shared-types' ERROR_CODES). */
 export type LocalErrorCode =
@@ -10,8 +10,11 @@ export type LocalErrorCode =
   | 'listener_failed'
   | 'unmatched_error_frame';
 
-/** Every code a client error may carry. */
-export type ClientErrorCode = ErrorCode | LocalErrorCode;
+/**
+ * Every code a client error may carry: the bridge's (including codes added after this version, kept as the
+ * raw string) and the client's own.
+ */
+export type ClientErrorCode = ErrorCode | LocalErrorCode | (string & {});
 
 /** Base of every topic-bridge client error: a stable `code`, `retryable`, and the original `cause`. */
 export class TopicBridgeClientError extends Error {
@@ -43,13 +46,17 @@ export class InvalidArgumentError extends TopicBridgeClientError {
   override name = 'InvalidArgumentError';
 }
 
-/** The bridge answered with an error frame; `code` is its stable code, `reason` its explanation. */
+/**
+ * The bridge answered with an error frame; `code` is its stable code, `reason` its explanation. A code this
+ * version does not know is kept as is, and not retryable (nothing says trying again would help).
+ */
 export class BridgeRejectionError extends TopicBridgeClientError {
   override name = 'BridgeRejectionError';
   readonly reason: string;
 
-  constructor(code: ErrorCode, reason: string) {
-    super(code, `the bridge refused the frame (${code}): ${reason}`, { retryable: isRetryableError(code) });
+  constructor(code: ErrorCode | (string & {}), reason: string) {
+    const retryable = isErrorCode(code) && isRetryableError(code);
+    super(code, `the bridge refused the frame (${code}): ${reason}`, { retryable });
     this.reason = reason;
   }
 }

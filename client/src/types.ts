@@ -1,5 +1,6 @@
 import type { JsonValue, PublishFrame } from '@topic-bridge/shared-types';
 import type { TopicBridgeClientError } from './errors.js';
+import type { TokenSource } from './token.js';
 
 // Gives handler properties bivariant parameters, so that both the DOM's WebSocket (handlers taking a
 // MessageEvent) and the `ws` package's WebSocket satisfy WebSocketLike.
@@ -17,7 +18,13 @@ export interface WebSocketLike {
 }
 
 /** A WebSocket constructor: `globalThis.WebSocket` in browsers, `WebSocket` from `ws` in Node. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string[]) => WebSocketLike;
+
+/**
+ * How the token reaches the bridge: `protocol` offers the subprotocols `topic-bridge.v1` and `bearer.<JWT>`
+ * (`Sec-WebSocket-Protocol`, which access logs do not record); `query` adds `?token=<JWT>` to the URL.
+ */
+export type TokenTransport = 'protocol' | 'query';
 
 /** Timer functions, injectable so that tests can drive hours of pings and renewals instantly. */
 export interface Timers {
@@ -31,8 +38,13 @@ export interface ConnectOptions {
   url: string;
   /** Subscription filters (wildcards allowed); sent as `topicName` parameters on every (re)connect. */
   topics?: readonly string[];
-  /** Sent as the `token` query parameter: browsers cannot set headers on a WebSocket handshake. */
-  token?: string;
+  /**
+   * The bearer token (a JWT): a value, or `getToken()` (sync or async) called before every connect and every
+   * renewal, so a short-lived token is refreshed without a restart.
+   */
+  token?: TokenSource;
+  /** How the token travels; `protocol` (the `Sec-WebSocket-Protocol` header) by default. */
+  tokenTransport?: TokenTransport;
   /** The WebSocket constructor to use; the client never reaches for a global one. */
   WebSocket: WebSocketConstructor;
   minReconnectDelayMs?: number;
@@ -43,6 +55,9 @@ export interface ConnectOptions {
   renewDrainMs?: number;
   renewRetryMs?: number;
   connectTimeoutMs?: number;
+  stableAfterMs?: number;
+  /** After a final refusal, connect again this often (asking for the token again); none by default. */
+  unauthorizedRetryMs?: number;
   publishTimeoutMs?: number;
   maxPendingPublishes?: number;
   dedupCapacity?: number;
@@ -53,8 +68,12 @@ export interface ConnectOptions {
   random?: () => number;
 }
 
-/** `connecting` until the first open; `reconnecting` between a lost connection and the next open. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/**
+ * `connecting` until the first open; `reconnecting` between a lost connection and the next open;
+ * `unauthorized` after a final refusal (401/403, an expired token), until `reconnect()` or the
+ * `unauthorizedRetryMs` retry gets a connection open again.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'closed';
 
 /** Payload of the `state` event. */
 export interface StateChange {
@@ -99,12 +118,23 @@ export interface PublishOptions {
   id?: string;
 }
 
+/** Payload of the `unauthorized` event: a final refusal, which reconnecting with the same token cannot fix. */
+export interface Unauthorized {
+  /** For people: what was refused and what to do. */
+  reason: string;
+  /** The handshake's HTTP status (401 or 403) where the environment tells it: Node yes, browsers never. */
+  status?: number;
+  /** When `unauthorizedRetryMs` is set: the wait before the next try. */
+  retryInMs?: number;
+}
+
 /** The events a client emits and their payloads. */
 export interface ClientEvents {
   message: ReceivedMessage;
   state: StateChange;
   error: TopicBridgeClientError;
   'invalid-frame': InvalidFrame;
+  unauthorized: Unauthorized;
 }
 
 /** A connected topic-bridge client. */
@@ -122,6 +152,8 @@ export interface TopicBridgeClient {
   unsubscribe(filter: string): Promise<void>;
   /** Publishes; resolves on the bridge's ack, rejects with the error frame's `code`. */
   publish(topic: string, message: JsonValue, options?: PublishOptions): Promise<PublishResult>;
+  /** After a final refusal: connect again now, asking `getToken()` for the token again. */
+  reconnect(): void;
   /** Closes the connection for good and rejects whatever is still pending with `client_closed`. */
   close(): void;
 }

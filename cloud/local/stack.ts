@@ -23,6 +23,11 @@ export interface LocalStackOptions {
   /** The handlers' LOG_LEVEL (debug, info, warn, error); default info. */
   logLevel?: string;
   /**
+   * Where the handlers post to `@connections`; default serverless-offline's own management API on the
+   * WebSocket port. The fault suite points it at a fault-injecting proxy in front of that port.
+   */
+  connectionsEndpoint?: string;
+  /**
    * Extra environment for the handlers, over the stack's own (tests set small limits this way, e.g.
    * FAN_OUT_INVOCATION_SHARE so that a publish to a few subscribers already goes through the fan-out worker).
    */
@@ -70,7 +75,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
-        CONNECTIONS_ENDPOINT: `http://${LOCAL_HOST}:${wsPort}`,
+        CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
         // `$default` hands the pages of large publishes to the fan-out worker through serverless-offline's
         // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
         LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { START_LOG_LEVELS, type StartLogLevel } from './start-log.js';
 
 /** The WebSocket port of `npm start` when TOPIC_BRIDGE_WS_PORT is unset (serverless-offline's usual one). */
 export const DEFAULT_WS_PORT = 3001;
@@ -11,6 +12,15 @@ export const DEFAULT_DASHBOARD_PORT = 8080;
 
 /** Whether `npm start` runs the simulated device agent when TOPIC_BRIDGE_DEMO is unset. */
 export const DEFAULT_DEMO = true;
+
+/** What `npm start` prints when TOPIC_BRIDGE_LOG_LEVEL is unset: summaries, warnings and errors only. */
+export const DEFAULT_LOG_LEVEL: StartLogLevel = 'info';
+
+/** Seconds between two summary lines of `npm start` when TOPIC_BRIDGE_SUMMARY_SECONDS is unset. */
+export const DEFAULT_SUMMARY_SECONDS = 60;
+
+/** The longest summary interval accepted: a day. */
+export const MAX_SUMMARY_SECONDS = 86_400;
 
 /** The onMessage variants: how `$default` finds a topic's subscribers. */
 export const ON_MESSAGE_VARIANTS = ['query', 'scan'] as const;
@@ -25,6 +35,10 @@ export interface StartSettings {
   dashboardPort: number;
   /** Run a simulated device agent publishing under `demo/`. */
   demo: boolean;
+  /** `info`: a summary line per interval plus every warning and error; `debug`: every handler line too. */
+  logLevel: StartLogLevel;
+  /** Seconds between two summary lines. */
+  summarySeconds: number;
 }
 
 function readPort(
@@ -66,6 +80,21 @@ export function readStartSettings(
       problem: `TOPIC_BRIDGE_ON_MESSAGE must be "query" (topic index) or "scan" (whole table); got "${onMessage}"`,
     };
   }
+  const logLevel = env.TOPIC_BRIDGE_LOG_LEVEL?.trim().toLowerCase() || DEFAULT_LOG_LEVEL;
+  if (!(START_LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    return {
+      ok: false,
+      problem: `TOPIC_BRIDGE_LOG_LEVEL must be "info" (summaries, warnings, errors) or "debug" (every publish too); got "${env.TOPIC_BRIDGE_LOG_LEVEL}"`,
+    };
+  }
+  const rawSummary = env.TOPIC_BRIDGE_SUMMARY_SECONDS?.trim() || String(DEFAULT_SUMMARY_SECONDS);
+  const summarySeconds = Number(rawSummary);
+  if (!/^\d+$/.test(rawSummary) || summarySeconds < 1 || summarySeconds > MAX_SUMMARY_SECONDS) {
+    return {
+      ok: false,
+      problem: `TOPIC_BRIDGE_SUMMARY_SECONDS must be a whole number of seconds from 1 to ${MAX_SUMMARY_SECONDS}; got "${rawSummary}"`,
+    };
+  }
   const dataDir = env.TOPIC_BRIDGE_DATA_DIR?.trim();
   return {
     ok: true,
@@ -75,6 +104,8 @@ export function readStartSettings(
       demo: rawDemo === 'true',
       onMessage: onMessage as StartSettings['onMessage'],
       dataDir: dataDir ? resolve(cwd, dataDir) : undefined,
+      logLevel: logLevel as StartLogLevel,
+      summarySeconds,
     },
   };
 }

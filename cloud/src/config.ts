@@ -31,10 +31,35 @@ export const DEFAULT_FAN_OUT_CONCURRENCY = 32;
  */
 export const DEFAULT_POST_TIMEOUT_MS = 3_000;
 
-/** Extra attempts for a throttled post (429 / LimitExceededException) before it counts as failed. */
-export const DEFAULT_POST_RETRIES = 3;
+/**
+ * Extra attempts for a post that failed temporarily (throttled, timeout, reset, 5xx) before it counts as lost,
+ * within PUBLISH_TIME_BUDGET_MS. Six: with 10% of attempts failing independently, one post in 10 million is
+ * lost; the waits (full jitter, base 50 ms, cap 1 s) add up to at most 2.55 s.
+ */
+export const DEFAULT_POST_RETRIES = 6;
 
-/** Base of the full-jitter exponential backoff between throttled attempts: attempt n waits up to base * 2^n. */
+/** API Gateway's integration timeout (29 s): a route's Lambda that answers later is cut off by API Gateway. */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
+
+/**
+ * Time kept back from the integration timeout for what a publish does besides posting: the subscriber
+ * lookup already counted, the reply frame, the log line, and a cold start's first calls.
+ */
+export const PUBLISH_TIME_MARGIN_MS = 4_000;
+
+/**
+ * The time one publish may spend, from its lookup to its last post: no retry is started, and no attempt's
+ * timeout reaches, past it, so a publish never outlives the integration timeout.
+ */
+export const PUBLISH_TIME_BUDGET_MS = API_GATEWAY_INTEGRATION_TIMEOUT_MS - PUBLISH_TIME_MARGIN_MS;
+
+/**
+ * The time a frame's whole handling may take, its reply to the sender included: a second inside the
+ * integration timeout. The publish ends by PUBLISH_TIME_BUDGET_MS, leaving the rest for the reply's retries.
+ */
+export const HANDLER_TIME_BUDGET_MS = API_GATEWAY_INTEGRATION_TIMEOUT_MS - 1_000;
+
+/** Base of the full-jitter exponential backoff between retried attempts: attempt n waits up to base * 2^n. */
 export const DEFAULT_BACKOFF_BASE_MS = 50;
 
 /** Cap of one backoff wait, so that a publish stays far inside API Gateway's 29 s integration timeout. */
@@ -68,6 +93,8 @@ export interface FanOutSettings {
   retries: number;
   backoffBaseMs: number;
   backoffCapMs: number;
+  /** Longest a publish (lookup and fan-out) may take; retries stop when the next would overrun it. */
+  publishBudgetMs: number;
 }
 
 /** The default fan-out knobs, for callers without an environment (tests, the IoT bridge). */
@@ -77,6 +104,7 @@ export const DEFAULT_FAN_OUT: FanOutSettings = {
   retries: DEFAULT_POST_RETRIES,
   backoffBaseMs: DEFAULT_BACKOFF_BASE_MS,
   backoffCapMs: DEFAULT_BACKOFF_CAP_MS,
+  publishBudgetMs: PUBLISH_TIME_BUDGET_MS,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -96,6 +124,7 @@ export function loadConfig(env: Env = process.env): CloudConfig {
       retries: integer(env, 'POST_RETRIES', DEFAULT_POST_RETRIES, 0),
       backoffBaseMs: integer(env, 'BACKOFF_BASE_MS', DEFAULT_BACKOFF_BASE_MS, 0),
       backoffCapMs: integer(env, 'BACKOFF_CAP_MS', DEFAULT_BACKOFF_CAP_MS, 0),
+      publishBudgetMs: PUBLISH_TIME_BUDGET_MS,
     },
     connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', DEFAULT_CONNECTION_TTL_SECONDS, 60),
   };

@@ -38,14 +38,70 @@ export class TableMissingError extends StoreUnavailableError {
   override name = 'TableMissingError';
 }
 
+/**
+ * Why a post to `@connections` failed: the contract shared by every gateway (the SDK path and the lean HTTP
+ * path classify identically through `classifyPostFailure`). `gone` and `rejected` are final; the others are
+ * temporary and retried with full-jitter backoff within the publish's time budget.
+ */
+export const POST_ERROR_CODES = [
+  'gone',
+  'throttled',
+  'timeout',
+  'reset',
+  'server_error',
+  'rejected',
+] as const;
+/** One of POST_ERROR_CODES. */
+export type PostErrorCode = (typeof POST_ERROR_CODES)[number];
+
+/** The codes worth another attempt: the post may succeed on a later try (on a fresh socket for `reset`). */
+export const RETRYABLE_POST_ERROR_CODES: ReadonlySet<PostErrorCode> = new Set([
+  'throttled',
+  'timeout',
+  'reset',
+  'server_error',
+]);
+
+// Error names API Gateway and the SDK use for throttling; a 429 status is enough on its own.
+const THROTTLING_NAMES = new Set([
+  'LimitExceededException',
+  'TooManyRequestsException',
+  'ThrottlingException',
+]);
+
+/** What is known of one failed post, whichever HTTP client made it. */
+export interface PostFailure {
+  /** The HTTP status, when a response arrived. */
+  status?: number | undefined;
+  /** The error's name (an SDK exception name such as `LimitExceededException`), when there is one. */
+  errorName?: string | undefined;
+  /** True when our own per-post timeout aborted the call. */
+  timedOut?: boolean | undefined;
+}
+
+/**
+ * The one classifier of failed posts (pure): our timeout first (an aborted call has no trustworthy status),
+ * then the HTTP status, then the throttling names; no status at all means the socket failed (`reset`).
+ */
+export function classifyPostFailure(failure: PostFailure): PostErrorCode {
+  if (failure.timedOut) return 'timeout';
+  const { status } = failure;
+  if (status === 410) return 'gone';
+  if (status === 429 || THROTTLING_NAMES.has(failure.errorName ?? '')) return 'throttled';
+  if (status === undefined) return 'reset';
+  if (status >= 500) return 'server_error';
+  return 'rejected';
+}
+
 /** A post to a connection failed; `status` is the HTTP status when there was a response. */
 export class PostError extends CloudError {
   override name = 'PostError';
+  declare readonly code: PostErrorCode;
   readonly connectionId: string;
   readonly status: number | undefined;
 
   constructor(
-    code: string,
+    code: PostErrorCode,
     connectionId: string,
     status: number | undefined,
     message: string,
@@ -54,6 +110,11 @@ export class PostError extends CloudError {
     super(code, message, options);
     this.connectionId = connectionId;
     this.status = status;
+  }
+
+  /** True when another attempt may succeed (see RETRYABLE_POST_ERROR_CODES). */
+  get retryable(): boolean {
+    return RETRYABLE_POST_ERROR_CODES.has(this.code);
   }
 }
 
@@ -75,7 +136,7 @@ export class ThrottledError extends PostError {
   }
 }
 
-/** The post did not finish within the configured timeout and was aborted. */
+/** The post did not finish within the configured timeout and was aborted. Retryable (it may arrive twice). */
 export class PostTimeoutError extends PostError {
   override name = 'PostTimeoutError';
 
@@ -84,13 +145,45 @@ export class PostTimeoutError extends PostError {
   }
 }
 
-/** Any other failed post (a 4xx/5xx other than 410 and 429, a network error). */
+/**
+ * A post that failed without a response (`reset`: ECONNRESET, socket hang up, EPIPE, ECONNREFUSED), with a
+ * 5xx (`server_error`; both retryable) or with another 4xx (`rejected`; final).
+ */
 export class PostFailedError extends PostError {
   override name = 'PostFailedError';
 
-  constructor(connectionId: string, status: number | undefined, options?: { cause?: unknown }) {
+  constructor(
+    code: 'reset' | 'server_error' | 'rejected',
+    connectionId: string,
+    status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
     const shown = status === undefined ? 'without a response' : `with HTTP ${status}`;
-    super('post_failed', connectionId, status, `post to ${connectionId} failed ${shown}`, options);
+    const cause = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
+    super(code, connectionId, status, `post to ${connectionId} failed ${shown}${cause}`, options);
+  }
+}
+
+/**
+ * The PostError for a failed post, classified by `classifyPostFailure`: every gateway builds its errors here,
+ * so that the fan-out sees the same class and code for the same failure whatever client made the call.
+ */
+export function postErrorFor(
+  connectionId: string,
+  failure: PostFailure & { timeoutMs?: number },
+  cause: unknown,
+): PostError {
+  const code = classifyPostFailure(failure);
+  const options = { cause };
+  switch (code) {
+    case 'gone':
+      return new StaleConnectionError(connectionId, options);
+    case 'throttled':
+      return new ThrottledError(connectionId, failure.status, options);
+    case 'timeout':
+      return new PostTimeoutError(connectionId, failure.timeoutMs ?? 0, options);
+    default:
+      return new PostFailedError(code, connectionId, failure.status, options);
   }
 }
 

@@ -9,6 +9,8 @@ export function describeState(change: Pick<StateChange, 'state' | 'attempt' | 'd
       return 'live';
     case 'closed':
       return 'closed';
+    case 'unauthorized':
+      return 'not authorized: open the page with a valid ?token=';
     case 'reconnecting': {
       const next =
         change.delayMs === undefined ? '' : `, next try in ${(change.delayMs / 1000).toFixed(1)} s`;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Timers } from '@topic-bridge/client';
 import WebSocket from 'ws';
 import type { AgentConfig } from './config.js';
 import { fileDeadLetters } from './delivery/dead-letter.js';
@@ -7,13 +8,14 @@ import { describeError, QueueIoError } from './errors.js';
 import { type HealthSnapshot, startHealthServer } from './health.js';
 import type { EmitResult, Input, Reading } from './inputs/input.js';
 import type { Link } from './link/link.js';
+import { bridgeTokenSource } from './link/token-source.js';
 import { type WebSocketConstructor, WsLink } from './link/ws-link.js';
 import type { AgentLogger } from './log.js';
 import { createCounters } from './metrics.js';
 import { DiskQueue } from './queue/disk-queue.js';
 import { MemoryQueue } from './queue/memory-queue.js';
 import type { FrameQueue } from './queue/queue.js';
-import { createClockCheck } from './stamp/clock.js';
+import { createClockCheck, createClockStepDetector } from './stamp/clock.js';
 import { fileSequence, type Sequence } from './stamp/sequence.js';
 import { stampReading } from './stamp/stamp.js';
 
@@ -30,6 +32,8 @@ export interface AgentDependencies {
   createLink?: (config: AgentConfig, logger: AgentLogger) => Link;
   clockSynced?: () => boolean;
   now?: () => number;
+  /** The WebSocket link's timers (tests drive reconnects and the slow retry after a refused token). */
+  linkTimers?: Timers;
 }
 
 /** A running agent: inputs → stamp → durable queue → dispatcher → link. */
@@ -48,6 +52,7 @@ export function createAgent(deps: AgentDependencies): Agent {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const clockSynced = deps.clockSynced ?? createClockCheck({ now });
+  const clockBehind = createClockStepDetector();
   const counters = createCounters();
   const startedAt = now();
   const link =
@@ -56,6 +61,8 @@ export function createAgent(deps: AgentDependencies): Agent {
       ...config.bridge,
       backoff: backoffOf(config),
       url: config.bridge.url,
+      token: bridgeTokenSource(config.bridge),
+      ...(deps.linkTimers ? { timers: deps.linkTimers, now: deps.now ?? Date.now } : {}),
       WebSocket: deps.WebSocket ?? WebSocket,
       logger,
     });
@@ -146,11 +153,13 @@ export function createAgent(deps: AgentDependencies): Agent {
       if (stopping || !queue || !sequence)
         return { accepted: false, reason: 'the agent is not running', retryable: true };
       const seq = await sequence.next();
+      const time = now();
       const stamped = stampReading(reading, {
         device: config.device.id,
         seq,
-        now: now(),
+        now: time,
         clockSynced: clockSynced(),
+        clockBehind: clockBehind(reading.readAt ?? time),
       });
       if (!stamped.ok) {
         counters.refused += 1;
@@ -161,7 +170,7 @@ export function createAgent(deps: AgentDependencies): Agent {
         return { accepted: false, reason: stamped.reason };
       }
       try {
-        await queue.append(Buffer.from(stamped.text));
+        await queue.append(Buffer.from(stamped.text), stamped.id);
       } catch (error) {
         logger.error({ err: describeError(error) }, 'cannot queue a reading');
         return { accepted: false, reason: describeError(error), retryable: true };

@@ -41,8 +41,14 @@ export interface Setting {
   /** The key path in the config file, e.g. `bridge.url`. */
   path: string;
   kind: SettingKind;
-  /** The default; undefined means the setting is required. */
+  /** The default; undefined means the setting is required, unless `optional`. */
   default: string | number | boolean | undefined;
+  /** No default, and none needed (an absent token means: connect without one). */
+  optional?: true;
+  /** Never shown: `--help`, logs and problem messages name the setting, not its value. */
+  secret?: true;
+  /** A shorter flag for `device-agent run`, the same as the other commands use (`--token`). */
+  alias?: string;
   describe: string;
 }
 
@@ -64,6 +70,32 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'url', protocols: ['ws:', 'wss:'] },
     default: undefined,
     describe: 'The bridge WebSocket URL (wss://ID.execute-api.REGION.amazonaws.com/bridge)',
+  },
+  {
+    path: 'bridge.token',
+    kind: { type: 'string', pattern: /^\S+$/, patternHelp: 'a token without spaces (a JWT)' },
+    default: undefined,
+    optional: true,
+    secret: true,
+    alias: 'token',
+    describe:
+      'Bearer token (a JWT) for the bridge; prefer bridge.tokenFile, since flags and variables can be seen by other users',
+  },
+  {
+    path: 'bridge.tokenFile',
+    kind: { type: 'string' },
+    default: undefined,
+    optional: true,
+    alias: 'token-file',
+    describe:
+      'File holding the token, read again before every connect and renewal (a new token is picked up without a restart)',
+  },
+  {
+    path: 'bridge.tokenTransport',
+    kind: { type: 'enum', values: ['protocol', 'query'] },
+    default: 'protocol',
+    describe:
+      'protocol: Sec-WebSocket-Protocol header (not in access logs); query: ?token= in the URL (access logs record it)',
   },
   {
     path: 'device.id',

@@ -21,6 +21,10 @@ import type { LogLevel } from './log.js';
 export interface AgentConfig {
   bridge: {
     url: string;
+    /** Never logged. */
+    token?: string;
+    tokenFile?: string;
+    tokenTransport: 'protocol' | 'query';
     connectTimeoutMs: number;
     pingIntervalMs: number;
     pongTimeoutMs: number;
@@ -80,12 +84,13 @@ export async function loadConfig(sources: ConfigSources): Promise<Loaded> {
   for (const setting of SETTINGS) {
     const picked = pick(setting, file, sources);
     if (picked.raw === undefined) {
+      if (setting.optional) continue;
       if (setting.default === undefined && !(hasOutput && setting.path === 'bridge.url'))
         problems.push({ keyPath: setting.path, message: `is required (${sourceHint(setting)})` });
       values.set(setting.path, setting.default);
       continue;
     }
-    const parsed = parseValue(setting.kind, picked.raw);
+    const parsed = parseValue(setting.kind, picked.raw, setting.secret);
     if (parsed.ok) values.set(setting.path, parsed.value);
     else problems.push({ keyPath: setting.path, message: `${parsed.problem} (from ${picked.from})` });
   }
@@ -196,8 +201,10 @@ function sourceHint(setting: Setting): string {
 export function parseValue(
   kind: SettingKind,
   raw: unknown,
+  secret = false,
 ): { ok: true; value: unknown } | { ok: false; problem: string } {
-  const shown = JSON.stringify(raw);
+  // A secret's value is never repeated in a message: it would end up in a terminal or a journal.
+  const shown = secret ? '(the value is not shown)' : JSON.stringify(raw);
   switch (kind.type) {
     case 'integer': {
       const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
@@ -249,6 +256,9 @@ function crossChecks(config: AgentConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (config.bridge.backoffInitialMs > config.bridge.backoffMaxMs) {
     problems.push({ keyPath: 'bridge.backoffInitialMs', message: 'must not exceed bridge.backoffMaxMs' });
+  }
+  if (config.bridge.token !== undefined && config.bridge.tokenFile !== undefined) {
+    problems.push({ keyPath: 'bridge.token', message: 'give bridge.token or bridge.tokenFile, not both' });
   }
   if (config.bridge.pongTimeoutMs >= config.bridge.pingIntervalMs) {
     problems.push({ keyPath: 'bridge.pongTimeoutMs', message: 'must be shorter than bridge.pingIntervalMs' });

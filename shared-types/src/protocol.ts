@@ -98,8 +98,20 @@ export interface ErrorFrame {
 /** The bridge's own replies, told apart by `type`. */
 export type ReplyFrame = AckFrame | SubscribedFrame | UnsubscribedFrame | PongFrame | ErrorFrame;
 
+/**
+ * An error frame as a client receives it. Its `code` may be one this version does not know yet (a newer
+ * bridge added it): it is kept as the raw string, so an older client still settles the request it names.
+ * `isErrorCode(frame.code)` tells the two apart.
+ */
+export interface ReceivedErrorFrame extends Omit<ErrorFrame, 'code'> {
+  code: ErrorCode | (string & {});
+}
+
+/** A reply as a client receives it (an error frame may carry a code unknown to this version). */
+export type ReceivedReplyFrame = Exclude<ReplyFrame, ErrorFrame> | ReceivedErrorFrame;
+
 /** Anything a client may receive: a reply, or a publish frame from another (or the same) client. */
-export type ServerFrame = ReplyFrame | PublishFrame;
+export type ServerFrame = ReceivedReplyFrame | PublishFrame;
 
 /** True when the frame is an action (it has an `action` field). */
 export function isActionFrame(frame: ClientFrame): frame is ActionFrame {
@@ -107,6 +119,6 @@ export function isActionFrame(frame: ClientFrame): frame is ActionFrame {
 }
 
 /** True when a received frame is one of the bridge's replies: replies never carry `message`, publishes always do. */
-export function isReplyFrame(frame: ServerFrame): frame is ReplyFrame {
+export function isReplyFrame(frame: ServerFrame): frame is ReceivedReplyFrame {
   return !('message' in frame);
 }

@@ -1,4 +1,4 @@
-import { type ErrorCode, isErrorCode } from './error-codes.js';
+import type { ErrorCode } from './error-codes.js';
 import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES, MAX_ID_LENGTH } from './limits.js';
 import {
   CLIENT_ACTIONS,
@@ -175,9 +175,11 @@ function replyProblem(frame: PlainObject): string | undefined {
     case 'unsubscribed':
       return typeof frame.topic === 'string' ? undefined : `a "${type}" frame needs a string "topic"`;
     case 'error':
-      return isErrorCode(frame.code) && typeof frame.reason === 'string'
+      // Any non-empty code is accepted: a code added by a newer bridge must not make this client drop
+      // the frame (and with it the request the frame's id settles).
+      return typeof frame.code === 'string' && frame.code !== '' && typeof frame.reason === 'string'
         ? undefined
-        : 'an "error" frame needs a known "code" and a string "reason"';
+        : 'an "error" frame needs a string "code" and a string "reason"';
     default:
       return undefined;
   }

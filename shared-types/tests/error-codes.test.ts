@@ -3,6 +3,7 @@ import {
   ERROR_CODES,
   type ErrorCode,
   errorFrame,
+  isErrorCode,
   isRetryableError,
   MAX_FILTERS_PER_CONNECTION,
   MAX_FRAME_BYTES,
@@ -99,6 +100,27 @@ describe('each error code, by example', () => {
     for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
       const frame = errorFrame(code, 'why', code.length % 2 ? 'id' : undefined);
       expect(parseServerFrame(JSON.stringify(frame))).toEqual({ ok: true, value: frame });
+    }
+  });
+
+  it('accepts an error frame whose code this version does not know, keeping the raw code', () => {
+    const frame = { type: 'error', code: 'code_from_a_newer_bridge', reason: 'why', id: 'p-1' };
+    const parsed = parseServerFrame(JSON.stringify(frame));
+    expect(parsed).toEqual({ ok: true, value: frame });
+    expect(parsed.ok && parsed.value.type === 'error' && isErrorCode(parsed.value.code)).toBe(false);
+  });
+
+  it('still refuses an error frame without a string code or reason', () => {
+    for (const frame of [
+      { type: 'error', reason: 'why' },
+      { type: 'error', code: '', reason: 'why' },
+      { type: 'error', code: 7, reason: 'why' },
+      { type: 'error', code: 'internal' },
+    ]) {
+      expect(parseServerFrame(JSON.stringify(frame))).toEqual({
+        ok: false,
+        error: { reason: 'an "error" frame needs a string "code" and a string "reason"' },
+      });
     }
   });
 });

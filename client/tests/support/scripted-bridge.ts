@@ -19,8 +19,17 @@ export interface ScriptedBridgeOptions {
   answerPings?: boolean;
   /** Fan publishes out and ack them (default true). */
   relay?: boolean;
-  /** Complete WebSocket handshakes (default true); false answers them with HTTP 503. */
+  /** Complete WebSocket handshakes (default true); false answers them with HTTP `refuseStatus`. */
   accept?: boolean;
+  /** The HTTP status of a refused handshake (default 503). */
+  refuseStatus?: number;
+}
+
+/** What a handshake offered, accepted or not. */
+export interface Handshake {
+  url: URL;
+  /** The offered `Sec-WebSocket-Protocol` values, in order. */
+  protocols: string[];
 }
 
 /** A running scripted bridge. */
@@ -30,6 +39,8 @@ export interface ScriptedBridge {
   /** Connections still open. */
   open(): ScriptedConnection[];
   options: Required<ScriptedBridgeOptions>;
+  /** Every handshake received, in order, including refused ones. */
+  handshakes: Handshake[];
   stop(): Promise<void>;
 }
 
@@ -39,11 +50,19 @@ export interface ScriptedBridge {
  * the bridge does and see what the client sent. Integration tests use the real local stack instead.
  */
 export async function startScriptedBridge(options: ScriptedBridgeOptions = {}): Promise<ScriptedBridge> {
-  const settings = { answerPings: true, relay: true, accept: true, ...options };
+  const settings = { answerPings: true, relay: true, accept: true, refuseStatus: 503, ...options };
+  const handshakes: Handshake[] = [];
   const server = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
-    verifyClient: (_info, done) => done(settings.accept, 503),
+    verifyClient: (info, done) => {
+      const offered = info.req.headers['sec-websocket-protocol'];
+      handshakes.push({
+        url: new URL(info.req.url ?? '/', 'ws://127.0.0.1'),
+        protocols: offered === undefined ? [] : offered.split(',').map((p) => p.trim()),
+      });
+      done(settings.accept, settings.refuseStatus);
+    },
   });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const connections: ScriptedConnection[] = [];
@@ -72,6 +91,7 @@ export async function startScriptedBridge(options: ScriptedBridgeOptions = {}): 
     connections,
     open: () => connections.filter((c) => !c.closed),
     options: settings,
+    handshakes,
     stop: async () => {
       for (const client of server.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -10,8 +10,8 @@ export function tappedWebSocket(): {
   const sockets: WebSocket[] = [];
   const frames: string[] = [];
   class TappedWebSocket extends WebSocket {
-    constructor(url: string) {
-      super(url);
+    constructor(url: string, protocols?: string[]) {
+      super(url, protocols);
       sockets.push(this);
       this.on('message', (data, isBinary) => {
         if (!isBinary) frames.push(String(data));

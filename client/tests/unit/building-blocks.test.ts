@@ -1,17 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { Emitter } from '../../src/emitter.js';
-import { fullJitterDelay, RecentIds } from '../../src/index.js';
+import { jwtExpiry, RecentIds } from '../../src/index.js';
+import { fetchToken } from '../../src/token.js';
 import { ManualTimers } from '../support/manual-timers.js';
 
-describe('fullJitterDelay', () => {
-  it('draws from [0, ceiling] where the ceiling doubles from the minimum up to the maximum', () => {
-    const top = () => 0.999_999;
-    expect([1, 2, 3, 4, 5, 6, 7].map((attempt) => fullJitterDelay(attempt, 500, 30_000, top))).toEqual([
-      499, 999, 1999, 3999, 7999, 15_999, 29_999,
-    ]);
-    expect(fullJitterDelay(40, 500, 30_000, top)).toBe(29_999);
-    expect(fullJitterDelay(3, 500, 30_000, () => 0)).toBe(0);
-    expect(fullJitterDelay(3, 500, 30_000, () => 0.5)).toBe(1000);
+/** An unsigned JWT-shaped token with these claims (the client reads `exp` without verifying). */
+function jwt(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
+}
+
+describe('tokens', () => {
+  it('reads a JWT exp in milliseconds, and nothing from what is not a JWT with a numeric exp', () => {
+    expect(jwtExpiry(jwt({ sub: 'a', exp: 1_700_000_123 }))).toBe(1_700_000_123_000);
+    expect(jwtExpiry(jwt({ sub: 'a' }))).toBeUndefined();
+    expect(jwtExpiry(jwt({ exp: '1700000000' }))).toBeUndefined();
+    expect(jwtExpiry('opaque-token')).toBeUndefined();
+    expect(jwtExpiry('a.%%%.b')).toBeUndefined();
+  });
+
+  it('fetches a fixed token in the same tick, refuses an expired one, and reports a failing getToken', async () => {
+    const now = () => 1_700_000_000_000;
+    expect(fetchToken('t', now)).toEqual({ ok: true, token: 't' });
+    expect(fetchToken(undefined, now)).toEqual({ ok: true, token: undefined });
+    expect(fetchToken(() => '', now)).toEqual({ ok: true, token: undefined });
+    expect(fetchToken(jwt({ exp: 1_700_000_000 }), now)).toEqual({
+      ok: false,
+      expired: true,
+      reason: 'the token expired at 2023-11-14T22:13:20.000Z; give the client a new one',
+    });
+    expect(await fetchToken(async () => 'later', now)).toEqual({ ok: true, token: 'later' });
+    expect(await fetchToken(() => Promise.reject(new Error('no file')), now)).toEqual({
+      ok: false,
+      expired: false,
+      reason: 'getToken() failed: no file',
+    });
+    expect(
+      fetchToken(() => {
+        throw new Error('boom');
+      }, now),
+    ).toEqual({ ok: false, expired: false, reason: 'getToken() failed: boom' });
   });
 });
 

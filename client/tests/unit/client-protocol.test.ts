@@ -28,14 +28,28 @@ afterEach(async () => {
 });
 
 describe('client against a scripted bridge: the protocol', () => {
-  it('subscribes at connect with one topicName per filter and the token in the query string', async () => {
-    const a = start({ url: bridge.url, topics: ['sensors/+/temp', 'alerts/#'], token: 'secret t' });
+  it('subscribes at connect with one topicName per filter and offers the token as subprotocols', async () => {
+    const a = start({ url: bridge.url, topics: ['sensors/+/temp', 'alerts/#'], token: 'h.p.s' });
     await opened(a);
     const url = bridge.connections[0]?.url;
     expect(url?.pathname).toBe('/bridge');
     expect(url?.searchParams.getAll('topicName')).toEqual(['sensors/+/temp', 'alerts/#']);
-    expect(url?.searchParams.get('token')).toBe('secret t');
+    expect(url?.searchParams.has('token')).toBe(false);
+    expect(bridge.handshakes.map((h) => h.protocols)).toEqual([['topic-bridge.v1', 'bearer.h.p.s']]);
+    expect(a.sockets[0]?.protocol).toBe('topic-bridge.v1');
     expect(a.states.map((s) => `${s.previous}>${s.state}`)).toEqual(['connecting>open']);
+  });
+
+  it('sends the token in the query string with tokenTransport "query", and offers nothing without a token', async () => {
+    const a = start({ url: bridge.url, topics: ['a'], token: 'secret t', tokenTransport: 'query' });
+    const b = start({ url: bridge.url, topics: ['b'] });
+    await Promise.all([opened(a), opened(b)]);
+    const byTopic = (topic: string) =>
+      bridge.handshakes.find((h) => h.url.searchParams.get('topicName') === topic);
+    expect(byTopic('a')?.url.searchParams.get('token')).toBe('secret t');
+    expect(byTopic('a')?.protocols).toEqual([]);
+    expect(byTopic('b')?.url.searchParams.has('token')).toBe(false);
+    expect(byTopic('b')?.protocols).toEqual([]);
   });
 
   it('resolves a publish with the ack and delivers the frame to matching subscribers only, once', async () => {

@@ -1,6 +1,8 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_PING_INTERVAL_MS,
   DEFAULT_PONG_TIMEOUT_MS,
   DEFAULT_RENEW_AFTER_MS,
@@ -149,5 +151,34 @@ describe('client against a scripted bridge: reconnect, keepalive and renewal', (
     bridge.connections[1]?.send({ topic: 't', message: 'new link works' });
     await waitFor(() => r.messages.length === 1, 'a message on the new link');
     expect(transitions(r)).toEqual(['open']);
+  });
+
+  it('abandons a connection that does not open within connectTimeoutMs and retries with backoff', async () => {
+    // A TCP server that accepts and never answers the WebSocket handshake.
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      recorded = recordingClient({ url: `ws://127.0.0.1:${port}/bridge`, topics: ['t'] });
+      const r = recorded;
+      await settle(100);
+      r.timers.advance(DEFAULT_CONNECT_TIMEOUT_MS - 1);
+      await settle(50);
+      expect(r.states).toEqual([]);
+      r.timers.advance(1);
+      await waitFor(() => r.states.length === 1, 'the abandoned attempt');
+      expect(r.states[0]).toMatchObject({
+        state: 'reconnecting',
+        reason: `the connection did not open within ${DEFAULT_CONNECT_TIMEOUT_MS} ms`,
+        delayMs: 250,
+      });
+      await waitFor(() => r.sockets[0]?.readyState === WebSocket.CLOSED, 'the abandoned socket to close');
+    } finally {
+      recorded?.client.close();
+      recorded = undefined;
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

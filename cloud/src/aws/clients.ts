@@ -2,6 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ManagementClients } from './connections-api.js';
 
 /** Region used when AWS_REGION is unset: only for local endpoints, where any region works. */
 export const LOCAL_REGION = 'us-east-1';
@@ -33,20 +34,37 @@ export function createDynamoClients(endpoint?: string): DynamoClients {
 }
 
 /**
- * Returns the management API client for an endpoint, creating it on first use and reusing it after (one
- * API per deployment, so one client per cold start in practice). SDK retries are off (`maxAttempts: 1`):
- * the fan-out retries throttled posts itself, with its own backoff and a timeout on every attempt.
+ * Returns the management API clients of an endpoint, creating them on first use and reusing them after (one
+ * API per deployment, so once per cold start in practice). SDK retries are off (`maxAttempts: 1`): the
+ * fan-out retries temporary failures itself, with its own backoff, budget and a timeout on every attempt.
+ * The `fresh` client never reuses a socket (`keepAlive: false`, unbounded sockets): a post that failed without a response is
+ * retried through it, so the retry cannot land on another stale socket from the keep-alive pool.
  */
-export function managementClientCache(): (endpoint: string) => ApiGatewayManagementApiClient {
-  const clients = new Map<string, ApiGatewayManagementApiClient>();
+export function managementClientCache(): (endpoint: string) => ManagementClients {
+  const clients = new Map<string, ManagementClients>();
   return (endpoint) => {
-    let client = clients.get(endpoint);
-    if (client === undefined) {
-      const local = endpoint.startsWith('http://') ? localSettings(endpoint) : { endpoint };
-      client = new ApiGatewayManagementApiClient({ ...local, maxAttempts: 1 });
-      clients.set(endpoint, client);
+    let pair = clients.get(endpoint);
+    if (pair === undefined) {
+      pair = createManagementClients(endpoint);
+      clients.set(endpoint, pair);
     }
-    return client;
+    return pair;
+  };
+}
+
+/** The pooled (keep-alive) and fresh-socket management clients for one `@connections` endpoint. */
+export function createManagementClients(endpoint: string): ManagementClients {
+  const local = endpoint.startsWith('http://') ? localSettings(endpoint) : { endpoint };
+  // Node's agent reuses even a non-keep-alive socket for queued requests unless maxSockets is unbounded;
+  // with both, every request opens its own socket and asks the server to close it (`Connection: close`).
+  const oneSocketPerCall = { keepAlive: false, maxSockets: Number.POSITIVE_INFINITY };
+  return {
+    pooled: new ApiGatewayManagementApiClient({ ...local, maxAttempts: 1 }),
+    fresh: new ApiGatewayManagementApiClient({
+      ...local,
+      maxAttempts: 1,
+      requestHandler: { httpAgent: oneSocketPerCall, httpsAgent: oneSocketPerCall },
+    }),
   };
 }
 

@@ -4,7 +4,7 @@ import { topicMatches } from '@topic-bridge/shared-types';
 import type { SubscriberPage } from '../core/subscriptions.js';
 import { mergePages } from './merge-pages.js';
 import { storeCall } from './store-errors.js';
-import { ATTRIBUTES, indexKeysFor, legacyIndexKeysFor } from './subscription-rows.js';
+import { ATTRIBUTES, indexKeysFor, isConnectionItem, legacyIndexKeysFor } from './subscription-rows.js';
 
 /** How subscribers are found: `scan` reads the whole table (the original's design), `query` the topic index. */
 export type LookupStrategy = 'scan' | 'query';
@@ -84,6 +84,8 @@ function matchingConnection(row: Row, topic: string, nowSeconds: number): string
   const expiresAt = row[ATTRIBUTES.expiresAt];
   if (typeof filter !== 'string' || typeof expiresAt !== 'number' || expiresAt <= nowSeconds)
     return undefined;
+  // The connection item (the filter-limit set) is no subscription; the Scan meets it, the index never.
+  if (isConnectionItem(filter)) return undefined;
   return topicMatches(filter, topic) ? String(row[ATTRIBUTES.connectionId]) : undefined;
 }
 

@@ -14,7 +14,21 @@ export const ATTRIBUTES = {
   topicName: 'topicName',
   expiresAt: 'expiresAt',
   connectedAt: 'connectedAt',
+  heldFilters: 'heldFilters',
 } as const;
+
+/**
+ * The `topicFilter` (range key) of each connection's one *connection item*, which holds the string set
+ * `heldFilters` that enforces MAX_FILTERS_PER_CONNECTION with a conditional update (docs/DATA-MODEL.md).
+ * Filters never start with `$` (shared-types rejects them), so it cannot collide with a subscription row.
+ * The item has no `topicName`, so the topic index never holds it; the Scan lookup skips it by this key.
+ */
+export const CONNECTION_ITEM_KEY = '$connection';
+
+/** True for a connection item (not a subscription row), so that readers of the table skip it. */
+export function isConnectionItem(topicFilter: unknown): boolean {
+  return topicFilter === CONNECTION_ITEM_KEY;
+}
 
 /**
  * Index keys of wildcard filters start with this. Topics and filters never start with `$` (shared-types
@@ -103,6 +117,11 @@ export function indexKeysFor(topic: string): string[] {
   return keys;
 }
 
+/** When a connection's items expire (epoch seconds): its open time plus the TTL, the same for all of them. */
+export function expiresAtOf(connectedAtMs: number, ttlSeconds: number): number {
+  return Math.floor(connectedAtMs / 1000) + ttlSeconds;
+}
+
 /** Builds the row of one (connection, filter), expiring `ttlSeconds` after the connection was opened. */
 export function subscriptionRow(
   connectionId: string,
@@ -114,7 +133,7 @@ export function subscriptionRow(
     connectionId,
     topicFilter: filter,
     topicName: indexKeyOf(filter, connectionId),
-    expiresAt: Math.floor(connectedAtMs / 1000) + ttlSeconds,
+    expiresAt: expiresAtOf(connectedAtMs, ttlSeconds),
     connectedAt: connectedAtMs,
   };
 }

@@ -1,7 +1,7 @@
 import type { FanOutDeps, FanOutResult } from './fan-out.js';
 import { fanOut } from './fan-out.js';
 import type { FanOutJob, PageProgress } from './fan-out-job.js';
-import { addCounts } from './publish.js';
+import { addCounts, noCounts } from './publish.js';
 
 /** What the worker needs: a fan-out's collaborators, where page progress is kept, and how often to record it. */
 export interface WorkerDeps extends FanOutDeps {
@@ -32,13 +32,15 @@ export interface WorkerReport extends FanOutResult {
 export async function runFanOutJob(job: FanOutJob, deps: WorkerDeps): Promise<WorkerReport> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const counts: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {} };
+  const counts = noCounts();
+  // One publish budget for the whole page (its function's timeout leaves room for it and the records).
+  const deadline = started + deps.settings.publishBudgetMs;
   const { connectionIds } = job;
   const alreadySettled = Math.min(await deps.progress.settled(job.publishId, job.page), connectionIds.length);
   const step = Math.max(1, deps.checkpointPosts);
   for (let start = alreadySettled; start < connectionIds.length; start += step) {
     const end = Math.min(start + step, connectionIds.length);
-    addCounts(counts, await fanOut(connectionIds.slice(start, end), job.data, deps));
+    addCounts(counts, await fanOut(connectionIds.slice(start, end), job.data, { ...deps, now }, deadline));
     await deps.progress.record(job.publishId, job.page, end);
   }
   const report: WorkerReport = {

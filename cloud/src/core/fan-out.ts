@@ -1,4 +1,4 @@
-import { describeError } from '../errors.js';
+import { describeError, type PostErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type PostDeps, postWithRetry } from './post-with-retry.js';
 import { runBounded } from './run-bounded.js';
@@ -16,24 +16,32 @@ export interface FanOutResult {
   delivered: number;
   /** Connections that answered 410; their rows were deleted during this fan-out. */
   gone: number;
-  /** Posts that failed otherwise (timeout, throttled past the retries, other errors). */
+  /** Posts that were lost: failed finally (`rejected`) or still failing after their retries or the budget. */
   failed: number;
-  /** How many failed posts ended with each error code (`timeout`, `throttled`, `post_failed`). */
-  failures: Record<string, number>;
+  /** How many lost posts ended with each error code (`reset`, `timeout`, `throttled`, `server_error`, `rejected`). */
+  failures: Partial<Record<PostErrorCode, number>>;
+  /** Attempts made again after a temporary failure, over all posts (delivered or not). */
+  retries: number;
+  /** The cause of each retried attempt, counted by code (`{"reset": 2}`): what went wrong even if nothing was lost. */
+  retried: Partial<Record<PostErrorCode, number>>;
 }
 
 /**
  * Posts `data` to every connection with bounded concurrency, deletes the rows of connections that are
- * gone, and resolves with the counts once every post (and every such delete) has settled. Never rejects.
+ * gone, and resolves with the counts once every post (and every such delete) has settled. No post or retry
+ * runs past `deadline` (epoch ms; default: now plus the publish budget). Never rejects.
  */
 export async function fanOut(
   connectionIds: readonly string[],
   data: string,
   deps: FanOutDeps,
+  deadline = (deps.now ?? Date.now)() + deps.settings.publishBudgetMs,
 ): Promise<FanOutResult> {
-  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {} };
+  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {} };
   await runBounded(connectionIds, deps.settings.concurrency, async (connectionId) => {
-    const post = await postWithRetry(connectionId, data, deps);
+    const post = await postWithRetry(connectionId, data, deps, deadline);
+    result.retries += post.retried.length;
+    for (const code of post.retried) result.retried[code] = (result.retried[code] ?? 0) + 1;
     if (post.outcome === 'delivered') {
       result.delivered++;
     } else if (post.outcome === 'gone') {

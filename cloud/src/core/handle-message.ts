@@ -6,6 +6,7 @@ import {
   parseClientFrame,
   type ReplyFrame,
 } from '@topic-bridge/shared-types';
+import { HANDLER_TIME_BUDGET_MS } from '../config.js';
 import { describeError, StoreUnavailableError } from '../errors.js';
 import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
@@ -19,10 +20,13 @@ import { postWithRetry } from './post-with-retry.js';
  * the sender. Never rejects: a bad frame or a failure becomes an error frame to the sender only.
  */
 export async function handleMessage(message: IncomingMessage, deps: MessageDeps): Promise<void> {
+  const replyDeadline = (deps.now ?? Date.now)() + HANDLER_TIME_BUDGET_MS;
+  const reply = (connectionId: string, frame: ReplyFrame) =>
+    replyTo(connectionId, frame, deps, replyDeadline);
   const parsed = parseClientFrame(message.body);
   if (!parsed.ok) {
     const { code, reason, id } = parsed.error;
-    await reply(message.connectionId, errorFrame(code, reason, id), deps);
+    await reply(message.connectionId, errorFrame(code, reason, id));
     return;
   }
   let answer: ReplyFrame | undefined;
@@ -31,7 +35,7 @@ export async function handleMessage(message: IncomingMessage, deps: MessageDeps)
   } catch (error) {
     answer = failureFrame(error, parsed.value.id, message, deps);
   }
-  if (answer !== undefined) await reply(message.connectionId, answer, deps);
+  if (answer !== undefined) await reply(message.connectionId, answer);
 }
 
 /** The one place that maps a frame to its action. */
@@ -76,16 +80,25 @@ function failureFrame(
   );
 }
 
-async function reply(connectionId: string, frame: ReplyFrame, deps: MessageDeps): Promise<void> {
-  const post = await postWithRetry(connectionId, JSON.stringify(frame), {
-    ...deps,
-    settings: deps.config.fanOut,
-  });
+async function replyTo(
+  connectionId: string,
+  frame: ReplyFrame,
+  deps: MessageDeps,
+  deadline: number,
+): Promise<void> {
+  const post = await postWithRetry(
+    connectionId,
+    JSON.stringify(frame),
+    { ...deps, settings: deps.config.fanOut },
+    deadline,
+  );
   if (post.outcome !== 'delivered') {
     deps.logger.warn('could not reply to the sender', {
       connectionId,
       type: frame.type,
       outcome: post.outcome,
+      ...(post.outcome === 'failed' ? { code: post.code, error: describeError(post.error) } : {}),
+      retried: post.retried,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeError } from '../errors.js';
+import { describeError, type PostErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type FanOutDeps, type FanOutResult, fanOut } from './fan-out.js';
 import { FAN_OUT_JOB_KIND, type FanOutDispatcher, type FanOutJob, pageCapacity } from './fan-out-job.js';
@@ -35,21 +35,29 @@ export interface DeliveryReport extends FanOutResult {
   queued: number;
   /** Pages handed to the worker. */
   pages: number;
+  /** Subscribers whose page Lambda refused (throttled, not permitted): neither posted nor queued. */
+  handoffFailed: number;
   readUnits: number;
   durationMs: number;
 }
-
-/** The code counted in `failures` for connections whose page the worker could not be given. */
-export const HANDOFF_FAILED = 'handoff_failed';
 
 /** Adds the counts of one fan-out into a running total. */
 export function addCounts(total: FanOutResult, part: FanOutResult): void {
   total.delivered += part.delivered;
   total.gone += part.gone;
   total.failed += part.failed;
-  for (const [code, count] of Object.entries(part.failures)) {
+  total.retries += part.retries;
+  for (const [code, count] of Object.entries(part.failures) as [PostErrorCode, number][]) {
     total.failures[code] = (total.failures[code] ?? 0) + count;
   }
+  for (const [code, count] of Object.entries(part.retried) as [PostErrorCode, number][]) {
+    total.retried[code] = (total.retried[code] ?? 0) + count;
+  }
+}
+
+/** Counts of nothing yet. */
+export function noCounts(): FanOutResult {
+  return { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {} };
 }
 
 /**
@@ -64,9 +72,11 @@ export function addCounts(total: FanOutResult, part: FanOutResult): void {
 export async function deliver(topic: string, data: string, deps: DeliverDeps): Promise<DeliveryReport> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const counts: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {} };
+  const counts = noCounts();
+  // The budget counts from the start of the publish: the lookup's time is spent from it too.
+  const deadline = started + deps.settings.publishBudgetMs;
   const share = deps.handoff?.invocationShare ?? Number.POSITIVE_INFINITY;
-  const handoff = deps.handoff === undefined ? undefined : pager(topic, data, deps.handoff, deps, counts);
+  const handoff = deps.handoff === undefined ? undefined : pager(topic, data, deps.handoff, deps);
   let subscribers = 0;
   let readUnits = 0;
   let posting: Promise<void> = Promise.resolve();
@@ -76,7 +86,9 @@ export async function deliver(topic: string, data: string, deps: DeliverDeps): P
       const own = page.connectionIds.slice(0, Math.max(0, share - subscribers));
       subscribers += page.connectionIds.length;
       if (own.length > 0)
-        posting = posting.then(async () => addCounts(counts, await fanOut(own, data, deps)));
+        posting = posting.then(async () =>
+          addCounts(counts, await fanOut(own, data, { ...deps, now }, deadline)),
+        );
       if (own.length < page.connectionIds.length) handoff?.add(page.connectionIds.slice(own.length));
     }
     handoff?.flush();
@@ -88,22 +100,26 @@ export async function deliver(topic: string, data: string, deps: DeliverDeps): P
     subscribers,
     queued: handoff?.queued() ?? 0,
     pages: handoff?.pages() ?? 0,
+    handoffFailed: handoff?.failed() ?? 0,
     readUnits,
     ...counts,
     durationMs: now() - started,
   };
+  // One line per publish at info level, with the cause of every lost post (`failures`) and of every retried
+  // attempt (`retried`), so that no loss and no struggling post path goes unseen.
   deps.logger.info('publish', { ...report });
   return report;
 }
 
 /** Collects the connections past the share into pages and dispatches each page once it is full. */
-function pager(topic: string, data: string, handoff: Handoff, deps: DeliverDeps, counts: FanOutResult) {
+function pager(topic: string, data: string, handoff: Handoff, deps: DeliverDeps) {
   const publishId = (handoff.newPublishId ?? randomUUID)();
   const capacity = pageCapacity(topic, data, handoff.pageSize);
   const dispatches: Promise<void>[] = [];
   let buffer: string[] = [];
   let pages = 0;
   let queued = 0;
+  let failed = 0;
   const dispatch = (connectionIds: string[]) => {
     const page = ++pages;
     const { endpoint } = handoff;
@@ -114,8 +130,7 @@ function pager(topic: string, data: string, handoff: Handoff, deps: DeliverDeps,
           queued += connectionIds.length;
         },
         (error: unknown) => {
-          counts.failed += connectionIds.length;
-          counts.failures[HANDOFF_FAILED] = (counts.failures[HANDOFF_FAILED] ?? 0) + connectionIds.length;
+          failed += connectionIds.length;
           deps.logger.error('could not hand a page to the fan-out worker', {
             topic,
             publishId,
@@ -138,6 +153,7 @@ function pager(topic: string, data: string, handoff: Handoff, deps: DeliverDeps,
     },
     settled: () => Promise.all(dispatches).then(() => undefined),
     queued: () => queued,
+    failed: () => failed,
     pages: () => pages,
   };
 }

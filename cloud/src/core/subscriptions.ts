@@ -3,10 +3,16 @@
  * lives in `aws/dynamodb-store.ts`; how it finds subscribers (Scan or Query) is chosen when it is created.
  */
 export interface SubscriptionStore {
-  /** Stores every filter of a new connection (none for a publish-only connection). */
+  /**
+   * Stores every filter of a new connection (none for a publish-only connection; at most
+   * MAX_FILTERS_PER_CONNECTION, checked by validateConnectFilters before).
+   */
   addConnection(connectionId: string, filters: readonly string[], connectedAtMs: number): Promise<void>;
-  /** Adds one filter to a connection; adding a filter it already holds changes nothing. */
-  addFilter(connectionId: string, filter: string, connectedAtMs: number): Promise<void>;
+  /**
+   * Adds one filter to a connection unless that would give it more than MAX_FILTERS_PER_CONNECTION (the
+   * store enforces it atomically, whatever runs at the same time); adding a held filter changes nothing.
+   */
+  addFilter(connectionId: string, filter: string, connectedAtMs: number): Promise<AddFilterOutcome>;
   /** Removes one filter from a connection; removing a filter it does not hold changes nothing. */
   removeFilter(connectionId: string, filter: string): Promise<void>;
   /** The filters a connection holds. */
@@ -20,6 +26,9 @@ export interface SubscriptionStore {
    */
   findSubscribers(topic: string): AsyncIterable<SubscriberPage>;
 }
+
+/** `added` (or already held), or `limit`: the connection already holds MAX_FILTERS_PER_CONNECTION others. */
+export type AddFilterOutcome = 'added' | 'limit';
 
 /** One page of a subscriber lookup. */
 export interface SubscriberPage {

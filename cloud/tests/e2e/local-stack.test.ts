@@ -81,7 +81,7 @@ describe('the local stack', () => {
   });
 
   it(
-    'npm start: prints one ready line, serves the bridge, the dashboard and live demo data, and stops cleanly on SIGINT with the ports released',
+    'npm start: prints a ready block then summaries (no per-publish line at info), serves the bridge, the dashboard and live demo data, and stops cleanly on SIGINT with the ports released',
     async () => {
       const wsPort = await findFreePort();
       const dashboardPort = await findFreePort();
@@ -92,6 +92,9 @@ describe('the local stack', () => {
           TOPIC_BRIDGE_WS_PORT: String(wsPort),
           TOPIC_BRIDGE_DASHBOARD_PORT: String(dashboardPort),
           TOPIC_BRIDGE_ON_MESSAGE: 'scan',
+          // A summary every second instead of every minute, so that one shows up during the test.
+          TOPIC_BRIDGE_SUMMARY_SECONDS: '1',
+          TOPIC_BRIDGE_LOG_LEVEL: '',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -107,11 +110,15 @@ describe('the local stack', () => {
       await expect
         .poll(() => stdout, { timeout: STACK_START_TIMEOUT_MS, interval: 200 })
         .toContain('ready on');
-      expect(stdout.split('\n')[0]).toBe(
-        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/). ` +
-          `Dashboard: http://127.0.0.1:${dashboardPort}/ . ` +
-          `Try it: connect any WebSocket client to ${url}?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}. Ctrl-C stops.`,
-      );
+      await expect.poll(() => stdout, { timeout: 5_000, interval: 100 }).toContain('From now on:');
+      expect(stdout.split('\n').slice(0, 6)).toEqual([
+        `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/)`,
+        `  bridge     ${url}`,
+        `  dashboard  http://127.0.0.1:${dashboardPort}/`,
+        `  try it     connect any WebSocket client to ${url}?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}`,
+        '  stop       Ctrl-C',
+        'From now on: a summary every 1 s and every warning or error as it happens (TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
+      ]);
 
       const page = await fetch(`http://127.0.0.1:${dashboardPort}/`);
       expect(page.status).toBe(200);
@@ -132,6 +139,12 @@ describe('the local stack', () => {
       const frame = '{"topic":"demo","message":"hello","id":"1"}';
       expect(await client.request(frame)).toEqual(JSON.parse(frame));
       await client.close();
+
+      // The publishes above (the demo's and ours) show up in a summary line, never one line each.
+      await expect
+        .poll(() => stdout, { timeout: 10_000, interval: 100 })
+        .toMatch(/^topic-bridge, last \d+ s: [1-9]\d* publish(es)?, [1-9]\d* deliver(y|ies), /m);
+      expect(stdout.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
 
       child.kill('SIGINT');
       const [code] = await exited;

@@ -13,7 +13,7 @@ import {
   toFanOutEvent,
 } from '../../src/core/fan-out-job.js';
 import { runFanOutJob } from '../../src/core/fan-out-worker.js';
-import { deliver, HANDOFF_FAILED } from '../../src/core/publish.js';
+import { deliver } from '../../src/core/publish.js';
 import { silentLogger } from '../../src/log.js';
 import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
 import { type RunningDynalite, startDynalite } from './support/dynalite.js';
@@ -83,7 +83,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('deliver split past the share (
 });
 
 describe('deliver split: failures and limits', () => {
-  it('counts the connections of a page Lambda refused as failed (handoff_failed), not queued', async () => {
+  it('counts the connections of a page Lambda refused as handoffFailed, neither posted nor queued', async () => {
     const store = storeFor(clients, await freshTable(clients), 'query');
     for (let i = 0; i < 6; i++) await store.addConnection(`c${i}`, ['x'], Date.now());
     let calls = 0;
@@ -109,8 +109,8 @@ describe('deliver split: failures and limits', () => {
       delivered: 2,
       queued: 2,
       pages: 2,
-      failed: 2,
-      failures: { [HANDOFF_FAILED]: 2 },
+      handoffFailed: 2,
+      failed: 0,
     });
   });
 

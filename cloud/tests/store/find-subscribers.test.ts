@@ -1,26 +1,15 @@
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { topicMatches } from '@topic-bridge/shared-types';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DynamoClients } from '../../src/aws/clients.js';
 import { LEGACY_KEY_GRACE_MS, type LookupStrategy } from '../../src/aws/find-subscribers.js';
 import { indexKeysFor, WILDCARD_INDEX_SHARDS } from '../../src/aws/subscription-rows.js';
 import { collectSubscribers, type SubscriberPage } from '../../src/core/subscriptions.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
 import { dynamoClients, freshTable, storeFor } from './support/fixture.js';
+import { useLocalStore } from './support/use-local-store.js';
 
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-});
-
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await dynalite?.stop();
-});
+const local = useLocalStore();
 
 const SUBSCRIPTIONS: Record<string, string[]> = {
   exact: ['sensors/room1/temp'],
@@ -57,7 +46,7 @@ const sorted = (ids: readonly string[]) => [...ids].sort();
 
 describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (lookup) => {
   it('finds exactly the matching connections, each once, for exact and wildcard filters', async () => {
-    const store = storeFor(clients, await freshTable(clients), lookup);
+    const store = storeFor(local.clients, await freshTable(local.clients), lookup);
     for (const [id, filters] of Object.entries(SUBSCRIPTIONS))
       await store.addConnection(id, filters, Date.now());
     for (const [topic, expected] of Object.entries(EXPECTED)) {
@@ -67,8 +56,8 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
   });
 
   it('reads every page when the results span many pages', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, lookup, { pageSize: 2 });
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, lookup, { pageSize: 2 });
     const expected: string[] = [];
     for (let i = 0; i < 15; i++) {
       await store.addConnection(`exact-${i}`, ['a/b'], Date.now());
@@ -81,7 +70,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
   });
 
   it('ignores rows past expiresAt, which dynalite does not delete', async () => {
-    const store = storeFor(clients, await freshTable(clients), lookup);
+    const store = storeFor(local.clients, await freshTable(local.clients), lookup);
     const threeHoursAgo = Date.now() - 3 * 60 * 60 * 1000;
     await store.addConnection('expired', ['a/b', 'a/#'], threeHoursAgo);
     await store.addConnection('live', ['a/b'], Date.now());
@@ -89,7 +78,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
   });
 
   it('agrees with topicMatches over random filters and topics', async () => {
-    const store = storeFor(clients, await freshTable(clients), lookup);
+    const store = storeFor(local.clients, await freshTable(local.clients), lookup);
     const level = fc.constantFrom('a', 'b', 'c', '');
     const filterLevel = fc.constantFrom('a', 'b', '+');
     const filter = fc
@@ -134,7 +123,7 @@ function countRequests(target: DynamoClients): Record<string, number> {
 
 describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page by page', (lookup) => {
   it('yields the first page before the last one is read, and every connection in exactly one page', async () => {
-    const counting = dynamoClients(dynalite.endpoint);
+    const counting = dynamoClients(local.dynalite.endpoint);
     const counts = countRequests(counting);
     try {
       const tableName = await freshTable(counting);
@@ -167,7 +156,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page 
   });
 
   it('stops reading when the consumer stops', async () => {
-    const counting = dynamoClients(dynalite.endpoint);
+    const counting = dynamoClients(local.dynalite.endpoint);
     const counts = countRequests(counting);
     try {
       const tableName = await freshTable(counting);
@@ -191,12 +180,15 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page 
 
 describe('sharded wildcard keys (query)', () => {
   it('spreads one first level over every shard and still finds each connection once', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, 'query', { pageSize: TEST_PAGE_LIMIT });
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, 'query', { pageSize: TEST_PAGE_LIMIT });
     const ids = Array.from({ length: 40 }, (_, i) => `conn-${i}-Xy1=`);
     for (const id of ids) await store.addConnection(id, ['sensors/#', 'sensors/+/temp'], Date.now());
-    const rows = await clients.doc.send(new ScanCommand({ TableName: tableName }));
-    const keys = new Set((rows.Items ?? []).map((item) => String(item.topicName)));
+    const rows = await local.clients.doc.send(new ScanCommand({ TableName: tableName }));
+    // Subscription rows only: the connection item (the filter limit) has no index key.
+    const keys = new Set(
+      (rows.Items ?? []).filter((item) => item.topicName !== undefined).map((item) => String(item.topicName)),
+    );
     expect([...keys].sort()).toEqual(
       Array.from({ length: WILDCARD_INDEX_SHARDS }, (_, shard) => `$wildcard/sensors#${shard}`),
     );
@@ -213,7 +205,7 @@ describe('sharded wildcard keys (query)', () => {
   });
 
   it('finds rows an older release stored under the unsharded key, until that key is found empty', async () => {
-    const counting = dynamoClients(dynalite.endpoint);
+    const counting = dynamoClients(local.dynalite.endpoint);
     const counts = countRequests(counting);
     try {
       const tableName = await freshTable(counting);
@@ -251,7 +243,7 @@ describe('sharded wildcard keys (query)', () => {
   });
 
   it('keeps reading an empty unsharded key during the grace period (a rollout may still write it)', async () => {
-    const counting = dynamoClients(dynalite.endpoint);
+    const counting = dynamoClients(local.dynalite.endpoint);
     const counts = countRequests(counting);
     try {
       const tableName = await freshTable(counting);

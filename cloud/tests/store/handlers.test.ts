@@ -1,28 +1,21 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
-import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
-import { dynamoClients } from './support/fixture.js';
+
+import { useLocalStore } from './support/use-local-store.js';
 
 type Handler = (event: WebSocketEvent) => Promise<HandlerResponse>;
 
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-let server: ConnectionsServer;
+const local = useLocalStore({ connections: true });
 const handlers: Record<'connect' | 'disconnect' | 'scan' | 'query', Handler> = {} as never;
 const TABLE = 'HandlerTable';
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-  server = await startConnectionsServer();
   // The handlers read their environment once, at their first invocation, as on a Lambda cold start.
   Object.assign(process.env, {
     TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: dynalite.endpoint,
-    CONNECTIONS_ENDPOINT: server.endpoint,
+    DYNAMODB_ENDPOINT: local.dynalite.endpoint,
+    CONNECTIONS_ENDPOINT: local.server.endpoint,
     ENSURE_TABLE: 'true',
     LOG_LEVEL: 'error',
   });
@@ -32,14 +25,6 @@ beforeAll(async () => {
   handlers.query = (await import('../../src/handlers/on-message-optimized.js')).handler;
 });
 
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await server?.stop();
-  await dynalite?.stop();
-});
-
-afterEach(() => server.reset());
-
 function event(connectionId: string, extra: Partial<WebSocketEvent> = {}): WebSocketEvent {
   return {
     requestContext: { connectionId, domainName: 'localhost', stage: 'local', connectedAt: Date.now() },
@@ -48,7 +33,7 @@ function event(connectionId: string, extra: Partial<WebSocketEvent> = {}): WebSo
 }
 
 async function rows() {
-  const output = await clients.doc.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
+  const output = await local.clients.doc.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
   return (output.Items ?? []).map((item) => `${item.connectionId} ${item.topicFilter}`).sort();
 }
 
@@ -93,9 +78,9 @@ describe('the Lambda handlers, invoked with API Gateway events', () => {
     async (variant) => {
       const body = '{"topic":"room/1","message":"hello","id":"p1"}';
       expect(await handlers[variant](event('publisher', { body }))).toEqual({ statusCode: 200 });
-      expect(server.deliveredTo('multi')).toEqual([body]);
-      expect(server.deliveredTo('single')).toEqual([body]);
-      expect(server.deliveredTo('publisher')).toEqual([
+      expect(local.server.deliveredTo('multi')).toEqual([body]);
+      expect(local.server.deliveredTo('single')).toEqual([body]);
+      expect(local.server.deliveredTo('publisher')).toEqual([
         '{"type":"ack","id":"p1","delivered":2,"subscribers":2,"queued":0}',
       ]);
     },
@@ -104,14 +89,14 @@ describe('the Lambda handlers, invoked with API Gateway events', () => {
   it('$default decodes a base64-encoded frame before handling it', async () => {
     const body = Buffer.from('{"action":"ping","id":"b"}').toString('base64');
     await handlers.query(event('publisher', { body, isBase64Encoded: true }));
-    expect(server.deliveredTo('publisher')).toEqual(['{"type":"pong","id":"b"}']);
+    expect(local.server.deliveredTo('publisher')).toEqual(['{"type":"pong","id":"b"}']);
   });
 
   it('$default answers 200 and posts nothing when the event has no connection id', async () => {
     expect(await handlers.query({ requestContext: {}, body: '{"action":"ping"}' })).toEqual({
       statusCode: 200,
     });
-    expect(server.posts).toEqual([]);
+    expect(local.server.posts).toEqual([]);
   });
 
   it('$disconnect deletes every row of the connection', async () => {

@@ -1,40 +1,16 @@
 import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { LookupStrategy } from '../../src/aws/find-subscribers.js';
 import { handleMessage } from '../../src/core/handle-message.js';
 import type { MessageDeps } from '../../src/core/message-context.js';
 import { silentLogger } from '../../src/log.js';
-import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
-import {
-  dynamoClients,
-  freshTable,
-  gatewayFor,
-  recordingLogger,
-  storeFor,
-  TEST_FAN_OUT,
-} from './support/fixture.js';
+import { dynamoClients, freshTable, recordingLogger, storeFor, TEST_FAN_OUT } from './support/fixture.js';
+import { useLocalStore } from './support/use-local-store.js';
 
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-let server: ConnectionsServer;
+const local = useLocalStore({ connections: true });
 
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-  server = await startConnectionsServer();
-});
-
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await server?.stop();
-  await dynalite?.stop();
-});
-
-afterEach(() => server.reset());
-
-const received = (connectionId: string) => server.deliveredTo(connectionId).map((body) => JSON.parse(body));
+const received = (connectionId: string) =>
+  local.server.deliveredTo(connectionId).map((body) => JSON.parse(body));
 
 describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s lookup', (lookup) => {
   let deps: MessageDeps;
@@ -42,10 +18,10 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
     handleMessage({ connectionId, body, connectedAtMs: Date.now() }, deps);
 
   beforeEach(async () => {
-    const store = storeFor(clients, await freshTable(clients), lookup);
+    const store = storeFor(local.clients, await freshTable(local.clients), lookup);
     deps = {
       store,
-      gateway: gatewayFor(server.endpoint),
+      gateway: local.gateway,
       logger: silentLogger,
       config: { fanOut: TEST_FAN_OUT },
     };
@@ -57,17 +33,17 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
   it('fans a publish out as sent, then acks the sender with the delivered count', async () => {
     const frame = '{"topic":"chat/room","message":{"text":"hi"},"id":"m1"}';
     await send('sender', frame);
-    expect(server.deliveredTo('listener')).toEqual([frame]);
-    expect(server.deliveredTo('sender')).toEqual([
+    expect(local.server.deliveredTo('listener')).toEqual([frame]);
+    expect(local.server.deliveredTo('sender')).toEqual([
       frame,
       '{"type":"ack","id":"m1","delivered":2,"subscribers":2,"queued":0}',
     ]);
-    expect(server.deliveredTo('bystander')).toEqual([]);
+    expect(local.server.deliveredTo('bystander')).toEqual([]);
   });
 
   it('sends no ack for a publish without an id', async () => {
     await send('bystander', '{"topic":"chat/room","message":1}');
-    expect(server.posts.map((post) => post.connectionId).sort()).toEqual(['listener', 'sender']);
+    expect(local.server.posts.map((post) => post.connectionId).sort()).toEqual(['listener', 'sender']);
   });
 
   it('subscribes and unsubscribes at runtime, confirming each, and routes publishes accordingly', async () => {
@@ -78,19 +54,19 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
       { type: 'subscribed', topic: 'chat/+' },
     ]);
     expect((await deps.store.listFilters('bystander')).sort()).toEqual(['chat/+', 'other']);
-    server.reset();
+    local.server.reset();
     await send('listener', '{"topic":"chat/x","message":2}');
-    expect(server.deliveredTo('bystander')).toEqual(['{"topic":"chat/x","message":2}']);
-    server.reset();
+    expect(local.server.deliveredTo('bystander')).toEqual(['{"topic":"chat/x","message":2}']);
+    local.server.reset();
     await send('bystander', '{"action":"unsubscribe","topic":"chat/+","id":"u1"}');
     await send('bystander', '{"action":"unsubscribe","topic":"never/held"}');
     expect(received('bystander')).toEqual([
       { type: 'unsubscribed', topic: 'chat/+', id: 'u1' },
       { type: 'unsubscribed', topic: 'never/held' },
     ]);
-    server.reset();
+    local.server.reset();
     await send('listener', '{"topic":"chat/x","message":3}');
-    expect(server.deliveredTo('bystander')).toEqual([]);
+    expect(local.server.deliveredTo('bystander')).toEqual([]);
   });
 
   it(`refuses a subscription past ${MAX_FILTERS_PER_CONNECTION} filters, but confirms one already held`, async () => {
@@ -133,7 +109,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
     'answers %s to the sender only, broadcasts nothing, and keeps working',
     async (code, body, id) => {
       await send('sender', body);
-      expect(server.posts.map((post) => post.connectionId)).toEqual(['sender']);
+      expect(local.server.posts.map((post) => post.connectionId)).toEqual(['sender']);
       const [reply] = received('sender');
       expect(reply).toEqual({
         type: 'error',
@@ -153,7 +129,7 @@ describe('handleMessage when the store fails', () => {
     const logger = recordingLogger();
     const deps: MessageDeps = {
       store: storeFor(unreachable, 'WSConnections', 'query'),
-      gateway: gatewayFor(server.endpoint),
+      gateway: local.gateway,
       logger,
       config: { fanOut: TEST_FAN_OUT },
     };
@@ -183,7 +159,7 @@ describe('handleMessage when the store fails', () => {
   });
 
   it('answers internal when the store fails unexpectedly (a throwing stand-in store)', async () => {
-    const store = storeFor(clients, await freshTable(clients), 'query');
+    const store = storeFor(local.clients, await freshTable(local.clients), 'query');
     const logger = recordingLogger();
     const failing = {
       ...store,
@@ -194,7 +170,7 @@ describe('handleMessage when the store fails', () => {
     };
     const deps: MessageDeps = {
       store: failing,
-      gateway: gatewayFor(server.endpoint),
+      gateway: local.gateway,
       logger,
       config: { fanOut: TEST_FAN_OUT },
     };

@@ -1,7 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import { ensureTable } from '../../src/aws/ensure-table.js';
 import { shardOf } from '../../src/aws/subscription-rows.js';
 import { DEFAULT_CONNECTION_TTL_SECONDS } from '../../src/config.js';
@@ -10,31 +9,22 @@ import { disconnect } from '../../src/core/disconnect.js';
 import { collectSubscribers } from '../../src/core/subscriptions.js';
 import { StoreUnavailableError, TableMissingError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
 import { dynamoClients, freshTable, INDEX, storeFor } from './support/fixture.js';
+import { useLocalStore } from './support/use-local-store.js';
 
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-});
-
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await dynalite?.stop();
-});
+const local = useLocalStore();
 
 async function allRows(tableName: string) {
-  const output = await clients.doc.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  const output = await local.clients.doc.send(
+    new ScanCommand({ TableName: tableName, ConsistentRead: true }),
+  );
   return output.Items ?? [];
 }
 
 describe('the DynamoDB store', () => {
-  it('stores one row per filter with the index key, TTL and connect time of the data model', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, 'query');
+  it('stores one row per filter with the index key, TTL and connect time, and the connection item', async () => {
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, 'query');
     const connectedAt = 1_800_000_000_123;
     await store.addConnection('c1', ['a/b', 'a/+/c', '+/x', '#'], connectedAt);
     const expiresAt = 1_800_000_000 + DEFAULT_CONNECTION_TTL_SECONDS;
@@ -45,26 +35,36 @@ describe('the DynamoDB store', () => {
     expect(rows).toEqual([
       { connectionId: 'c1', topicFilter: '#', topicName: `$wildcard/+#${shard}`, expiresAt, connectedAt },
       { connectionId: 'c1', topicFilter: '+/x', topicName: `$wildcard/+#${shard}`, expiresAt, connectedAt },
+      {
+        connectionId: 'c1',
+        topicFilter: '$connection',
+        heldFilters: new Set(['a/b', 'a/+/c', '+/x', '#']),
+        expiresAt,
+        connectedAt,
+      },
       { connectionId: 'c1', topicFilter: 'a/+/c', topicName: `$wildcard/a#${shard}`, expiresAt, connectedAt },
       { connectionId: 'c1', topicFilter: 'a/b', topicName: 'a/b', expiresAt, connectedAt },
     ]);
   });
 
   it('writes more filters than one BatchWriteItem holds, and lists and removes them all', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, 'scan');
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, 'scan');
     const filters = Array.from({ length: 32 }, (_, i) => `t/${i}`);
     await store.addConnection('many', filters, Date.now());
     await store.addConnection('other', ['t/0'], Date.now());
     expect((await store.listFilters('many')).sort()).toEqual([...filters].sort());
     expect(await store.removeConnection('many')).toBe(32);
     expect(await store.listFilters('many')).toEqual([]);
-    expect((await allRows(tableName)).map((row) => row.connectionId)).toEqual(['other']);
+    expect((await allRows(tableName)).map((row) => [row.connectionId, row.topicFilter]).sort()).toEqual([
+      ['other', '$connection'],
+      ['other', 't/0'],
+    ]);
   });
 
   it('adds a filter once however often it is added, and removes only that filter', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, 'query');
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, 'query');
     await store.addConnection('c1', ['a'], Date.now());
     await store.addFilter('c1', 'b/#', Date.now());
     await store.addFilter('c1', 'b/#', Date.now());
@@ -77,7 +77,7 @@ describe('the DynamoDB store', () => {
   });
 
   it('rejects with TableMissingError when the table does not exist', async () => {
-    const store = storeFor(clients, 'NoSuchTable', 'query');
+    const store = storeFor(local.clients, 'NoSuchTable', 'query');
     await expect(store.addConnection('c1', ['a'], Date.now())).rejects.toBeInstanceOf(TableMissingError);
     await expect(collectSubscribers(store.findSubscribers('a'))).rejects.toBeInstanceOf(TableMissingError);
   });
@@ -95,9 +95,9 @@ describe('the DynamoDB store', () => {
 describe('ensureTable', () => {
   it('creates the table and its KEYS_ONLY index once, then reports it exists', async () => {
     const options = { tableName: 'EnsureOnce', indexName: INDEX };
-    expect(await ensureTable(clients.dynamo, options)).toBe('created');
-    expect(await ensureTable(clients.dynamo, options)).toBe('exists');
-    const { Table } = await clients.dynamo.send(new DescribeTableCommand({ TableName: 'EnsureOnce' }));
+    expect(await ensureTable(local.clients.dynamo, options)).toBe('created');
+    expect(await ensureTable(local.clients.dynamo, options)).toBe('exists');
+    const { Table } = await local.clients.dynamo.send(new DescribeTableCommand({ TableName: 'EnsureOnce' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     expect(Table?.KeySchema).toEqual([
@@ -117,13 +117,13 @@ describe('ensureTable', () => {
 describe('connect and disconnect', () => {
   it('creates a missing table when allowed, and stores the connection that met it', async () => {
     const tableName = 'CreatedOnConnect';
-    const store = storeFor(clients, tableName, 'query');
+    const store = storeFor(local.clients, tableName, 'query');
     const outcome = await connect(
       { connectionId: 'first', filters: ['a/b', 'a/b', 'c/#'], connectedAtMs: Date.now() },
       {
         store,
         logger: silentLogger,
-        ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName: INDEX }),
+        ensureTable: () => ensureTable(local.clients.dynamo, { tableName, indexName: INDEX }),
       },
     );
     expect(outcome).toEqual({ ok: true, filters: ['a/b', 'c/#'] });
@@ -131,7 +131,7 @@ describe('connect and disconnect', () => {
   });
 
   it('fails with TableMissingError when the table is missing and creating it is not allowed', async () => {
-    const store = storeFor(clients, 'NotCreated', 'query');
+    const store = storeFor(local.clients, 'NotCreated', 'query');
     const attempt = connect(
       { connectionId: 'c', filters: ['a'], connectedAtMs: Date.now() },
       { store, logger: silentLogger },
@@ -140,8 +140,8 @@ describe('connect and disconnect', () => {
   });
 
   it('refuses invalid filters with a code and a reason, and writes nothing', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, 'query');
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, 'query');
     const request = (filters: unknown[]) =>
       connect({ connectionId: 'bad', filters, connectedAtMs: Date.now() }, { store, logger: silentLogger });
     expect(await request(['ok', 'a/#/b'])).toEqual({
@@ -159,15 +159,16 @@ describe('connect and disconnect', () => {
   });
 
   it('stores nothing for a publish-only connection, and disconnect deletes every row', async () => {
-    const tableName = await freshTable(clients);
-    const store = storeFor(clients, tableName, 'query');
+    const tableName = await freshTable(local.clients);
+    const store = storeFor(local.clients, tableName, 'query');
     const deps = { store, logger: silentLogger };
     expect(await connect({ connectionId: 'pub', filters: [], connectedAtMs: Date.now() }, deps)).toEqual({
       ok: true,
       filters: [],
     });
     await connect({ connectionId: 'sub', filters: ['a', 'b/+'], connectedAtMs: Date.now() }, deps);
-    expect((await allRows(tableName)).map((row) => row.connectionId)).toEqual(['sub', 'sub']);
+    // Two rows and the connection item (the filter-limit set).
+    expect((await allRows(tableName)).map((row) => row.connectionId)).toEqual(['sub', 'sub', 'sub']);
     expect(await disconnect('pub', deps)).toBe(0);
     expect(await disconnect('sub', deps)).toBe(2);
     expect(await allRows(tableName)).toEqual([]);

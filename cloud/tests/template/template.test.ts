@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkTemplate, loadCfnSpec } from './cfn-schema.js';
 import { type PackagedService, packageService, type Template } from './package-service.js';
 import { listZipEntries } from './zip-entries.js';
 
 // `sls package` twice at once (query and scan) on a shared 2-core machine: well under a minute, usually.
 const PACKAGE_TIMEOUT_MS = 180_000;
+
+// Loading AWS's resource schemas: about 1.5 s, more on a busy machine.
+const SPEC_LOAD_TIMEOUT_MS = 60_000;
 
 /** A bundle past this is no longer minified and tree-shaken (they are about 350 KB with the AWS SDK v3). */
 const MAX_BUNDLE_BYTES = 700 * 1024;
@@ -263,7 +267,13 @@ describe('sls package: IAM is least privilege', () => {
     expect(statementsOf(query.template, 'OnMessageRole')).toEqual([
       logsOf('OnMessageLogGroup'),
       allow(
-        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         TABLE_ARN,
       ),
       allow(['dynamodb:Query'], INDEX_ARN),
@@ -276,7 +286,13 @@ describe('sls package: IAM is least privilege', () => {
     expect(statementsOf(scan.template, 'OnMessageRole')).toEqual([
       logsOf('OnMessageLogGroup'),
       allow(
-        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         TABLE_ARN,
       ),
       allow(['dynamodb:Scan'], TABLE_ARN),
@@ -317,5 +333,37 @@ describe('sls package: IAM is least privilege', () => {
       FunctionName: 'topic-bridge-bridge-fanOutWorker',
       Handler: 'cloud/src/handlers/fan-out-worker.handler',
     });
+  });
+});
+
+// The whole template against AWS's own resource schemas (see cfn-schema.ts for what is checked), so that a
+// template `sls deploy` would reject fails here first. Both variants, from the packages made above.
+describe('sls package: the whole template is valid CloudFormation', () => {
+  let spec: Awaited<ReturnType<typeof loadCfnSpec>>;
+  beforeAll(async () => {
+    spec = await loadCfnSpec();
+  }, SPEC_LOAD_TIMEOUT_MS);
+
+  it.each([
+    ['query', () => query],
+    ['scan', () => scan],
+  ])('onMessage=%s: every resource type, property, Ref and Fn::GetAtt', (variant, packaged) => {
+    const { template } = packaged();
+    const check = checkTemplate(template, spec);
+    expect(check.problems).toEqual([]);
+    console.log(
+      `CloudFormation schema check (${variant} variant): ${check.resources} resources, ` +
+        `${check.properties} property values, ${check.refs} Refs, ${check.getAtts} Fn::GetAtts, no problem`,
+    );
+    // It looked at everything: every resource, and at least every top-level property.
+    const resources = Object.values(template.Resources);
+    expect(check.resources).toBe(resources.length);
+    const topLevel = resources.reduce(
+      (sum, resource) => sum + Object.keys(resource.Properties ?? {}).length,
+      0,
+    );
+    expect(check.properties).toBeGreaterThan(topLevel);
+    expect(check.refs).toBeGreaterThan(0);
+    expect(check.getAtts).toBeGreaterThan(0);
   });
 });

@@ -45,7 +45,14 @@ describe('loadConfig', () => {
       connectionsEndpoint: 'http://127.0.0.1:3001',
       ensureTable: true,
       logLevel: 'warn',
-      fanOut: { concurrency: 8, postTimeoutMs: 500, retries: 0, backoffBaseMs: 10, backoffCapMs: 100 },
+      fanOut: {
+        concurrency: 8,
+        postTimeoutMs: 500,
+        retries: 0,
+        backoffBaseMs: 10,
+        backoffCapMs: 100,
+        publishBudgetMs: 25_000,
+      },
       connectionTtlSeconds: 3600,
     });
   });

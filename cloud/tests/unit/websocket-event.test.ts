@@ -66,7 +66,14 @@ describe('translatePostError', () => {
     expect(translatePostError(sdkError('Unknown', 429), 'c')).toBeInstanceOf(ThrottledError);
     expect(translatePostError(sdkError('LimitExceededException'), 'c')).toBeInstanceOf(ThrottledError);
     expect(translatePostError(sdkError('ForbiddenException', 403), 'c')).toBeInstanceOf(PostFailedError);
-    expect(translatePostError(new Error('socket hang up'), 'c')).toBeInstanceOf(PostFailedError);
+    expect(translatePostError(sdkError('ForbiddenException', 403), 'c').code).toBe('rejected');
+    expect(translatePostError(sdkError('InternalServerError', 500), 'c').code).toBe('server_error');
+    const hangUp = translatePostError(
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      'c',
+    );
+    expect(hangUp).toBeInstanceOf(PostFailedError);
+    expect({ code: hangUp.code, retryable: hangUp.retryable }).toEqual({ code: 'reset', retryable: true });
     const timeout = translatePostError(new Error('aborted'), 'c', 300);
     expect(timeout).toBeInstanceOf(PostTimeoutError);
     expect(timeout.message).toBe('post to c took over 300 ms');

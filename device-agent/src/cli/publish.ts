@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import {
-  MAX_FRAME_BYTES,
-  parseServerFrame,
-  utf8Bytes,
-  validatePublishTopic,
-} from '@topic-bridge/shared-types';
+import { BridgeRejectionError, PublishTimeoutError } from '@topic-bridge/client';
+import { type JsonValue, MAX_FRAME_BYTES, utf8Bytes, validatePublishTopic } from '@topic-bridge/shared-types';
 import type { Argv, CommandModule } from 'yargs';
 import { AgentError, RejectedError, TimeoutError, UsageError } from '../errors.js';
-import { connectOnce, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.js';
+import { type BridgeArgs, checkBridgeArgs, openBridgeClient, withBridgeOptions } from './bridge-client.js';
 import { type CliIo, readAll } from './io.js';
 
-interface PublishArgs {
-  url: string;
+interface PublishArgs extends BridgeArgs {
   topic: string;
   message?: string;
   id?: string;
-  'timeout-ms': number;
 }
 
 /** `device-agent publish`: one frame, wait for its ack. */
@@ -24,12 +18,7 @@ export function publishCommand(io: CliIo): CommandModule<object, PublishArgs> {
     command: 'publish',
     describe: 'Publish one message and wait for the bridge to acknowledge it',
     builder: (yargs: Argv) =>
-      yargs
-        .option('url', {
-          type: 'string',
-          demandOption: true,
-          describe: 'Bridge WebSocket URL (ws:// or wss://)',
-        })
+      withBridgeOptions(yargs, 'Time allowed to connect, and then for the ack')
         .option('topic', {
           type: 'string',
           demandOption: true,
@@ -37,11 +26,6 @@ export function publishCommand(io: CliIo): CommandModule<object, PublishArgs> {
         })
         .option('message', { type: 'string', describe: 'The message as JSON; read from stdin when absent' })
         .option('id', { type: 'string', describe: 'Frame id (default: a random UUID)' })
-        .option('timeout-ms', {
-          type: 'number',
-          default: DEFAULT_CONNECT_TIMEOUT_MS,
-          describe: 'Time allowed to connect, and then for the ack',
-        })
         .example(
           '$0 publish --url ws://127.0.0.1:3001 --topic sensors/t1 --message \'{"c":21.5}\'',
           'publish one reading',
@@ -55,7 +39,7 @@ export function publishCommand(io: CliIo): CommandModule<object, PublishArgs> {
         ) as unknown as Argv<PublishArgs>,
     handler: async (args) => {
       const frame = await buildFrame(args, io);
-      const answer = await publishAndWait(io, args.url, frame, args['timeout-ms']);
+      const answer = await publishAndWait(io, args, frame);
       io.stdout.write(`${JSON.stringify(answer)}\n`);
     },
   };
@@ -64,16 +48,15 @@ export function publishCommand(io: CliIo): CommandModule<object, PublishArgs> {
 async function buildFrame(
   args: PublishArgs,
   io: CliIo,
-): Promise<{ topic: string; message: unknown; id: string }> {
-  if (!/^wss?:\/\//.test(args.url) || !URL.canParse(args.url))
-    throw new UsageError(`--url must be a ws:// or wss:// URL, got "${args.url}"`);
+): Promise<{ topic: string; message: JsonValue; id: string }> {
+  checkBridgeArgs(args);
   const topic = validatePublishTopic(args.topic);
   if (!topic.ok) throw new UsageError(`--topic: ${topic.error.reason}`);
   if (args.message === undefined && (io.stdin as { isTTY?: boolean }).isTTY) {
     throw new UsageError('give the message with --message JSON, or pipe it on stdin');
   }
   const text = args.message ?? (await readAll(io.stdin));
-  let message: unknown;
+  let message: JsonValue;
   try {
     message = JSON.parse(text);
   } catch (error) {
@@ -93,45 +76,26 @@ async function buildFrame(
 /** Sends the frame and resolves with the ack, or fails with RejectedError, TimeoutError or ConnectError. */
 async function publishAndWait(
   io: CliIo,
-  url: string,
-  frame: { id: string },
-  timeoutMs: number,
+  args: PublishArgs,
+  frame: { topic: string; message: JsonValue; id: string },
 ): Promise<{ id: string; delivered: number }> {
-  const socket = await connectOnce(io.WebSocket, url, timeoutMs);
+  const timeoutMs = args['timeout-ms'];
+  const client = await openBridgeClient(io, args, { publishTimeoutMs: timeoutMs });
   try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new TimeoutError(`no ack from the bridge within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      socket.on('message', (data) => {
-        const parsed = parseServerFrame(String(data));
-        if (!parsed.ok || !('type' in parsed.value) || parsed.value.id !== frame.id) return;
-        const reply = parsed.value;
-        clearTimeout(timer);
-        if (reply.type === 'ack') resolve({ id: frame.id, delivered: Number(reply.delivered) });
-        else if (reply.type === 'error') reject(new RejectedError(String(reply.code), String(reply.reason)));
-      });
-      socket.on('close', (code) => {
-        clearTimeout(timer);
-        reject(
-          new AgentError(
-            'link_closed',
-            `the bridge closed the connection (code ${code}) before acknowledging`,
-          ),
-        );
-      });
+    const interrupted = new Promise<never>((_, reject) =>
       io.signal.addEventListener(
         'abort',
         () => reject(new AgentError('link_closed', 'interrupted before the ack')),
-        {
-          once: true,
-        },
-      );
-      socket.send(JSON.stringify(frame));
-    });
+        { once: true },
+      ),
+    );
+    return await Promise.race([client.publish(frame.topic, frame.message, { id: frame.id }), interrupted]);
+  } catch (error) {
+    if (error instanceof BridgeRejectionError) throw new RejectedError(error.code, error.reason);
+    if (error instanceof PublishTimeoutError)
+      throw new TimeoutError(`no ack from the bridge within ${timeoutMs} ms`, { cause: error });
+    throw error;
   } finally {
-    socket.removeAllListeners('close');
-    socket.close(1000);
+    client.close();
   }
 }

@@ -27,6 +27,7 @@ export function runCommand(io: CliIo): CommandModule<object, RunArgs> {
           type: setting.kind.type === 'boolean' ? 'boolean' : 'string',
           describe: `${setting.describe} [${envName(setting.path)}]${setting.default === undefined ? '' : ` (default: ${setting.default})`}`,
           group: 'Settings (flags override DEVICE_AGENT_* variables, which override the config file):',
+          ...(setting.alias === undefined ? {} : { alias: setting.alias }),
         };
         built = built.option(flagName(setting.path), option);
       }

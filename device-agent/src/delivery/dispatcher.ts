@@ -1,10 +1,11 @@
-import { type ErrorCode, isRetryableError } from '@topic-bridge/shared-types';
+import { isErrorCode, isRetryableError, type ReceivedErrorFrame } from '@topic-bridge/shared-types';
 import type { InputLogger } from '../inputs/input.js';
 import { backoffDelay } from '../link/backoff.js';
 import type { Link } from '../link/link.js';
 import type { AgentCounters } from '../metrics.js';
 import { DataSignal } from '../queue/data-signal.js';
 import type { FrameQueue } from '../queue/queue.js';
+import { type Clock, sleep, systemClock, systemTimers, type Timers } from '../timers.js';
 import type { DeadLetters } from './dead-letter.js';
 import { Pacer } from './pacer.js';
 
@@ -22,7 +23,12 @@ export interface DispatcherOptions {
   ackTimeoutMs: number;
   /** Delays before resending a frame refused with a retryable code (store_unavailable, internal). */
   retryBackoff: { initialMs: number; maxMs: number };
-  now?: () => number;
+  /** The clock (default Date.now); tests inject a fake one with `timers`. */
+  now?: Clock;
+  /** Timers for pacing, retries and ack timeouts (default Node's). */
+  timers?: Timers;
+  /** Randomness of the retry backoff (default Math.random). */
+  random?: () => number;
 }
 
 /** A frame read from the queue and not yet acknowledged. */
@@ -37,6 +43,10 @@ interface InFlight {
 const decoder = new TextDecoder();
 const SEND_RETRY_MS = 50;
 const READ_RETRY_MS = 1000;
+/** Ack timeouts are looked for this many times per `ackTimeoutMs` (a late frame is resent within 1.25×)… */
+const ACK_CHECKS_PER_TIMEOUT = 4;
+/** …but not more often than this. */
+const ACK_CHECK_MIN_MS = 100;
 
 /**
  * Moves frames from the queue to the link, oldest first, at most `window` unacknowledged at a time and at the
@@ -51,13 +61,16 @@ export class Dispatcher {
   private readonly wakeup = new DataSignal();
   private readonly controller = new AbortController();
   private readonly pacer: Pacer;
-  private readonly now: () => number;
+  private readonly now: Clock;
+  private readonly clock: Timers;
   private loop?: Promise<void>;
-  private ackTimer?: NodeJS.Timeout;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private ackTimer?: unknown;
+  /** Retry timers still to fire, cancelled on stop. */
+  private readonly retryTimers = new Set<unknown>();
 
   constructor(private readonly options: DispatcherOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemClock;
+    this.clock = options.timers ?? systemTimers;
     this.pacer = new Pacer(options.paceFramesPerSecond, Math.max(1, options.window), this.now);
   }
 
@@ -69,8 +82,7 @@ export class Dispatcher {
     link.on('unacked', (ids) => this.requeue(ids, 'its connection closed'));
     link.on('state', () => this.wakeup.notify());
     this.cursor = this.options.queue.stats().head;
-    const interval = Math.max(100, Math.floor(this.options.ackTimeoutMs / 4));
-    this.ackTimer = setInterval(() => this.checkAckTimeouts(), interval);
+    this.scheduleAckCheck();
     this.loop = this.run().catch((error: unknown) => {
       this.options.logger.error({ err: String(error) }, 'the dispatcher stopped on an unexpected error');
     });
@@ -79,8 +91,9 @@ export class Dispatcher {
   /** Stops sending; in-flight frames stay in the queue and are sent again after a restart. */
   async stop(): Promise<void> {
     this.controller.abort();
-    clearInterval(this.ackTimer);
-    for (const timer of this.timers) clearTimeout(timer);
+    this.clock.clearTimeout(this.ackTimer);
+    for (const timer of this.retryTimers) this.clock.clearTimeout(timer);
+    this.retryTimers.clear();
     this.wakeup.notify();
     await this.loop;
   }
@@ -152,7 +165,8 @@ export class Dispatcher {
     for (const record of records) {
       this.cursor = record.position + 1;
       const text = decoder.decode(record.data);
-      const id = frameId(text);
+      // Records written by an agent before ids were stored carry none: parse the frame for those only.
+      const id = record.id ?? frameId(text);
       if (id === undefined) {
         this.options.logger.error({ position: record.position }, 'a queued frame has no id; removing it');
         this.options.queue.ack(record.position);
@@ -176,15 +190,9 @@ export class Dispatcher {
     signal.removeEventListener('abort', onAbort);
   }
 
+  /** Sleeps on the dispatcher's timers; stopping wakes it, and a finished sleep leaves no listener behind. */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-      this.controller.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    return sleep(this.clock, ms, this.controller.signal);
   }
 
   private onAck(id: string): void {
@@ -200,21 +208,22 @@ export class Dispatcher {
     this.wakeup.notify();
   }
 
-  private async onReject(id: string, code: ErrorCode, reason: string): Promise<void> {
+  private async onReject(id: string, code: ReceivedErrorFrame['code'], reason: string): Promise<void> {
     const entry = this.inFlight.get(id);
     if (!entry) return;
-    if (isRetryableError(code)) {
-      const delay = backoffDelay(entry.retries++, this.options.retryBackoff);
+    // A code newer than this agent is final: nothing says that sending the frame again would help.
+    if (isErrorCode(code) && isRetryableError(code)) {
+      const delay = backoffDelay(entry.retries++, this.options.retryBackoff, this.options.random);
       this.options.logger.warn(
         { id, code, reason, retryInMs: delay },
         'the bridge refused a frame for now; retrying',
       );
       entry.sentAt = undefined;
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
+      const timer = this.clock.setTimeout(() => {
+        this.retryTimers.delete(timer);
         this.requeue([id], `retryable error ${code}`);
       }, delay);
-      this.timers.add(timer);
+      this.retryTimers.add(timer);
       return;
     }
     this.inFlight.delete(id);
@@ -245,8 +254,26 @@ export class Dispatcher {
     this.wakeup.notify();
   }
 
+  /** Looks for frames without an ack a few times per ack timeout, until stopped. */
+  private scheduleAckCheck(): void {
+    const interval = Math.max(
+      ACK_CHECK_MIN_MS,
+      Math.floor(this.options.ackTimeoutMs / ACK_CHECKS_PER_TIMEOUT),
+    );
+    this.ackTimer = this.clock.setTimeout(() => {
+      if (this.controller.signal.aborted) return;
+      this.checkAckTimeouts();
+      this.scheduleAckCheck();
+    }, interval);
+  }
+
   private checkAckTimeouts(): void {
-    const limit = this.now() - this.options.ackTimeoutMs;
+    const now = this.now();
+    // A frame sent "in the future" was sent before the clock stepped back: its timeout runs from now instead
+    // of an hour from now.
+    for (const entry of this.inFlight.values())
+      if (entry.sentAt !== undefined && entry.sentAt > now) entry.sentAt = now;
+    const limit = now - this.options.ackTimeoutMs;
     const late = [...this.inFlight]
       .filter(([, e]) => e.sentAt !== undefined && e.sentAt < limit)
       .map(([id]) => id);

@@ -32,7 +32,10 @@ export class Pacer {
 
   private refill(): void {
     const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.ratePerSecond) / 1000);
+    // A wall clock stepped back (NTP, a person) must not take tokens away: an hour back at 100 frames/s would
+    // otherwise stall sending for an hour. Time that went backwards simply adds nothing.
+    const elapsed = Math.max(0, now - this.last);
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSecond) / 1000);
     this.last = now;
   }
 }

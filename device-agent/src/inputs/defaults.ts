@@ -33,11 +33,17 @@ export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 10;
 /** Milliseconds between SIGTERM and SIGKILL when a command is stopped. */
 export const COMMAND_KILL_GRACE_MS = 2_000;
 
-/** A `stream` command that exits is restarted after a delay growing from this… */
+/** A `stream` command that exits is restarted after a random delay below this, doubling per restart… */
 export const DEFAULT_RESTART_MIN_SECONDS = 1;
 
-/** …up to this (full jitter in between, so many gateways do not restart in step). */
+/** …up to this (full jitter: many gateways do not restart in step). */
 export const DEFAULT_RESTART_MAX_SECONDS = 60;
+
+/**
+ * Shortest reconnect or restart delay of an input, whatever the jitter draws: mqtt.js takes a reconnect period
+ * of 0 as "do not reconnect", and a command that exits at once is restarted at most 10 times a second.
+ */
+export const BACKOFF_FLOOR_MS = 100;
 
 /** A process or connection that stayed up this long resets its backoff to the minimum. */
 export const BACKOFF_RESET_AFTER_MS = 60_000;
@@ -95,7 +101,7 @@ export const DEFAULT_MQTT_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600;
  */
 export const DEFAULT_MQTT_MAX_IN_FLIGHT = 500;
 
-/** Reconnect delays to the broker grow from this… */
+/** The first reconnect to the broker waits a random time below this, each later one up to twice as long… */
 export const DEFAULT_MQTT_RECONNECT_MIN_SECONDS = 1;
 
 /** …up to this, with full jitter. */

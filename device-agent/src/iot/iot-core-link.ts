@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import { ConnectionKeeper, type DialReports, type KeptLink, type Timers } from '@topic-bridge/client';
 import { MAX_FRAME_BYTES, utf8Bytes } from '@topic-bridge/shared-types';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { InputLogger } from '../inputs/input.js';
-import { type BackoffPolicy, backoffDelay } from '../link/backoff.js';
+import type { BackoffPolicy } from '../link/backoff.js';
 import type { Link, LinkEvents, LinkState } from '../link/link.js';
 import type { IotCoreTls } from './iot-core-tls.js';
 import { checkIotCoreTopic } from './iot-core-topic.js';
@@ -28,29 +29,72 @@ export interface IotCoreLinkOptions {
   random?: () => number;
 }
 
-/** One MQTT connection and the ids published on it without a PUBACK yet. */
-interface Connection {
-  client: MqttClient;
-  pending: Set<string>;
-  opened: boolean;
-  closed: boolean;
-  lastError?: unknown;
-  stableTimer?: NodeJS.Timeout;
+const STOP_GRACE_MS = 2000;
+
+/**
+ * One MQTT connection and the ids published on it without a PUBACK yet. It reports its CONNACK as `open` and
+ * its first close as `closed`, explained for people (a TLS alert, a refused certificate, a lost link).
+ */
+class MqttConnection implements KeptLink {
+  readonly pending = new Set<string>();
+  private opened = false;
+  private closed = false;
+  private lastError?: unknown;
+
+  constructor(
+    readonly client: MqttClient,
+    reports: DialReports,
+    explain: (lastError: unknown, opened: boolean) => string,
+  ) {
+    client.on('connect', () => {
+      this.opened = true;
+      reports.open();
+    });
+    client.on('error', (error) => {
+      this.lastError = error;
+    });
+    client.on('close', () => {
+      if (this.closed) return;
+      this.closed = true;
+      client.end(true);
+      reports.closed({ reason: explain(this.lastError, this.opened) });
+    });
+  }
+
+  /** True between the CONNACK and the close. */
+  get usable(): boolean {
+    return this.opened && !this.closed;
+  }
+
+  /** Disconnects, briefly waiting for a clean DISCONNECT. */
+  close(): Promise<void> {
+    this.closed = true;
+    return new Promise((resolve) => {
+      const force = setTimeout(() => this.client.end(true, () => resolve()), STOP_GRACE_MS);
+      this.client.end(false, () => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
 }
 
-const STOP_GRACE_MS = 2000;
+// Looked up at call time, so that tests' fake timers apply.
+const globalTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /**
  * The AWS IoT Core output: the same Link as the WebSocket one, over MQTT with mutual TLS. A frame goes to
  * `<topicPrefix>/<frame topic>` at QoS 1, its text as the payload; the PUBACK is its ack. Each connection is a
- * fresh mqtt.js client with its own reconnect turned off, so that frames are resent by the dispatcher only,
- * never also replayed by mqtt.js, and reconnects follow the same full-jitter backoff as the WebSocket link.
+ * fresh mqtt.js client with mqtt.js's own reconnect turned off, so that frames are resent by the dispatcher
+ * only, never also replayed by mqtt.js; reconnects are the client library's connection keeper (the same
+ * full-jitter backoff, stability reset and connect timeout as the WebSocket link). MQTT's own keepalive
+ * replaces the keeper's pings, and IoT Core has no connection age limit, so there is no renewal.
  */
 export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
-  private current?: Connection;
-  private attempt = 0;
-  private reconnectTimer?: NodeJS.Timeout;
-  private stopped = true;
+  private keeper?: ConnectionKeeper<MqttConnection>;
   private linkState: LinkState = 'disconnected';
 
   constructor(private readonly options: IotCoreLinkOptions) {
@@ -68,15 +112,52 @@ export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
 
   /** Starts connecting in the background. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.open('connecting');
+    if (this.keeper !== undefined) return;
+    const { backoff, connectTimeoutMs } = this.options;
+    let dialed = false;
+    this.keeper = new ConnectionKeeper<MqttConnection>(
+      {
+        dial: (_token, reports) => new MqttConnection(this.connect(), reports, (e, o) => this.explain(e, o)),
+        timers: globalTimers,
+        now: Date.now,
+        random: this.options.random ?? Math.random,
+        minReconnectDelayMs: backoff.initialMs,
+        maxReconnectDelayMs: backoff.maxMs,
+        stableAfterMs: backoff.stableAfterMs,
+        // mqtt.js gives up at connectTimeout itself; the keeper's own timeout is the backstop.
+        connectTimeoutMs: connectTimeoutMs + STOP_GRACE_MS,
+      },
+      {
+        dialing: () => {
+          const { host, port } = this.target;
+          this.setState('connecting', dialed ? `reconnecting to ${host}` : `connecting to ${host}:${port}`);
+          dialed = true;
+        },
+        opened: () => {
+          const { host, port, clientId } = this.target;
+          this.setState('connected', `connected to ${host}:${port} as ${clientId}`);
+        },
+        ended: (connection) => {
+          if (connection.pending.size > 0) this.emit('unacked', [...connection.pending]);
+          connection.pending.clear();
+        },
+        reconnecting: (reason, _attempt, delayMs) => {
+          this.options.logger.warn({ retryInMs: delayMs }, `IoT Core output: ${reason}`);
+          this.setState('disconnected', reason);
+        },
+        // Mutual TLS has no token to refuse: a refused certificate is a close like any other.
+        unauthorized: () => {},
+        report: (cause) =>
+          this.options.logger.warn({ err: String(cause) }, 'unexpected IoT Core link failure'),
+      },
+    );
+    this.keeper.start();
   }
 
   /** Publishes one frame at QoS 1; false when not connected (nothing was sent). */
   send(id: string, text: string): boolean {
-    const connection = this.current;
-    if (!connection?.opened || connection.closed) return false;
+    const connection = this.keeper?.active;
+    if (!connection?.usable) return false;
     const topic = this.mqttTopicOf(text);
     if (!topic.ok) {
       queueMicrotask(() => this.emit('reject', id, topic.code, topic.reason));
@@ -101,12 +182,8 @@ export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
 
   /** Disconnects (briefly waiting for a clean DISCONNECT) and stops reconnecting. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    clearTimeout(this.reconnectTimer);
-    const connection = this.current;
-    this.current = undefined;
-    if (connection) await this.close(connection);
+    if (this.keeper === undefined || this.linkState === 'stopped') return;
+    await this.keeper.stop();
     this.setState('stopped', 'stopped');
   }
 
@@ -127,10 +204,9 @@ export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
     return checkIotCoreTopic(this.options.settings.topicPrefix, topic);
   }
 
-  private open(state: 'connecting', detail = `connecting to ${this.target.host}:${this.target.port}`): void {
-    this.setState(state, detail);
+  private connect(): MqttClient {
     const { settings, tls, protocolVersion, keepaliveSeconds, connectTimeoutMs } = this.options;
-    const client = this.options.connect({
+    return this.options.connect({
       protocol: 'mqtts',
       host: settings.endpoint,
       port: settings.port,
@@ -147,59 +223,12 @@ export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
       reconnectPeriod: 0,
       clean: true,
     });
-    const connection: Connection = { client, pending: new Set(), opened: false, closed: false };
-    this.current = connection;
-    client.on('connect', () => this.onConnect(connection));
-    client.on('error', (error) => {
-      connection.lastError = error;
-    });
-    client.on('close', () => this.onClose(connection));
   }
 
-  private onConnect(connection: Connection): void {
-    connection.opened = true;
-    connection.stableTimer = setTimeout(() => {
-      this.attempt = 0;
-    }, this.options.backoff.stableAfterMs);
-    this.setState(
-      'connected',
-      `connected to ${this.target.host}:${this.target.port} as ${this.target.clientId}`,
-    );
-  }
-
-  private onClose(connection: Connection): void {
-    if (connection.closed) return;
-    connection.closed = true;
-    clearTimeout(connection.stableTimer);
-    connection.client.end(true);
-    if (connection.pending.size > 0) this.emit('unacked', [...connection.pending]);
-    connection.pending.clear();
-    if (this.stopped || connection !== this.current) return;
-    this.current = undefined;
-    const why = connection.lastError
-      ? explainConnectFailure(connection.lastError, this.target)
-      : connection.opened
-        ? `the connection to ${this.target.host}:${this.target.port} was lost`
-        : `could not connect to ${this.target.host}:${this.target.port}`;
-    const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
-    this.options.logger.warn({ retryInMs: delay }, `IoT Core output: ${why}`);
-    this.setState('disconnected', why);
-    this.reconnectTimer = setTimeout(
-      () => this.open('connecting', `reconnecting to ${this.target.host}`),
-      delay,
-    );
-  }
-
-  private close(connection: Connection): Promise<void> {
-    connection.closed = true;
-    clearTimeout(connection.stableTimer);
-    return new Promise((resolve) => {
-      const force = setTimeout(() => connection.client.end(true, () => resolve()), STOP_GRACE_MS);
-      connection.client.end(false, () => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+  private explain(lastError: unknown, opened: boolean): string {
+    const { host, port } = this.target;
+    if (lastError) return explainConnectFailure(lastError, this.target);
+    return opened ? `the connection to ${host}:${port} was lost` : `could not connect to ${host}:${port}`;
   }
 
   private setState(state: LinkState, detail: string): void {

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { ErrorCode, ServerFrame } from '@topic-bridge/shared-types';
+import type { ReceivedErrorFrame, ServerFrame } from '@topic-bridge/shared-types';
 
 /**
  * The output side of the agent, behind one small interface: the WebSocket link to the bridge implements it
@@ -16,8 +16,8 @@ export interface LinkEvents {
   state: [state: LinkState, detail: string];
   /** The bridge acknowledged the frame with this id after delivering it to `delivered` subscribers. */
   ack: [id: string, delivered: number];
-  /** The bridge refused the frame with this id. */
-  reject: [id: string, code: ErrorCode, reason: string];
+  /** The bridge refused the frame with this id (`code` may be one newer than this agent). */
+  reject: [id: string, code: ReceivedErrorFrame['code'], reason: string];
   /** Frames sent over a connection that closed before their ack: they must be sent again. */
   unacked: [ids: string[]];
   /** Any other frame from the bridge (a published frame, a confirmation). */

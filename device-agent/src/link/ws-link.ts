@@ -1,13 +1,27 @@
 import { EventEmitter } from 'node:events';
+import {
+  type Link as BridgeLink,
+  type ConnectionKeeper,
+  DEFAULT_RENEW_RETRY_MS,
+  DEFAULT_TOKEN_TRANSPORT,
+  keepBridgeConnection,
+  type Timers,
+  type TokenSource,
+  type TokenTransport,
+} from '@topic-bridge/client';
 import { isReplyFrame, parseServerFrame } from '@topic-bridge/shared-types';
 import type { ClientOptions, WebSocket } from 'ws';
 import type { InputLogger } from '../inputs/input.js';
-import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import type { BackoffPolicy } from './backoff.js';
 import { sendInFrames } from './fragment.js';
 import type { Link, LinkEvents, LinkState } from './link.js';
 
 /** The `ws` WebSocket class, or anything constructed like it (injected, so tests can wrap it). */
-export type WebSocketConstructor = new (url: string, options?: ClientOptions) => WebSocket;
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+  options?: ClientOptions,
+) => WebSocket;
 
 export interface WsLinkTiming {
   /** A connection attempt that has not opened after this long is abandoned (then backoff). */
@@ -30,38 +44,46 @@ export interface WsLinkOptions extends WsLinkTiming {
   url: string;
   WebSocket: WebSocketConstructor;
   logger: InputLogger;
+  /** The bearer token, or a function asked before every connect and renewal (the token file is re-read). */
+  token?: TokenSource | undefined;
+  tokenTransport?: TokenTransport;
+  /** After the bridge refused the token: try again this often (readings stay queued meanwhile). */
+  unauthorizedRetryMs?: number;
   random?: () => number;
+  timers?: Timers;
+  now?: () => number;
 }
-
-/** One WebSocket and what the link tracks for it. */
-interface Connection {
-  socket: WebSocket;
-  /** Ids sent on this connection and not yet acknowledged or rejected. */
-  pending: Set<string>;
-  timers: NodeJS.Timeout[];
-  pongTimer?: NodeJS.Timeout;
-  opened: boolean;
-  retiring: boolean;
-  /** The last socket error, reported with the close that follows it. */
-  lastError?: string;
-}
-
-const PING_FRAME = JSON.stringify({ action: 'ping' });
-const CLOSE_NORMAL = 1000;
-const STOP_GRACE_MS = 2000;
 
 /**
- * The WebSocket link to the bridge: one live connection, reconnected with full-jitter backoff, kept alive with
- * application pings, and renewed before API Gateway's 2-hour limit without losing a frame.
+ * After the bridge refused the token (401/403) or the token expired: try again this often, reading the
+ * token again each time, so a fixed clock or a new token file lets the agent resume by itself without
+ * hammering the bridge (and its authorizer) in the meantime.
+ */
+export const UNAUTHORIZED_RETRY_MS = 60_000;
+
+/** How long `stop()` waits for the close handshakes before giving up on them. */
+const STOP_GRACE_MS = 2000;
+
+// Looked up at call time, so that tests' fake timers apply.
+const globalTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * The WebSocket link to the bridge, on the client library's connection keeper (reconnect with full-jitter
+ * backoff, pings, renewal before API Gateway's 2-hour limit, tokens, final refusals). What the agent adds:
+ * messages over 32 KB go out as continuation frames, and acks are tracked per connection, so frames sent
+ * on a connection that closed before their ack are reported `unacked` and sent again.
  */
 export class WsLink extends EventEmitter<LinkEvents> implements Link {
-  private current?: Connection;
-  private candidate?: Connection;
-  private readonly retiring = new Set<Connection>();
-  private attempt = 0;
-  private reconnectTimer?: NodeJS.Timeout;
-  private stopped = true;
+  private keeper?: ConnectionKeeper<BridgeLink>;
+  /** Ids sent on each connection and not yet acknowledged or rejected. */
+  private readonly pending = new Map<BridgeLink, Set<string>>();
   private linkState: LinkState = 'disconnected';
+  private dialed = false;
+  private lastDialOpened = false;
+  private refusalLogged = false;
 
   constructor(private readonly options: WsLinkOptions) {
     super();
@@ -73,72 +95,93 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
 
   /** Starts connecting in the background. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.setState('connecting', `connecting to ${this.options.url}`);
-    this.current = this.open(false);
+    if (this.keeper !== undefined) return;
+    const { options } = this;
+    const timers = options.timers ?? globalTimers;
+    this.keeper = keepBridgeConnection(
+      {
+        url: options.url,
+        WebSocket: options.WebSocket,
+        token: options.token,
+        tokenTransport: options.tokenTransport ?? DEFAULT_TOKEN_TRANSPORT,
+        filters: () => new Set(),
+        sendText: (socket, text) => sendInFrames(socket as WebSocket, text),
+        timers,
+        now: options.now ?? Date.now,
+        random: options.random ?? Math.random,
+        minReconnectDelayMs: options.backoff.initialMs,
+        maxReconnectDelayMs: options.backoff.maxMs,
+        stableAfterMs: options.backoff.stableAfterMs,
+        connectTimeoutMs: options.connectTimeoutMs,
+        pingIntervalMs: options.pingIntervalMs,
+        pongTimeoutMs: options.pongTimeoutMs,
+        renewAfterMs: options.renewAfterMs,
+        renewDrainMs: options.renewDrainMs,
+        renewRetryMs: DEFAULT_RENEW_RETRY_MS,
+        unauthorizedRetryMs: options.unauthorizedRetryMs ?? UNAUTHORIZED_RETRY_MS,
+      },
+      {
+        dialing: (_attempt, renewal) => this.onDialing(renewal),
+        opened: (link, renewed) => this.onOpened(link, renewed),
+        text: (link, raw) => this.onText(link, raw),
+        binary: () => this.options.logger.debug({}, 'unexpected binary frame from the bridge'),
+        ended: (link) => this.onEnded(link),
+        reconnecting: (reason, _attempt, delayMs) => this.onReconnecting(reason, delayMs),
+        unauthorized: (reason, status, retryInMs) => this.onUnauthorized(reason, status, retryInMs),
+        report: (cause) => this.options.logger.warn({ err: String(cause) }, 'unexpected link failure'),
+      },
+    );
+    this.keeper.start();
   }
 
   /** Sends a frame on the live connection; false when there is none. */
   send(id: string, text: string): boolean {
-    const connection = this.current;
-    if (!connection?.opened || connection.socket.readyState !== connection.socket.OPEN) return false;
-    connection.pending.add(id);
-    sendInFrames(connection.socket, text);
+    const link = this.keeper?.active;
+    if (link === undefined || !link.send(text)) return false;
+    this.pendingOn(link).add(id);
     return true;
   }
 
   /** Closes every connection (waiting briefly for their close handshakes) and stops reconnecting. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    clearTimeout(this.reconnectTimer);
-    const all = [this.current, this.candidate, ...this.retiring].filter(
-      (c): c is Connection => c !== undefined,
-    );
-    await Promise.all(all.map((connection) => this.closeAndWait(connection)));
-    this.current = undefined;
-    this.candidate = undefined;
+    const keeper = this.keeper;
+    if (keeper === undefined || this.linkState === 'stopped') return;
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      keeper.stop('agent stopping'),
+      new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, STOP_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(grace);
+    for (const link of [...this.pending.keys()]) this.onEnded(link);
     this.setState('stopped', 'stopped');
   }
 
-  private open(isRenewal: boolean): Connection {
-    const socket = new this.options.WebSocket(this.options.url, {
-      handshakeTimeout: this.options.connectTimeoutMs,
-    });
-    const connection: Connection = { socket, pending: new Set(), timers: [], opened: false, retiring: false };
-    socket.on('open', () => this.onOpen(connection, isRenewal));
-    socket.on('message', (data) => this.onMessage(connection, String(data)));
-    socket.on('error', (error) => {
-      connection.lastError = error.message;
-    });
-    socket.on('close', (code, reason) => this.onClose(connection, code, String(reason)));
-    return connection;
-  }
-
-  private onOpen(connection: Connection, isRenewal: boolean): void {
-    connection.opened = true;
-    const { pingIntervalMs, renewAfterMs, backoff } = this.options;
-    connection.timers.push(
-      setInterval(() => this.ping(connection), pingIntervalMs),
-      setTimeout(() => {
-        this.attempt = 0;
-      }, backoff.stableAfterMs),
-      setTimeout(() => this.renew(), renewAfterMs),
-    );
-    if (isRenewal) {
-      const old = this.current;
-      this.candidate = undefined;
-      this.current = connection;
-      if (old) this.retire(old);
-      this.options.logger.info({ url: this.options.url }, 'bridge connection renewed');
-      this.setState('connected', 'renewed');
+  private onDialing(renewal: boolean): void {
+    if (renewal) {
+      this.options.logger.info({ renewAfterMs: this.options.renewAfterMs }, 'renewing the bridge connection');
       return;
     }
-    this.setState('connected', `connected to ${this.options.url}`);
+    this.lastDialOpened = false;
+    this.setState('connecting', `${this.dialed ? 'reconnecting' : 'connecting'} to ${this.options.url}`);
+    this.dialed = true;
   }
 
-  private onMessage(connection: Connection, text: string): void {
+  private onOpened(link: BridgeLink, renewed: boolean): void {
+    this.lastDialOpened = true;
+    this.refusalLogged = false;
+    if (!renewed) {
+      this.setState('connected', `connected to ${this.options.url}`);
+      return;
+    }
+    // The old connection closes at once when nothing sent on it awaits an ack.
+    for (const old of this.keeper?.live() ?? []) if (old !== link) this.drainIfIdle(old);
+    this.options.logger.info({ url: this.options.url }, 'bridge connection renewed');
+    this.setState('connected', 'renewed');
+  }
+
+  private onText(link: BridgeLink, text: string): void {
     const parsed = parseServerFrame(text);
     if (!parsed.ok) {
       this.options.logger.debug(
@@ -153,95 +196,57 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
       return;
     }
     if (frame.type === 'pong') {
-      clearTimeout(connection.pongTimer);
-      connection.pongTimer = undefined;
+      this.keeper?.pong(link);
       return;
     }
     if (frame.type === 'ack') {
-      connection.pending.delete(frame.id);
+      this.pending.get(link)?.delete(frame.id);
       this.emit('ack', frame.id, frame.delivered);
     } else if (frame.type === 'error' && frame.id !== undefined) {
-      connection.pending.delete(frame.id);
+      this.pending.get(link)?.delete(frame.id);
       this.emit('reject', frame.id, frame.code, frame.reason);
     } else {
       this.emit('frame', frame);
     }
-    if (connection.retiring && connection.pending.size === 0)
-      connection.socket.close(CLOSE_NORMAL, 'renewed');
+    if (link !== this.keeper?.active) this.drainIfIdle(link);
   }
 
-  private ping(connection: Connection): void {
-    if (connection.pongTimer || connection.retiring) return;
-    connection.socket.send(PING_FRAME);
-    connection.pongTimer = setTimeout(() => {
-      this.options.logger.warn(
-        { pongTimeoutMs: this.options.pongTimeoutMs },
-        'no pong from the bridge: reconnecting',
-      );
-      connection.socket.terminate();
-    }, this.options.pongTimeoutMs);
+  private onEnded(link: BridgeLink): void {
+    const ids = this.pending.get(link);
+    this.pending.delete(link);
+    if (ids !== undefined && ids.size > 0) this.emit('unacked', [...ids]);
   }
 
-  /** Opens the replacement connection; the old one keeps working until the new one is open. */
-  private renew(): void {
-    if (this.stopped || this.candidate) return;
-    this.options.logger.info({ renewAfterMs: this.options.renewAfterMs }, 'renewing the bridge connection');
-    this.candidate = this.open(true);
-  }
-
-  private retire(connection: Connection): void {
-    connection.retiring = true;
-    this.retiring.add(connection);
-    clearTimeout(connection.pongTimer);
-    for (const timer of connection.timers) clearTimeout(timer);
-    if (connection.pending.size === 0) {
-      connection.socket.close(CLOSE_NORMAL, 'renewed');
-      return;
-    }
-    connection.timers = [
-      setTimeout(() => connection.socket.close(CLOSE_NORMAL, 'renewed'), this.options.renewDrainMs),
-    ];
-  }
-
-  private onClose(connection: Connection, code: number, reason: string): void {
-    for (const timer of connection.timers) clearTimeout(timer);
-    clearTimeout(connection.pongTimer);
-    this.retiring.delete(connection);
-    if (connection.pending.size > 0) this.emit('unacked', [...connection.pending]);
-    connection.pending.clear();
-    if (this.stopped) return;
-    if (connection === this.candidate) {
-      this.candidate = undefined;
-      const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
-      this.options.logger.warn({ code, reason, retryInMs: delay }, 'the renewal connection failed; retrying');
-      this.current?.timers.push(setTimeout(() => this.renew(), delay));
-      return;
-    }
-    if (connection !== this.current) return;
-    this.current = undefined;
-    const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
-    const detail = connection.opened ? `connection closed (code ${code})` : 'could not connect';
-    const fields = { url: this.options.url, code, reason, err: connection.lastError, retryInMs: delay };
-    this.options.logger.warn(fields, `bridge ${detail}`);
+  private onReconnecting(reason: string, delayMs: number | undefined): void {
+    // Without a delay, a renewal's new connection is already taking over.
+    if (delayMs === undefined) return;
+    const detail = this.lastDialOpened ? 'connection closed' : 'could not connect';
+    this.lastDialOpened = false;
+    this.options.logger.warn({ url: this.options.url, reason, retryInMs: delayMs }, `bridge ${detail}`);
     this.setState('disconnected', detail);
-    this.reconnectTimer = setTimeout(() => {
-      this.setState('connecting', `reconnecting to ${this.options.url}`);
-      this.current = this.open(false);
-    }, delay);
   }
 
-  private closeAndWait(connection: Connection): Promise<void> {
-    const { socket } = connection;
-    if (socket.readyState === socket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const force = setTimeout(() => socket.terminate(), STOP_GRACE_MS);
-      socket.once('close', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      if (socket.readyState === socket.CONNECTING) socket.terminate();
-      else socket.close(CLOSE_NORMAL, 'agent stopping');
-    });
+  private onUnauthorized(reason: string, status: number | undefined, retryInMs: number | undefined): void {
+    const fields = { url: this.options.url, status, retryInMs };
+    const message = `not authorized by the bridge: ${reason}. Readings stay queued; fix bridge.token or bridge.tokenFile (or the clock) and the agent resumes by itself (next try in ${Math.round((retryInMs ?? 0) / 1000)} s)`;
+    // One clear line per outage; the slow retries that follow are logged at debug level.
+    if (this.refusalLogged) this.options.logger.debug(fields, message);
+    else this.options.logger.error(fields, message);
+    this.refusalLogged = true;
+    if (this.keeper?.active === undefined) this.setState('disconnected', `unauthorized: ${reason}`);
+  }
+
+  private drainIfIdle(link: BridgeLink): void {
+    if ((this.pending.get(link)?.size ?? 0) === 0) this.keeper?.drained(link);
+  }
+
+  private pendingOn(link: BridgeLink): Set<string> {
+    let ids = this.pending.get(link);
+    if (ids === undefined) {
+      ids = new Set();
+      this.pending.set(link, ids);
+    }
+    return ids;
   }
 
   private setState(state: LinkState, detail: string): void {

@@ -1,11 +1,12 @@
 import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { QueueClosedError, QueueIoError } from '../errors.js';
+import { type Clock, systemClock, systemTimers, type Timers } from '../timers.js';
 import { DataSignal } from './data-signal.js';
 import { readHead, syncDirectory, writeHead } from './head-file.js';
 import type { DropListener, FrameQueue, QueueRecord, QueueStats } from './queue.js';
 import { MAX_RECORD_BYTES } from './queue.js';
-import { encodeRecord, RECORD_HEADER_BYTES, scanRecord } from './record-codec.js';
+import { encodeRecord, scanRecord } from './record-codec.js';
 import {
   listSegmentFiles,
   OffsetList,
@@ -33,6 +34,10 @@ export interface DiskQueueOptions {
   onDrop?: DropListener;
   /** Told about corrupt or torn data skipped (at open, or a record that fails its CRC when read). */
   onCorrupt?: (file: string, skippedBytes: number, problem: string) => void;
+  /** The clock for head-commit intervals (default Date.now). */
+  clock?: Clock;
+  /** Timers for the batch and head-commit intervals (default Node's). */
+  timers?: Timers;
 }
 
 interface PendingAppend {
@@ -58,9 +63,11 @@ export class DiskQueue implements FrameQueue {
   private readonly acked = new Set<number>();
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
-  private timer?: NodeJS.Timeout;
-  private headTimer?: NodeJS.Timeout;
-  private lastHeadCommitAt = Date.now();
+  private timer?: unknown;
+  private headTimer?: unknown;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private lastHeadCommitAt: number;
   private chain: Promise<void> = Promise.resolve();
   private readonly obsolete: Segment[] = [];
   private dropped = 0;
@@ -68,7 +75,11 @@ export class DiskQueue implements FrameQueue {
   private closed = false;
   private readonly signal = new DataSignal();
 
-  private constructor(private readonly options: DiskQueueOptions) {}
+  private constructor(private readonly options: DiskQueueOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.lastHeadCommitAt = this.clock();
+  }
 
   /** Opens (or creates) the queue in `options.dir`, skipping and reporting any corrupt tail. */
   static async open(options: DiskQueueOptions): Promise<DiskQueue> {
@@ -102,14 +113,19 @@ export class DiskQueue implements FrameQueue {
     this.committedHead = this.head;
   }
 
-  /** Queues a record; resolves after the batch holding it is written and fsynced. */
-  append(data: Uint8Array): Promise<void> {
+  /** Queues a record (with its frame's id, stored beside it); resolves once its batch is written and fsynced. */
+  append(data: Uint8Array, id?: string): Promise<void> {
     if (this.closed) return Promise.reject(new QueueClosedError());
     if (data.byteLength === 0 || data.byteLength > MAX_RECORD_BYTES) {
       return Promise.reject(new RangeError(`a record must be 1..${MAX_RECORD_BYTES} bytes`));
     }
+    let encoded: Buffer;
+    try {
+      encoded = encodeRecord(data, id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      const encoded = encodeRecord(data);
       this.pending.push({ encoded, resolve, reject });
       this.pendingBytes += encoded.byteLength;
       if (this.pendingBytes >= (this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) this.scheduleFlush(0);
@@ -118,9 +134,9 @@ export class DiskQueue implements FrameQueue {
   }
 
   private scheduleFlush(delayMs: number): void {
-    if (this.timer && delayMs > 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    if (this.timer !== undefined && delayMs > 0) return;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       void this.enqueue(false).catch(() => {});
     }, delayMs);
@@ -265,11 +281,11 @@ export class DiskQueue implements FrameQueue {
 
   private async commitHead(force: boolean): Promise<void> {
     const interval = this.options.headCommitIntervalMs ?? DEFAULT_HEAD_COMMIT_INTERVAL_MS;
-    if (this.head !== this.committedHead && (force || Date.now() - this.lastHeadCommitAt >= interval)) {
+    if (this.head !== this.committedHead && (force || this.clock() - this.lastHeadCommitAt >= interval)) {
       const head = this.head;
       await writeHead(this.options.dir, head);
       this.committedHead = head;
-      this.lastHeadCommitAt = Date.now();
+      this.lastHeadCommitAt = this.clock();
     }
     for (const segment of this.obsolete.splice(0)) {
       await segment.readHandle?.close();
@@ -317,8 +333,9 @@ export class DiskQueue implements FrameQueue {
         this.ack(position);
         continue;
       }
-      const data = bytes.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + step.length);
-      records.push({ position, data });
+      const start = offset + step.payloadOffset;
+      const data = bytes.subarray(start, start + step.payloadLength);
+      records.push(step.id === undefined ? { position, data } : { position, data, id: step.id });
     }
     return records;
   }
@@ -328,9 +345,9 @@ export class DiskQueue implements FrameQueue {
     if (position < this.head || position >= this.durableTail) return;
     this.acked.add(position);
     this.advanceHead();
-    if (this.head !== this.committedHead && !this.closed && !this.headTimer) {
+    if (this.head !== this.committedHead && !this.closed && this.headTimer === undefined) {
       const interval = this.options.headCommitIntervalMs ?? DEFAULT_HEAD_COMMIT_INTERVAL_MS;
-      this.headTimer = setTimeout(() => {
+      this.headTimer = this.timers.setTimeout(() => {
         this.headTimer = undefined;
         void this.enqueue(true).catch(() => {});
       }, interval);
@@ -358,8 +375,8 @@ export class DiskQueue implements FrameQueue {
   /** Flushes, commits the head and closes every file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    clearTimeout(this.headTimer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    if (this.headTimer !== undefined) this.timers.clearTimeout(this.headTimer);
     this.timer = undefined;
     this.headTimer = undefined;
     await this.flush().catch(() => {});

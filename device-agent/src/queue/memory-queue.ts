@@ -25,7 +25,7 @@ export class MemoryQueue implements FrameQueue {
   constructor(private readonly options: MemoryQueueOptions) {}
 
   /** Appends a record, dropping the oldest ones when the byte cap would be exceeded. */
-  async append(data: Uint8Array): Promise<void> {
+  async append(data: Uint8Array, id?: string): Promise<void> {
     if (this.closed) throw new QueueClosedError();
     if (data.byteLength === 0 || data.byteLength > MAX_RECORD_BYTES) {
       throw new RangeError(`a record must be 1..${MAX_RECORD_BYTES} bytes, got ${data.byteLength}`);
@@ -42,7 +42,7 @@ export class MemoryQueue implements FrameQueue {
       this.options.onDrop?.(droppedNow, 'the queue is full (memory cap)');
     }
     const position = this.head + this.records.length;
-    this.records.push({ position, data });
+    this.records.push(id === undefined ? { position, data } : { position, data, id });
     this.bytes += data.byteLength;
     this.signal.notify();
   }

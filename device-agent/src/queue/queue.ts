@@ -9,6 +9,8 @@
 export interface QueueRecord {
   position: number;
   data: Uint8Array;
+  /** The frame's id, stored with the record; absent for records written without one (older agents). */
+  id?: string;
 }
 
 /** A snapshot of the queue's size and counters, for metrics and health. */
@@ -32,8 +34,11 @@ export type DropListener = (count: number, reason: string) => void;
 
 /** The queue both implementations provide. */
 export interface FrameQueue {
-  /** Appends a record; resolves once it is durable (written and fsynced for the disk queue). */
-  append(data: Uint8Array): Promise<void>;
+  /**
+   * Appends a record, with the id of the frame it holds (kept beside it so the sender need not parse the
+   * frame); resolves once it is durable (written and fsynced for the disk queue).
+   */
+  append(data: Uint8Array, id?: string): Promise<void>;
   /**
    * Up to `maxRecords` records at or after `from`, oldest first, skipping acknowledged ones. Only durable
    * records are returned. Resolves to an empty list when there is nothing to read.

@@ -2,26 +2,59 @@ import { crc32 } from 'node:zlib';
 import { MAX_RECORD_BYTES } from './queue.js';
 
 /**
- * The on-disk framing of one record: a 4-byte little-endian payload length, a 4-byte CRC-32 of the payload,
- * then the payload. A length of 0 or above MAX_RECORD_BYTES is corrupt by definition, so a zero-filled tail
- * (what a power cut often leaves after delayed allocation) is never mistaken for records.
+ * The on-disk framing of one record. Two versions, both read:
+ * - v1 (written before ids were stored): a 4-byte little-endian payload length, a 4-byte CRC-32 of the
+ *   payload, then the payload. Queues written by an older agent hold these and must still drain after an
+ *   upgrade.
+ * - v2 (written now): the same length word with its top bit (ID_FLAG) set, a 4-byte CRC-32 of everything
+ *   after the header, a 1-byte id length, the frame's id (UTF-8), then the payload. The sender takes the id
+ *   from here instead of parsing every frame again.
+ * A length of 0 or above MAX_RECORD_BYTES is corrupt by definition, so a zero-filled tail (what a power cut
+ * often leaves after delayed allocation) is never mistaken for records.
  */
 
-/** Bytes before each payload. */
+/** Bytes before the body of every record (length word and CRC). */
 export const RECORD_HEADER_BYTES = 8;
+/** Set in the length word of a v2 record (one that carries its frame's id). */
+export const ID_FLAG = 0x8000_0000;
+/** Longest id a v2 record holds, in bytes (one length byte); the protocol's ids are far shorter. */
+export const MAX_RECORD_ID_BYTES = 255;
 
-/** Encodes one record (header and payload) into a new buffer. */
-export function encodeRecord(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.byteLength);
-  out.writeUInt32LE(payload.byteLength, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  out.set(payload, RECORD_HEADER_BYTES);
+/** Encodes one record (header, id when given, payload) into a new buffer. */
+export function encodeRecord(payload: Uint8Array, id?: string): Buffer {
+  if (id === undefined) {
+    const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.byteLength);
+    out.writeUInt32LE(payload.byteLength, 0);
+    out.writeUInt32LE(crc32(payload), 4);
+    out.set(payload, RECORD_HEADER_BYTES);
+    return out;
+  }
+  const idBytes = Buffer.from(id, 'utf8');
+  if (idBytes.byteLength === 0 || idBytes.byteLength > MAX_RECORD_ID_BYTES) {
+    throw new RangeError(`a record's id must be 1..${MAX_RECORD_ID_BYTES} bytes, got ${idBytes.byteLength}`);
+  }
+  const bodyBytes = 1 + idBytes.byteLength + payload.byteLength;
+  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + bodyBytes);
+  out.writeUInt32LE((bodyBytes | ID_FLAG) >>> 0, 0);
+  out.writeUInt8(idBytes.byteLength, RECORD_HEADER_BYTES);
+  out.set(idBytes, RECORD_HEADER_BYTES + 1);
+  out.set(payload, RECORD_HEADER_BYTES + 1 + idBytes.byteLength);
+  out.writeUInt32LE(crc32(out.subarray(RECORD_HEADER_BYTES)), 4);
   return out;
 }
 
 /** What the scanner found at one offset of a segment's bytes. */
 export type ScanStep =
-  | { kind: 'record'; length: number }
+  | {
+      kind: 'record';
+      /** Bytes the whole record takes (header included): the next record starts this far on. */
+      size: number;
+      /** Where the payload starts and how long it is, relative to the record's first byte. */
+      payloadOffset: number;
+      payloadLength: number;
+      /** The frame's id (v2 records); undefined for v1 records. */
+      id: string | undefined;
+    }
   | { kind: 'incomplete' }
   | { kind: 'corrupt'; reason: string };
 
@@ -31,14 +64,30 @@ export type ScanStep =
  */
 export function scanRecord(bytes: Buffer, offset: number): ScanStep {
   if (bytes.byteLength - offset < RECORD_HEADER_BYTES) return { kind: 'incomplete' };
-  const length = bytes.readUInt32LE(offset);
-  if (length === 0 || length > MAX_RECORD_BYTES) {
-    return { kind: 'corrupt', reason: `record length ${length} is outside 1..${MAX_RECORD_BYTES}` };
+  const word = bytes.readUInt32LE(offset);
+  const withId = (word & ID_FLAG) !== 0;
+  const length = withId ? word & ~ID_FLAG : word;
+  const limit = withId ? MAX_RECORD_BYTES + 1 + MAX_RECORD_ID_BYTES : MAX_RECORD_BYTES;
+  if (length === 0 || length > limit) {
+    return { kind: 'corrupt', reason: `record length ${length} is outside 1..${limit}` };
   }
   const end = offset + RECORD_HEADER_BYTES + length;
   if (end > bytes.byteLength) return { kind: 'incomplete' };
   const expected = bytes.readUInt32LE(offset + 4);
   const actual = crc32(bytes.subarray(offset + RECORD_HEADER_BYTES, end));
   if (expected !== actual) return { kind: 'corrupt', reason: 'CRC-32 mismatch' };
-  return { kind: 'record', length };
+  const size = RECORD_HEADER_BYTES + length;
+  if (!withId)
+    return { kind: 'record', size, payloadOffset: RECORD_HEADER_BYTES, payloadLength: length, id: undefined };
+  const idLength = bytes.readUInt8(offset + RECORD_HEADER_BYTES);
+  if (idLength === 0 || 1 + idLength >= length) {
+    return {
+      kind: 'corrupt',
+      reason: `record id length ${idLength} does not fit its record of ${length} bytes`,
+    };
+  }
+  const idStart = offset + RECORD_HEADER_BYTES + 1;
+  const id = bytes.toString('utf8', idStart, idStart + idLength);
+  const payloadOffset = RECORD_HEADER_BYTES + 1 + idLength;
+  return { kind: 'record', size, payloadOffset, payloadLength: size - payloadOffset, id };
 }

@@ -1,6 +1,6 @@
 import { type FileHandle, open, readdir, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { RECORD_HEADER_BYTES, scanRecord } from './record-codec.js';
+import { scanRecord } from './record-codec.js';
 
 /**
  * One segment file of the disk queue: records appended back to back, named by the position of its first
@@ -78,7 +78,7 @@ export async function scanSegment(base: number, file: string): Promise<ScannedSe
       const step = scanRecord(window, validEnd - windowStart);
       if (step.kind === 'record') {
         offsets.push(validEnd);
-        validEnd += RECORD_HEADER_BYTES + step.length;
+        validEnd += step.size;
         continue;
       }
       if (step.kind === 'corrupt') {

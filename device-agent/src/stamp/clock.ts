@@ -41,3 +41,23 @@ export function createClockCheck(options: ClockCheckOptions = {}): () => boolean
     return synced;
   };
 }
+
+/**
+ * A reading stamped earlier than one already stamped by more than this is flagged `"clock":"behind"`: the
+ * clock was stepped back (an NTP correction, a wrong RTC, a person). Smaller steps are ordinary jitter.
+ */
+export const CLOCK_STEP_BACK_TOLERANCE_MS = 1000;
+
+/**
+ * Returns a function telling, for each reading's timestamp in stamping order, whether it lies behind the
+ * latest timestamp stamped so far (by more than the tolerance). Order by `seq`, not `ts`, holds regardless;
+ * the flag tells receivers that this `ts` may be wrong. The flag stays on until the clock has caught up.
+ */
+export function createClockStepDetector(toleranceMs = CLOCK_STEP_BACK_TOLERANCE_MS): (ts: number) => boolean {
+  let latest = Number.NEGATIVE_INFINITY;
+  return (ts) => {
+    if (ts + toleranceMs < latest) return true;
+    latest = Math.max(latest, ts);
+    return false;
+  };
+}

@@ -4,7 +4,8 @@ import type { Reading } from '../inputs/input.js';
 /**
  * Turns a reading into the frame the agent queues and sends: the reading's topic and message, plus
  * `id` (`<device>-<seq>`, stable across resends so receivers can drop duplicates), `ts` (read time, ms since
- * the epoch), `device`, `seq`, and `clock: "unsynced"` when the clock was not yet synchronised.
+ * the epoch), `device`, `seq`, and `clock: "unsynced"` when the clock was not yet synchronised or
+ * `clock: "behind"` when it reads earlier than a reading already stamped (stepped back).
  */
 
 export interface StampContext {
@@ -12,6 +13,8 @@ export interface StampContext {
   seq: number;
   now: number;
   clockSynced: boolean;
+  /** The timestamp lies behind one already stamped: the clock was stepped back (see clock.ts). */
+  clockBehind?: boolean;
 }
 
 /** A stamped frame's text, or why the reading cannot be sent. */
@@ -31,6 +34,7 @@ export function stampReading(reading: Reading, context: StampContext): StampResu
     seq: context.seq,
   };
   if (!context.clockSynced) frame.clock = 'unsynced';
+  else if (context.clockBehind) frame.clock = 'behind';
   let text: string;
   try {
     text = JSON.stringify(frame);

@@ -20,6 +20,24 @@ describe('device-agent run', () => {
     return path.join(dir, 'agent.yaml');
   }
 
+  it('takes --token as bridge.token, never repeats its value in an error, and refuses a token with a token file', async () => {
+    const dir = await workDir();
+    const base = ['run', '--bridge-url', 'ws://127.0.0.1:1', '--state-dir', `${dir}/state`];
+    const spaced = await runCli([...base, '--token', 'secret with spaces']);
+    expect(spaced).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'device-agent: config bridge.token: must be a token without spaces (a JWT), got (the value is not shown) (from --bridge-token)\n',
+    });
+    const both = await runCli([...base, '--token', 'a.b.c', '--token-file', `${dir}/token`]);
+    expect(both).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'device-agent: config bridge.token: give bridge.token or bridge.tokenFile, not both\n',
+    });
+  });
+
   it('exits 2 before starting anything, naming every bad key and where it came from', async () => {
     const dir = await workDir();
     const file = await configFile(

@@ -73,12 +73,12 @@ describe('device-agent CLI: usage, errors and exit codes', () => {
     expect(publish).toEqual({
       code: 1,
       stdout: '',
-      stderr: `device-agent: cannot connect to ${url}: ECONNREFUSED. Check the URL and that the bridge is running.\n`,
+      stderr: `device-agent: cannot connect to ${url}: the connection failed (ECONNREFUSED). Check the URL and that the bridge is running.\n`,
     });
     const subscribe = await runCli(['subscribe', '--url', url, '--topic', 't', '--timeout-ms', '2000']);
     expect(subscribe.code).toBe(1);
     expect(subscribe.stderr).toBe(
-      `device-agent: cannot connect to ${url}/?topicName=t: ECONNREFUSED. Check the URL and that the bridge is running.\n`,
+      `device-agent: cannot connect to ${url}: the connection failed (ECONNREFUSED). Check the URL and that the bridge is running.\n`,
     );
   });
 
@@ -123,6 +123,41 @@ describe('device-agent CLI: usage, errors and exit codes', () => {
         code: 1,
         stdout: '',
         stderr: 'device-agent: no ack from the bridge within 300 ms\n',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends --token as the bearer subprotocol, and exits 1 naming the token options when the bridge answers 401', async () => {
+    const server = await startScriptServer();
+    try {
+      server.behaviour.refuse = (h) => (h.protocols.includes('bearer.good.jwt.sig') ? undefined : 401);
+      const args = ['publish', '--url', server.url, '--topic', 't', '--message', '1', '--id', 'tok-1'];
+      const accepted = await runCli([...args, '--token', 'good.jwt.sig']);
+      expect(accepted).toEqual({ code: 0, stdout: '{"id":"tok-1","delivered":1}\n', stderr: '' });
+      const refused = await runCli([
+        'subscribe',
+        '--url',
+        server.url,
+        '--topic',
+        't',
+        '--token',
+        'bad.jwt.sig',
+      ]);
+      expect(refused).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `device-agent: cannot connect to ${server.url}: the bridge refused the connection (HTTP 401). Check --token or --token-file (and that the token grants these topics).\n`,
+      });
+      expect(server.handshakes.map((h) => h.protocols)).toEqual([
+        ['topic-bridge.v1', 'bearer.good.jwt.sig'],
+        ['topic-bridge.v1', 'bearer.bad.jwt.sig'],
+      ]);
+      const both = await runCli([...args, '--token', 'a', '--token-file', '/nonexistent']);
+      expect(both).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('give --token or --token-file, not both'),
       });
     } finally {
       await server.close();

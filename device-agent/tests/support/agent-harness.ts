@@ -23,8 +23,8 @@ export function gatedWebSocket(): {
   const gate = { open: true };
   const deadUrl = 'ws://127.0.0.1:9/unreachable';
   class Gated extends WebSocket {
-    constructor(url: string, options?: WebSocket.ClientOptions) {
-      super(gate.open ? url : deadUrl, options);
+    constructor(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions) {
+      super(gate.open ? url : deadUrl, protocols, options);
     }
   }
   return { WebSocket: Gated, gate, deadUrl };

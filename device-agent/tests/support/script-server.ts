@@ -12,13 +12,42 @@ export interface ScriptServer {
   sockets: WebSocket[];
   /** Every frame received, parsed, with the index of the socket it came on. */
   received: { socket: number; frame: Record<string, unknown> }[];
-  behaviour: { pong: boolean; ack: boolean; reply?: (frame: Record<string, unknown>) => object | undefined };
+  behaviour: {
+    pong: boolean;
+    ack: boolean;
+    reply?: (frame: Record<string, unknown>) => object | undefined;
+    /** Answers a handshake with this HTTP status instead of accepting it (undefined: accept). */
+    refuse?: (handshake: Handshake) => number | undefined;
+  };
+  /** Every handshake received, accepted or not. */
+  handshakes: Handshake[];
   close(): Promise<void>;
+}
+
+/** What a handshake offered. */
+export interface Handshake {
+  url: string;
+  /** The offered `Sec-WebSocket-Protocol` values, in order. */
+  protocols: string[];
 }
 
 /** Starts a scripted server on an OS-chosen port. */
 export async function startScriptServer(): Promise<ScriptServer> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const handshakes: Handshake[] = [];
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    verifyClient: (info, done) => {
+      const offered = info.req.headers['sec-websocket-protocol'];
+      const handshake = {
+        url: info.req.url ?? '/',
+        protocols: offered === undefined ? [] : offered.split(',').map((p) => p.trim()),
+      };
+      handshakes.push(handshake);
+      const status = server.behaviour.refuse?.(handshake);
+      done(status === undefined, status);
+    },
+  });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const port = (wss.address() as AddressInfo).port;
   const server: ScriptServer = {
@@ -27,6 +56,7 @@ export async function startScriptServer(): Promise<ScriptServer> {
     sockets: [],
     received: [],
     behaviour: { pong: true, ack: true },
+    handshakes,
     close: () =>
       new Promise((resolve) => {
         for (const socket of wss.clients) socket.terminate();

@@ -9,23 +9,21 @@ import type { IncomingMessage, MessageDeps } from '../message-context.js';
 
 /**
  * Adds a filter to the connection, answered with `subscribed`. Subscribing again to a held filter is
- * confirmed without a second row; a connection already at MAX_FILTERS_PER_CONNECTION gets an error.
+ * confirmed without a second row; a connection already at MAX_FILTERS_PER_CONNECTION gets an error. The
+ * store enforces the limit atomically, so concurrent subscribes on one connection cannot pass it together.
  */
 export async function subscribe(
   frame: SubscribeFrame,
   message: IncomingMessage,
   deps: MessageDeps,
 ): Promise<SubscribedFrame | ErrorFrame> {
-  const held = await deps.store.listFilters(message.connectionId);
-  if (!held.includes(frame.topic)) {
-    if (held.length >= MAX_FILTERS_PER_CONNECTION) {
-      return errorFrame(
-        'too_many_subscriptions',
-        `this connection already holds ${held.length} filters, the most allowed (${MAX_FILTERS_PER_CONNECTION}); unsubscribe from one first`,
-        frame.id,
-      );
-    }
-    await deps.store.addFilter(message.connectionId, frame.topic, message.connectedAtMs);
+  const outcome = await deps.store.addFilter(message.connectionId, frame.topic, message.connectedAtMs);
+  if (outcome === 'limit') {
+    return errorFrame(
+      'too_many_subscriptions',
+      `this connection already holds ${MAX_FILTERS_PER_CONNECTION} filters, the most allowed (${MAX_FILTERS_PER_CONNECTION}); unsubscribe from one first`,
+      frame.id,
+    );
   }
   const reply: SubscribedFrame = { type: 'subscribed', topic: frame.topic };
   return frame.id === undefined ? reply : { ...reply, id: frame.id };

@@ -1,14 +1,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** How the server answers one post: an HTTP status, or `hang` (never answer). */
-export type ScriptedAnswer = 200 | 410 | 429 | 500 | 'hang';
+/**
+ * How the server answers one post: an HTTP status, `hang` (never answer), or `reset` (destroy the socket
+ * without a response, as a server does that closed an idle keep-alive socket the client reused).
+ */
+export type ScriptedAnswer = 200 | 400 | 410 | 429 | 500 | 503 | 'hang' | 'reset';
 
 /** One post the server received. */
 export interface ReceivedPost {
   connectionId: string;
   body: string;
   status: ScriptedAnswer;
+  /** Which TCP connection carried it (numbered in order of arrival), to tell a reused socket from a new one. */
+  socket: number;
+  /** The request's `Connection` header (`close` when the client asked for a one-request socket). */
+  connectionHeader: string | undefined;
 }
 
 /**
@@ -52,8 +59,18 @@ export async function startConnectionsServer(): Promise<ConnectionsServer> {
     }
     const connectionId = decodeURIComponent(match[1]);
     const status = nextAnswer(connectionId);
-    posts.push({ connectionId, body: Buffer.concat(chunks).toString('utf8'), status });
+    posts.push({
+      connectionId,
+      body: Buffer.concat(chunks).toString('utf8'),
+      status,
+      socket: socketNumbers.get(request.socket) ?? 0,
+      connectionHeader: request.headers.connection,
+    });
     if (status === 'hang') return;
+    if (status === 'reset') {
+      request.socket.resetAndDestroy();
+      return;
+    }
     const body = status === 410 ? GONE_BODY : status === 429 ? THROTTLED_BODY : '';
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     // Like serverless-offline, a 410 carries no error type (the SDK names it `Unknown`); AWS names a 429.
@@ -64,6 +81,9 @@ export async function startConnectionsServer(): Promise<ConnectionsServer> {
   const server = createServer((request, response) => {
     handle(request, response).catch(() => response.writeHead(500).end());
   });
+  const socketNumbers = new WeakMap<object, number>();
+  let sockets = 0;
+  server.on('connection', (socket) => socketNumbers.set(socket, ++sockets));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
 

@@ -1,5 +1,8 @@
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { createDynamoClients, type DynamoClients } from '../../../src/aws/clients.js';
+import {
+  createDynamoClients,
+  createManagementClients,
+  type DynamoClients,
+} from '../../../src/aws/clients.js';
 import { createConnectionsGateway } from '../../../src/aws/connections-api.js';
 import { createDynamoStore, type DynamoStoreOptions } from '../../../src/aws/dynamodb-store.js';
 import { ensureTable } from '../../../src/aws/ensure-table.js';
@@ -45,13 +48,7 @@ export function storeFor(
 
 /** A gateway posting through the real SDK client to the test's connections server. */
 export function gatewayFor(endpoint: string): ConnectionGateway {
-  const client = new ApiGatewayManagementApiClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  return createConnectionsGateway(client);
+  return createConnectionsGateway(createManagementClients(endpoint));
 }
 
 /** Fan-out knobs for tests: short timeout and no real waiting between retries. */

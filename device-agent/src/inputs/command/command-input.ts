@@ -61,7 +61,7 @@ export class CommandInput implements Input {
           return;
         }
         problems.clear({}, 'the command gives readings again');
-        await window.submit({ topic, message: result.value, readAt });
+        await window.handOver({ topic, message: result.value, readAt });
       },
     );
     this.poller.start();
@@ -70,6 +70,7 @@ export class CommandInput implements Input {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeFromBackoff?.();
+    if (this.config.mode !== 'stream') this.window?.close();
     const stopping = this.poller?.stop();
     await this.running?.kill();
     await stopping;

@@ -30,13 +30,14 @@ export class FileInput implements Input {
       this.config.intervalSeconds * 1000,
       async () => {
         const reading = await this.read(problems);
-        if (reading !== undefined) await window.submit(reading);
+        if (reading !== undefined) await window.handOver(reading);
       },
     );
     this.poller.start();
   }
 
   async stop(): Promise<void> {
+    this.window?.close();
     await this.poller?.stop();
     await this.window?.drain(this.deps.timers, this.deps.stopGraceMs);
   }

@@ -1,8 +1,14 @@
-import { BACKOFF_RESET_AFTER_MS } from '../defaults.js';
+import { fullJitterDelay } from '@topic-bridge/shared-types';
+import { BACKOFF_FLOOR_MS, BACKOFF_RESET_AFTER_MS } from '../defaults.js';
 
 /**
- * Full-jitter exponential backoff (a random delay between the minimum and min × 2^attempt, capped), so
- * that gateways that lost the same broker do not all come back in the same second.
+ * The inputs' reconnect and restart delays: the shared full-jitter backoff (shared-types/src/backoff.ts, a
+ * delay drawn from [0, min(max, min × 2^attempt))), so that gateways that lost the same broker do not all come
+ * back in the same second, plus the two things an input needs on top of it:
+ * - a floor (BACKOFF_FLOOR_MS): mqtt.js reads a `reconnectPeriod` of 0 as "never reconnect", and a stream
+ *   command that exits at once must not be respawned in a tight loop when the draw is close to 0;
+ * - a reset once a connection or process stayed up BACKOFF_RESET_AFTER_MS: a broker that was fine for an hour
+ *   is retried quickly after it drops, while one that keeps flapping keeps backing off.
  */
 export class Backoff {
   private attempt = 0;
@@ -15,13 +21,13 @@ export class Backoff {
     private readonly clock: () => number,
   ) {}
 
-  /** The delay before the next attempt. */
+  /** The delay before the next attempt, in whole milliseconds, never below the floor. */
   next(): number {
     if (this.upSince !== undefined && this.clock() - this.upSince >= BACKOFF_RESET_AFTER_MS) this.attempt = 0;
     this.upSince = undefined;
-    const ceiling = Math.min(this.maxMs, this.minMs * 2 ** Math.min(this.attempt, 30));
+    const delay = fullJitterDelay(this.attempt, this.minMs, this.maxMs, this.random);
     this.attempt += 1;
-    return Math.round(this.minMs + this.random() * (ceiling - this.minMs));
+    return Math.max(Math.min(BACKOFF_FLOOR_MS, this.maxMs), delay, 1);
   }
 
   /** Marks the start of a success (a connection, a running process); staying up long enough resets the delay. */

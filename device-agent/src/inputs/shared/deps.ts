@@ -2,13 +2,10 @@ import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import mqtt from 'mqtt';
+import { systemClock, systemTimers, type Timers } from '../../timers.js';
 import { STOP_GRACE_MS } from '../defaults.js';
 
-/** Timers an input schedules with; tests pass fakes or rely on vitest's fake timers. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { Timers } from '../../timers.js';
 
 /** Reads at most `maxBytes` of a file; resolves with the text and whether the file was longer. */
 export type ReadTextFile = (path: string, maxBytes: number) => Promise<{ text: string; truncated: boolean }>;
@@ -52,11 +49,8 @@ async function readTextFile(path: string, maxBytes: number): Promise<{ text: str
 /** Fills in Node's defaults; timers call the globals at call time so that fake timers installed later apply. */
 export function resolveDeps(deps: InputDeps = {}): ResolvedDeps {
   return {
-    clock: deps.clock ?? (() => Date.now()),
-    timers: deps.timers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-    },
+    clock: deps.clock ?? systemClock,
+    timers: deps.timers ?? systemTimers,
     random: deps.random ?? Math.random,
     spawn: deps.spawn ?? spawn,
     readTextFile: deps.readTextFile ?? readTextFile,
@@ -65,9 +59,4 @@ export function resolveDeps(deps: InputDeps = {}): ResolvedDeps {
     hostname: deps.hostname ?? hostname,
     stopGraceMs: deps.stopGraceMs ?? STOP_GRACE_MS,
   };
-}
-
-/** Resolves after `ms` on the given timers. */
-export function sleep(timers: Timers, ms: number): Promise<void> {
-  return new Promise((resolve) => timers.setTimeout(resolve, ms));
 }

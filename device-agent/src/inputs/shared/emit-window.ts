@@ -12,6 +12,7 @@ export type EmitOutcome = 'accepted' | 'refused' | 'failed';
 export class EmitWindow {
   private pending = 0;
   private roomWaiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(
     private readonly context: InputContext,
@@ -52,15 +53,41 @@ export class EmitWindow {
       return 'failed';
     } finally {
       this.pending -= 1;
-      const waiters = this.roomWaiters;
-      this.roomWaiters = [];
-      for (const wake of waiters) wake();
+      this.wake();
     }
+  }
+
+  private wake(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Hands one reading over without waiting for its answer, after waiting for room: what a poll calls, so
+   * that the next poll keeps its schedule while the queue fsyncs (the window, not the fsync, bounds what is
+   * pending). The outcome is logged by `submit`.
+   */
+  async handOver(reading: Reading): Promise<void> {
+    await this.whenRoom();
+    if (!this.closed) void this.submit(reading);
+  }
+
+  /**
+   * Stops taking readings: a poll waiting for room returns at once without handing its reading over (the
+   * input is stopping; a reading never handed over was never accepted). Readings already handed over are
+   * still answered (`drain` waits for them).
+   */
+  close(): void {
+    this.closed = true;
+    this.wake();
   }
 
   /** Resolves once fewer than `limit` readings are unanswered. */
   async whenRoom(): Promise<void> {
-    while (this.pending >= this.limit) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    while (!this.closed && this.pending >= this.limit) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
   }
 
   /** Resolves once every reading is answered, or after `graceMs`; true when all were answered. */

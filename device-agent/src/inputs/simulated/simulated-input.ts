@@ -37,17 +37,16 @@ export class SimulatedInput implements Input {
     const { clock, random, timers } = this.deps;
     this.poller = new Poller(timers, clock, this.config.intervalSeconds * 1000, async () => {
       const readAt = clock();
-      await Promise.all(
-        this.config.topics.map((topic, index) => {
-          const value = simulatedValue(this.config, readAt, index, random());
-          return window.submit({ topic, message: { value, unit: this.config.unit }, readAt });
-        }),
-      );
+      for (const [index, topic] of this.config.topics.entries()) {
+        const value = simulatedValue(this.config, readAt, index, random());
+        await window.handOver({ topic, message: { value, unit: this.config.unit }, readAt });
+      }
     });
     this.poller.start();
   }
 
   async stop(): Promise<void> {
+    this.window?.close();
     await this.poller?.stop();
     await this.window?.drain(this.deps.timers, this.deps.stopGraceMs);
   }

@@ -4,7 +4,9 @@ import { MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CLOCK_RECHECK_MS,
+  CLOCK_STEP_BACK_TOLERANCE_MS,
   createClockCheck,
+  createClockStepDetector,
   TIMESYNCD_DIR,
   TIMESYNCD_SYNCHRONIZED_FLAG,
 } from '../../../src/stamp/clock.js';
@@ -102,5 +104,34 @@ describe('fileSequence', () => {
     expect([await second.next(), await second.next()]).toEqual([30, 31]);
     const concurrent = await Promise.all(Array.from({ length: 30 }, () => second.next()));
     expect(new Set(concurrent).size).toBe(30);
+  });
+});
+
+describe('createClockStepDetector', () => {
+  it('flags timestamps behind the latest one by more than the tolerance, until the clock catches up', () => {
+    const behind = createClockStepDetector();
+    expect([1_000_000, 1_000_500, 1_000_500 - CLOCK_STEP_BACK_TOLERANCE_MS].map(behind)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    const stepped = 1_000_500 - 3_600_000;
+    expect([stepped, stepped + 1000, 1_000_499 - CLOCK_STEP_BACK_TOLERANCE_MS].map(behind)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([1_000_500, 1_000_600].map(behind)).toEqual([false, false]);
+  });
+
+  it('marks the frame clock "behind" on a synchronised clock, "unsynced" taking precedence', () => {
+    const base = { device: 'd', seq: 1, now: JUNE_2025 };
+    const behind = stampReading(
+      { topic: 'a', message: 1 },
+      { ...base, clockSynced: true, clockBehind: true },
+    );
+    expect(behind.ok && JSON.parse(behind.text).clock).toBe('behind');
+    const both = stampReading({ topic: 'a', message: 1 }, { ...base, clockSynced: false, clockBehind: true });
+    expect(both.ok && JSON.parse(both.text).clock).toBe('unsynced');
   });
 });

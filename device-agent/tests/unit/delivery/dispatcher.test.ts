@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { Dispatcher, type DispatcherOptions } from '../../../src/delivery/dispatcher.js';
 import { WsLink } from '../../../src/link/ws-link.js';
 import { createCounters } from '../../../src/metrics.js';
 import { MemoryQueue } from '../../../src/queue/memory-queue.js';
+import { FakeClock, settle } from '../../support/fake-clock.js';
 import {
   realPause,
   recordingLogger,
@@ -129,7 +131,7 @@ describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', ()
     expect(counters).toMatchObject({ acked: 3, resent: 3, sent: 6 });
   });
 
-  it('resends a frame with no ack within ackTimeoutMs', async () => {
+  it('resends a frame with no ack within ackTimeoutMs (fake clock: exactly when the check after the timeout runs)', async () => {
     let swallowed = false;
     server.behaviour.reply = (frame) => {
       if (frame.id === 'lost' && !swallowed) {
@@ -138,20 +140,70 @@ describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', ()
       }
       return undefined;
     };
+    const clock = new FakeClock();
     await append('lost');
-    start({ ackTimeoutMs: 1000 });
-    await until(() => queue.stats().depth === 0, 'acked after resend', 10_000_000);
+    start({ ackTimeoutMs: 1000, now: clock.now, timers: clock });
+    await until(() => receivedIds().length === 1, 'first send');
+    // Checks run every 250 ms; at 1000 ms the frame is exactly 1000 ms old, not older: the 1250 ms check resends.
+    await clock.advance(1249);
+    await settle();
+    expect(receivedIds()).toEqual(['lost']);
+    await clock.advance(1);
+    await until(() => queue.stats().depth === 0, 'acked after resend');
+    expect(receivedIds()).toEqual(['lost', 'lost']);
+    expect(counters).toMatchObject({ sent: 2, resent: 1, acked: 1 });
+  });
+
+  it('still resends a frame with no ack after the clock was stepped back an hour (fake clock)', async () => {
+    server.behaviour.ack = false;
+    const clock = new FakeClock(10 * 3_600_000);
+    await append('lost');
+    start({ ackTimeoutMs: 1000, now: clock.now, timers: clock });
+    await until(() => receivedIds().length === 1, 'first send');
+    clock.jumpTo(9 * 3_600_000);
+    server.behaviour.ack = true;
+    await clock.advance(1500);
+    await until(() => queue.stats().depth === 0, 'acked after the resend');
     expect(receivedIds()).toEqual(['lost', 'lost']);
   });
 
-  it('paces sends to paceFramesPerSecond after a burst of `window`', async () => {
+  it('paces sends to paceFramesPerSecond after a burst of `window` (fake clock: one frame per 50 ms)', async () => {
+    const clock = new FakeClock();
     for (let i = 0; i < 14; i++) await append(`f${i}`);
-    const startedAt = performance.now();
-    start({ window: 4, paceFramesPerSecond: 20 });
-    await until(() => queue.stats().depth === 0, 'drained', 10_000_000);
-    const elapsed = performance.now() - startedAt;
-    // A burst of 4, then 10 frames at 20 per second: the last cannot leave before 500 ms (slowness only adds).
-    expect(elapsed).toBeGreaterThanOrEqual(450);
+    start({ window: 4, paceFramesPerSecond: 20, now: clock.now, timers: clock });
+    await until(() => receivedIds().length === 4, 'the burst');
+    for (let sent = 5; sent <= 14; sent++) {
+      await clock.advance(49);
+      await settle();
+      expect(receivedIds()).toHaveLength(sent - 1);
+      await clock.advance(1);
+      await until(() => receivedIds().length === sent, `frame ${sent}`);
+    }
+    await until(() => queue.stats().depth === 0, 'drained');
+    expect(clock.now()).toBe(500);
     expect(receivedIds()).toEqual(Array.from({ length: 14 }, (_, i) => `f${i}`));
+  });
+
+  it('leaves no abort listener behind per paced frame while a backlog drains (MaxListenersExceededWarning)', async () => {
+    const signals = new Set<EventTarget>();
+    const add = EventTarget.prototype.addEventListener;
+    const spy = vi.spyOn(EventTarget.prototype, 'addEventListener').mockImplementation(function (
+      this: EventTarget,
+      ...args: Parameters<EventTarget['addEventListener']>
+    ) {
+      if (this instanceof AbortSignal) signals.add(this);
+      return add.apply(this, args);
+    });
+    try {
+      for (let i = 0; i < 60; i++) await append(`f${i}`);
+      // Window 1 at 2000 frames/s: the pacer makes the dispatcher sleep before almost every frame.
+      start({ window: 1, paceFramesPerSecond: 2000 });
+      await until(() => queue.stats().depth === 0, 'drained', 10_000_000);
+      const most = Math.max(...[...signals].map((s) => getEventListeners(s, 'abort').length));
+      expect(receivedIds()).toHaveLength(60);
+      expect(most).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

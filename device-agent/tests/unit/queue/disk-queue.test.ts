@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DiskQueue, type DiskQueueOptions } from '../../../src/queue/disk-queue.js';
 import { readHead } from '../../../src/queue/head-file.js';
 import { listSegmentFiles } from '../../../src/queue/segment.js';
+import { FakeClock, settle } from '../../support/fake-clock.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { describeQueueBehaviour, indexOf, record } from './queue-behaviour.js';
 
@@ -12,7 +13,8 @@ describeQueueBehaviour('DiskQueue', async ({ maxBytes, onDrop }) => {
     dir,
     maxBytes,
     segmentBytes: Math.floor(maxBytes / 8),
-    fsyncIntervalMs: 1,
+    // Batches are written on the next turn: the suite checks behaviour, not the interval.
+    fsyncIntervalMs: 0,
     ...(onDrop ? { onDrop } : {}),
   });
   return {
@@ -117,14 +119,24 @@ describe('DiskQueue on disk', () => {
 
   it('commits the read pointer at most every headCommitIntervalMs (no fsync per ack), and on flush', async () => {
     const dir = await freshDir();
-    const queue = await openIn(dir, { headCommitIntervalMs: 60_000 });
-    for (let i = 0; i < 10; i++) await queue.append(record(i));
+    const clock = new FakeClock(1_000_000);
+    const queue = await openIn(dir, { headCommitIntervalMs: 60_000, clock: clock.now, timers: clock });
+    const appended = Array.from({ length: 10 }, (_, i) => queue.append(record(i)));
+    await clock.advance(1);
+    await Promise.all(appended);
     for (let i = 0; i < 10; i++) queue.ack(i);
-    await queue.append(record(10));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const eleventh = queue.append(record(10));
+    await clock.advance(1);
+    await eleventh;
+    await clock.advance(59_990);
     expect(await readHead(dir)).toBe(0);
     await queue.flush();
     expect(await readHead(dir)).toBe(10);
+    queue.ack(10);
+    await clock.advance(59_999);
+    expect(await readHead(dir)).toBe(10);
+    await clock.advance(1);
+    await eventually(async () => (await readHead(dir)) === 11, 'the timed head commit');
     await queue.close();
   });
 
@@ -147,3 +159,12 @@ describe('DiskQueue on disk', () => {
     await expect(openIn(dir, { maxBytes: 1000, segmentBytes: 600 })).rejects.toThrow(/at most half/);
   });
 });
+
+/** Waits for a condition on real file I/O (no timers involved). */
+async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let turn = 0; turn < 10_000; turn++) {
+    if (await condition()) return;
+    await settle(1);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

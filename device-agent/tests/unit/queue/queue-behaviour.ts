@@ -46,6 +46,18 @@ export function describeQueueBehaviour(name: string, factory: QueueFactory): voi
       expect(queue.stats()).toMatchObject({ depth: 5, head: 0, tail: 5, dropped: 0 });
     });
 
+    it('keeps the id stored with each record, and none for a record appended without one', async () => {
+      const queue = await make();
+      await queue.append(record(0), 'gw-0');
+      await queue.append(record(1));
+      await queue.append(record(2), 'gw-2');
+      expect((await queue.read(0, 10)).map((r) => [r.position, r.id])).toEqual([
+        [0, 'gw-0'],
+        [1, undefined],
+        [2, 'gw-2'],
+      ]);
+    });
+
     it('reads from a position and at most maxRecords', async () => {
       const queue = await make();
       for (let i = 0; i < 10; i++) await queue.append(record(i));

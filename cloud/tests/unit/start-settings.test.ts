@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_DASHBOARD_PORT,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_SUMMARY_SECONDS,
+  DEFAULT_WS_PORT,
+  readStartSettings,
+} from '../../local/start-settings.js';
+
+describe('readStartSettings', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(readStartSettings({}, '/repo')).toEqual({
+      ok: true,
+      settings: {
+        wsPort: DEFAULT_WS_PORT,
+        dashboardPort: DEFAULT_DASHBOARD_PORT,
+        demo: true,
+        onMessage: 'query',
+        dataDir: undefined,
+        logLevel: DEFAULT_LOG_LEVEL,
+        summarySeconds: DEFAULT_SUMMARY_SECONDS,
+      },
+    });
+    expect([DEFAULT_LOG_LEVEL, DEFAULT_SUMMARY_SECONDS]).toEqual(['info', 60]);
+  });
+
+  it('reads the log level and the summary interval', () => {
+    const read = readStartSettings({ TOPIC_BRIDGE_LOG_LEVEL: ' DEBUG ', TOPIC_BRIDGE_SUMMARY_SECONDS: '5' });
+    expect(read.ok && [read.settings.logLevel, read.settings.summarySeconds]).toEqual(['debug', 5]);
+  });
+
+  it.each([
+    [
+      { TOPIC_BRIDGE_LOG_LEVEL: 'verbose' },
+      'TOPIC_BRIDGE_LOG_LEVEL must be "info" (summaries, warnings, errors) or "debug" (every publish too); got "verbose"',
+    ],
+    [
+      { TOPIC_BRIDGE_SUMMARY_SECONDS: '0' },
+      'TOPIC_BRIDGE_SUMMARY_SECONDS must be a whole number of seconds from 1 to 86400; got "0"',
+    ],
+    [
+      { TOPIC_BRIDGE_SUMMARY_SECONDS: '1.5' },
+      'TOPIC_BRIDGE_SUMMARY_SECONDS must be a whole number of seconds from 1 to 86400; got "1.5"',
+    ],
+    [
+      { TOPIC_BRIDGE_SUMMARY_SECONDS: '86401' },
+      'TOPIC_BRIDGE_SUMMARY_SECONDS must be a whole number of seconds from 1 to 86400; got "86401"',
+    ],
+  ])('refuses %j with a message naming the variable', (env, problem) => {
+    expect(readStartSettings(env)).toEqual({ ok: false, problem });
+  });
+});
