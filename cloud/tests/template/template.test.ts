@@ -315,6 +315,22 @@ describe('sls package: IAM is least privilege', () => {
     }
   });
 
+  it('sizes each function from the cost model (docs/BENCHMARKS.md, "Memory size")', () => {
+    const sizes = Object.fromEntries(
+      resourcesOfType(query.template, 'AWS::Lambda::Function').map(([id, fn]) => [
+        id,
+        fn.Properties.MemorySize,
+      ]),
+    );
+    expect(sizes).toMatchObject({
+      ConnectLambdaFunction: 512,
+      DisconnectLambdaFunction: 512,
+      OnMessageLambdaFunction: 1769,
+      FanOutWorkerLambdaFunction: 1769,
+      IotBridgeLambdaFunction: 1769,
+    });
+  });
+
   it('invokes the fan-out worker asynchronously, retrying twice, then its failure queue; $default knows its name', () => {
     const config = resourcesOfType(query.template, 'AWS::Lambda::EventInvokeConfig');
     expect(config.map(([, resource]) => resource.Properties)).toContainEqual(
