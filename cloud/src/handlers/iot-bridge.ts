@@ -3,6 +3,7 @@ import { type IotBridgeConfig, loadIotBridgeConfig } from '../config.js';
 import { bridgeIotMessage } from '../core/iot-bridge.js';
 import type { DeliveryReport } from '../core/publish.js';
 import { ConfigError } from '../errors.js';
+import { getHandoff } from './handoff.js';
 import { getRuntime, logStartupFailure } from './runtime.js';
 
 let bridgeConfig: IotBridgeConfig | undefined;
@@ -15,6 +16,7 @@ let bridgeConfig: IotBridgeConfig | undefined;
 export function createIotBridgeHandler(lookup: LookupStrategy) {
   return async (event: unknown): Promise<DeliveryReport> => {
     let runtime: ReturnType<typeof getRuntime>;
+    let handoff: ReturnType<typeof getHandoff>;
     try {
       runtime = getRuntime();
       bridgeConfig ??= loadIotBridgeConfig();
@@ -23,6 +25,8 @@ export function createIotBridgeHandler(lookup: LookupStrategy) {
           "CONNECTIONS_ENDPOINT must be set for the IoT bridge (serverless.yml sets it to this stage's @connections URL)",
         );
       }
+      // Past FAN_OUT_INVOCATION_SHARE subscribers, pages go to the fan-out worker, as from $default.
+      handoff = getHandoff(runtime.config.connectionsEndpoint);
     } catch (error) {
       logStartupFailure(error);
       throw error;
@@ -31,6 +35,7 @@ export function createIotBridgeHandler(lookup: LookupStrategy) {
       mapping: bridgeConfig.mapping,
       store: runtime.store(lookup),
       gateway: runtime.gateway(runtime.config.connectionsEndpoint),
+      ...(handoff === undefined ? {} : { handoff }),
       settings: runtime.config.fanOut,
       logger: runtime.logger,
     });
