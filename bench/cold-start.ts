@@ -25,6 +25,7 @@ export const HANDLERS = {
   onMessage: 'cloud/src/handlers/on-message-optimized.ts',
   fanOutWorker: 'cloud/src/handlers/fan-out-worker.ts',
   iotBridge: 'cloud/src/handlers/iot-bridge.ts',
+  authorizer: 'cloud/src/handlers/authorizer.ts',
 } as const;
 
 /** The bundle size target of issue 10. */

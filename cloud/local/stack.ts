@@ -28,6 +28,12 @@ export interface LocalStackOptions {
    */
   connectionsEndpoint?: string;
   /**
+   * Turns authorization on: the authorizer runs on `$connect` and verifies HS256 tokens with this secret
+   * (passed to it as AUTH_SECRET, as SSM would be when deployed). Absent, auth is off, so that tests that
+   * are not about tokens need none; `npm start` turns it on (cloud/local/dev-auth.ts).
+   */
+  auth?: { secret: string; audience?: string };
+  /**
    * Extra environment for the handlers, over the stack's own (tests set small limits this way, e.g.
    * FAN_OUT_INVOCATION_SHARE so that a publish to a few subscribers already goes through the fan-out worker).
    */
@@ -44,6 +50,8 @@ export interface LocalStack {
   tableName: string;
   indexName: string;
   onMessage: 'scan' | 'query';
+  /** Whether tokens are required (the `auth` option was given). */
+  authMode: 'on' | 'off';
   /** Process id of serverless-offline (the leader of its own process group). */
   offlinePid: number;
   /** Fault injection: while false, DynamoDB answers every call with HTTP 503 (handlers report store_unavailable). */
@@ -57,6 +65,7 @@ export interface LocalStack {
 /** Starts dynalite, creates the table, then serverless-offline; resolves when the WebSocket port accepts connections. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const onMessage = options.onMessage ?? 'query';
+  const authMode = options.auth === undefined ? 'off' : 'on';
   const tableName = DEFAULT_TABLE_NAME;
   const indexName = DEFAULT_TOPIC_INDEX_NAME;
   const dynamo = await startDynamoServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
@@ -72,10 +81,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onMessage,
       tableName,
       logLevel: options.logLevel ?? 'info',
+      authMode,
+      ...(options.auth?.audience === undefined ? {} : { authAudience: options.auth.audience }),
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
         CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
+        ...(options.auth === undefined ? {} : { AUTH_SECRET: options.auth.secret }),
         // `$default` hands the pages of large publishes to the fan-out worker through serverless-offline's
         // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
         LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,
@@ -83,7 +95,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       ...(options.log === undefined ? {} : { log: options.log }),
     });
-    return stackHandle({ wsPort, onMessage, tableName, indexName, dynamo, offline });
+    return stackHandle({ wsPort, onMessage, authMode, tableName, indexName, dynamo, offline });
   } catch (error) {
     await offline?.stop();
     await dynamo.close();
@@ -107,6 +119,7 @@ async function createTable(dynamo: DynamoServer, tableName: string, indexName: s
 function stackHandle(parts: {
   wsPort: number;
   onMessage: 'scan' | 'query';
+  authMode: 'on' | 'off';
   tableName: string;
   indexName: string;
   dynamo: DynamoServer;
@@ -121,6 +134,7 @@ function stackHandle(parts: {
     tableName: parts.tableName,
     indexName: parts.indexName,
     onMessage: parts.onMessage,
+    authMode: parts.authMode,
     offlinePid: offline.pid,
     setStoreAvailable: (available) => dynamo.setAvailable(available),
     storeOperationCounts: () => dynamo.operationCounts(),

@@ -20,10 +20,35 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
- * Posts in flight at once during one fan-out. API Gateway's `@connections` calls share the account's
- * 10,000 requests/s throttle; 32 keeps one Lambda well inside it and its sockets busy without queueing.
+ * Posts in flight when a fan-out starts. API Gateway's `@connections` calls share the account's throttle
+ * (10,000 requests/s, burst 5,000): at a post latency of about 20 ms, 256 in flight is about 12,800 posts/s, so a
+ * fan-out starts near the account's rate and inside its burst; the adaptive limit (AIMD, adaptive-concurrency.ts)
+ * then halves it on a 429 and grows it while none come. (The original design posted one after another.)
  */
-export const DEFAULT_FAN_OUT_CONCURRENCY = 32;
+export const DEFAULT_FAN_OUT_CONCURRENCY = 256;
+
+/** The adaptive limit never goes above this (also the keep-alive sockets kept per endpoint). */
+export const FAN_OUT_MAX_CONCURRENCY = 1_000;
+
+/** The adaptive limit never goes below this, so a throttled fan-out still makes progress. */
+export const FAN_OUT_MIN_CONCURRENCY = 4;
+
+/** On a 429 the limit is multiplied by this (the multiplicative decrease of AIMD). */
+export const AIMD_DECREASE_FACTOR = 0.5;
+
+/**
+ * While no 429 comes, the limit grows by this much per round of posts (one round = as many successes as the
+ * limit: `+AIMD_INCREASE_PER_ROUND / limit` per success), the additive increase of AIMD. At 20 ms per post the
+ * limit grows by about 400 a second (each unit is 50 posts/s), so a limit halved from the account's rate
+ * (about 200 in flight at 20 ms) climbs back within a quarter of a second, without overshooting far.
+ */
+export const AIMD_INCREASE_PER_ROUND = 8;
+
+/**
+ * Extra passes for a post still throttled after its retries (DEFAULT_POST_RETRIES): it goes to the back of
+ * the fan-out's list and is tried again, after the posts not yet tried, at the rate the limit has found.
+ */
+export const FAN_OUT_THROTTLED_PASSES = 2;
 
 /**
  * Longest wait for one PostToConnection before it is aborted and counted as failed. The SDK's own request
@@ -84,10 +109,13 @@ export interface CloudConfig {
   logLevel: LogLevel;
   fanOut: FanOutSettings;
   connectionTtlSeconds: number;
+  /** `on`: every route checks the token's grants (from the authorizer); `off`: everything is allowed. */
+  authMode: AuthMode;
 }
 
 /** The knobs of one fan-out. */
 export interface FanOutSettings {
+  /** Posts in flight at the start; the adaptive limit moves between FAN_OUT_MIN/MAX_CONCURRENCY from there. */
   concurrency: number;
   postTimeoutMs: number;
   retries: number;
@@ -119,7 +147,10 @@ export function loadConfig(env: Env = process.env): CloudConfig {
     ensureTable: flag(env, 'ENSURE_TABLE', false),
     logLevel: logLevel(env),
     fanOut: {
-      concurrency: integer(env, 'FAN_OUT_CONCURRENCY', DEFAULT_FAN_OUT_CONCURRENCY, 1),
+      concurrency: Math.min(
+        integer(env, 'FAN_OUT_CONCURRENCY', DEFAULT_FAN_OUT_CONCURRENCY, 1),
+        FAN_OUT_MAX_CONCURRENCY,
+      ),
       postTimeoutMs: integer(env, 'POST_TIMEOUT_MS', DEFAULT_POST_TIMEOUT_MS, 1),
       retries: integer(env, 'POST_RETRIES', DEFAULT_POST_RETRIES, 0),
       backoffBaseMs: integer(env, 'BACKOFF_BASE_MS', DEFAULT_BACKOFF_BASE_MS, 0),
@@ -127,7 +158,88 @@ export function loadConfig(env: Env = process.env): CloudConfig {
       publishBudgetMs: PUBLISH_TIME_BUDGET_MS,
     },
     connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', DEFAULT_CONNECTION_TTL_SECONDS, 60),
+    authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, DEFAULT_AUTH_MODE),
   };
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name]?.trim() || fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${value}"`);
+}
+
+/** Whether tokens are checked. */
+export const AUTH_MODES = ['on', 'off'] as const;
+/** One of AUTH_MODES. */
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/**
+ * AUTH_MODE when unset: on. serverless.yml always sets it from the `auth` parameter (default `on`), so only
+ * an explicit `--param="auth=off"` (or `TOPIC_BRIDGE_AUTH=off` for `npm start`) turns checking off.
+ */
+export const DEFAULT_AUTH_MODE: AuthMode = 'on';
+
+/** The token algorithms the authorizer accepts: one is configured, and only that one is accepted. */
+export const AUTH_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+/** One of AUTH_ALGORITHMS. */
+export type AuthAlgorithm = (typeof AUTH_ALGORITHMS)[number];
+
+/** AUTH_ALGORITHM when unset: a shared secret, the simplest setup (SECURITY.md). */
+export const DEFAULT_AUTH_ALGORITHM: AuthAlgorithm = 'HS256';
+
+/**
+ * Clock skew allowed when checking `exp` (and `nbf`, `iat`): devices' clocks drift, and a token that
+ * expired 30 s ago is no real risk next to a device locked out by its own clock.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** Shortest HS256 secret accepted, in bytes: RFC 7518 requires a key at least as long as the hash (256 bits). */
+export const MIN_HS256_SECRET_BYTES = 32;
+
+/** What the authorizer reads from its environment (serverless.yml sets it from the auth* parameters). */
+export interface AuthorizerConfig {
+  algorithm: AuthAlgorithm;
+  /** The HS256 secret or the PEM public key itself: local use only (the local stack sets AUTH_SECRET). */
+  secret: string | undefined;
+  /** SSM Parameter Store name of the secret or PEM key (a SecureString), read once per cold start. */
+  keyParameter: string | undefined;
+  /** RS256/ES256 only: verify with the keys of this JWKS URL (selected by the token's `kid`). */
+  jwksUrl: string | undefined;
+  /** When set, a token's `aud` must include it. */
+  audience: string | undefined;
+  /** When set, a token's `iss` must equal it. */
+  issuer: string | undefined;
+  logLevel: LogLevel;
+}
+
+/**
+ * Reads the authorizer's configuration. Exactly one key source must be usable: AUTH_SECRET (local), else
+ * AUTH_JWKS_URL (RS256/ES256), else AUTH_KEY_PARAMETER (SSM); a ConfigError names what is missing.
+ */
+export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
+  const algorithm = oneOf(env, 'AUTH_ALGORITHM', AUTH_ALGORITHMS, DEFAULT_AUTH_ALGORITHM);
+  const optional = (name: string) => env[name]?.trim() || undefined;
+  const config: AuthorizerConfig = {
+    algorithm,
+    secret: env.AUTH_SECRET || undefined,
+    keyParameter: optional('AUTH_KEY_PARAMETER'),
+    jwksUrl: algorithm === 'HS256' ? undefined : optional('AUTH_JWKS_URL'),
+    audience: optional('AUTH_AUDIENCE'),
+    issuer: optional('AUTH_ISSUER'),
+    logLevel: logLevel(env),
+  };
+  if (
+    config.jwksUrl !== undefined &&
+    !/^https?:$/.test(URL.canParse(config.jwksUrl) ? new URL(config.jwksUrl).protocol : '')
+  ) {
+    throw new ConfigError(`AUTH_JWKS_URL must be an https URL; got "${config.jwksUrl}"`);
+  }
+  if (config.secret === undefined && config.jwksUrl === undefined && config.keyParameter === undefined) {
+    throw new ConfigError(
+      'the authorizer has no key: set AUTH_KEY_PARAMETER to the SSM parameter holding the secret (serverless.yml does), AUTH_JWKS_URL for RS256/ES256, or AUTH_SECRET locally',
+    );
+  }
+  return config;
 }
 
 function text(env: Env, name: string, fallback: string): string {

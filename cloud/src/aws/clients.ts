@@ -3,6 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ManagementClients } from './connections-api.js';
+import { createHttpConnectionsGateway, type HttpConnectionsGateway } from './connections-http.js';
+import { environmentCredentials, LOCAL_SIGNING_CREDENTIALS } from './credentials.js';
 
 /** Region used when AWS_REGION is unset: only for local endpoints, where any region works. */
 export const LOCAL_REGION = 'us-east-1';
@@ -34,25 +36,34 @@ export function createDynamoClients(endpoint?: string): DynamoClients {
 }
 
 /**
- * Returns the management API clients of an endpoint, creating them on first use and reusing them after (one
- * API per deployment, so once per cold start in practice). SDK retries are off (`maxAttempts: 1`): the
- * fan-out retries temporary failures itself, with its own backoff, budget and a timeout on every attempt.
- * The `fresh` client never reuses a socket (`keepAlive: false`, unbounded sockets): a post that failed without a response is
- * retried through it, so the retry cannot land on another stale socket from the keep-alive pool.
+ * Returns the lean `@connections` gateway for an endpoint (connections-http.ts), creating it on first use and
+ * reusing it after (one API per deployment, so one gateway, one keep-alive agent and one signing-key cache per
+ * cold start in practice). Credentials come from the Lambda environment (credentials.ts); against a local
+ * `http://` endpoint without them, any credentials do. No retries here: the fan-out retries itself.
  */
-export function managementClientCache(): (endpoint: string) => ManagementClients {
-  const clients = new Map<string, ManagementClients>();
+export function connectionsGatewayCache(env = process.env): (endpoint: string) => HttpConnectionsGateway {
+  const gateways = new Map<string, HttpConnectionsGateway>();
   return (endpoint) => {
-    let pair = clients.get(endpoint);
-    if (pair === undefined) {
-      pair = createManagementClients(endpoint);
-      clients.set(endpoint, pair);
+    let gateway = gateways.get(endpoint);
+    if (gateway === undefined) {
+      const local = endpoint.startsWith('http://');
+      const credentials = environmentCredentials(env, local ? LOCAL_SIGNING_CREDENTIALS : undefined);
+      gateway = createHttpConnectionsGateway({
+        endpoint,
+        region: env.AWS_REGION ?? LOCAL_REGION,
+        credentials,
+      });
+      gateways.set(endpoint, gateway);
     }
-    return pair;
+    return gateway;
   };
 }
 
-/** The pooled (keep-alive) and fresh-socket management clients for one `@connections` endpoint. */
+/**
+ * The SDK's pooled (keep-alive) and fresh-socket management clients for one `@connections` endpoint, with SDK
+ * retries off (`maxAttempts: 1`). The handlers post through the lean path (connectionsGatewayCache); this SDK
+ * pair stays for comparisons (tests, bench/post-cpu.ts). The `fresh` client never reuses a socket.
+ */
 export function createManagementClients(endpoint: string): ManagementClients {
   const local = endpoint.startsWith('http://') ? localSettings(endpoint) : { endpoint };
   // Node's agent reuses even a non-keep-alive socket for queued requests unless maxSockets is unbounded;

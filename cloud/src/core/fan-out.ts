@@ -1,6 +1,10 @@
-import { describeError, type PostErrorCode } from '../errors.js';
+import { FAN_OUT_THROTTLED_PASSES } from '../config.js';
+import { describeError, type PostErrorCode, ThrottledError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { type ConcurrencyLimit, createAimdLimit, defaultAimdSettings } from './adaptive-concurrency.js';
+import type { ConnectionGateway } from './gateway.js';
 import { type PostDeps, postWithRetry } from './post-with-retry.js';
+import { RetryQuota } from './retry-quota.js';
 import { runBounded } from './run-bounded.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
@@ -24,11 +28,16 @@ export interface FanOutResult {
   retries: number;
   /** The cause of each retried attempt, counted by code (`{"reset": 2}`): what went wrong even if nothing was lost. */
   retried: Partial<Record<PostErrorCode, number>>;
+  /** Lost posts that were not retried because the retry quota was spent (most posts failing at once). */
+  quotaSpent: number;
 }
 
 /**
- * Posts `data` to every connection with bounded concurrency, deletes the rows of connections that are
- * gone, and resolves with the counts once every post (and every such delete) has settled. No post or retry
+ * Posts `data` to every connection with adaptive concurrency (it starts at `settings.concurrency`, halves on
+ * a 429 and grows while none come: adaptive-concurrency.ts), deletes the rows of connections that are gone,
+ * and resolves with the counts once every post (and every such delete) has settled. A post still throttled
+ * after its retries goes to the back of the list, up to FAN_OUT_THROTTLED_PASSES times: during a fan-out a 429
+ * says "slower", which the limit has heard by then, not that this post cannot be delivered. No post or retry
  * runs past `deadline` (epoch ms; default: now plus the publish budget). Never rejects.
  */
 export async function fanOut(
@@ -37,23 +46,89 @@ export async function fanOut(
   deps: FanOutDeps,
   deadline = (deps.now ?? Date.now)() + deps.settings.publishBudgetMs,
 ): Promise<FanOutResult> {
-  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {} };
-  await runBounded(connectionIds, deps.settings.concurrency, async (connectionId) => {
-    const post = await postWithRetry(connectionId, data, deps, deadline);
-    result.retries += post.retried.length;
-    for (const code of post.retried) result.retried[code] = (result.retried[code] ?? 0) + 1;
-    if (post.outcome === 'delivered') {
-      result.delivered++;
-    } else if (post.outcome === 'gone') {
-      result.gone++;
-      await removeGone(connectionId, deps);
-    } else {
-      result.failed++;
-      result.failures[post.code] = (result.failures[post.code] ?? 0) + 1;
-      deps.logger.debug('post failed', { connectionId, code: post.code, error: describeError(post.error) });
-    }
-  });
+  const result: FanOutResult = {
+    delivered: 0,
+    gone: 0,
+    failed: 0,
+    failures: {},
+    retries: 0,
+    retried: {},
+    quotaSpent: 0,
+  };
+  const now = deps.now ?? Date.now;
+  const limit = createAimdLimit(defaultAimdSettings(deps.settings.concurrency), now);
+  // Without the instance's quota (tests, tools), the posts of this fan-out share one of their own.
+  const postDeps: PostDeps = {
+    ...deps,
+    gateway: observed(deps.gateway, limit, now),
+    retryQuota: deps.retryQuota ?? new RetryQuota(),
+  };
+  // A work list that grows: a post still throttled after its retries goes to the back for another pass.
+  const queue = [...connectionIds];
+  const passes = new Map<string, number>();
+  await runBounded(
+    queue,
+    () => limit.current,
+    async (connectionId) => {
+      const post = await postWithRetry(connectionId, data, postDeps, deadline);
+      result.retries += post.retried.length;
+      for (const code of post.retried) result.retried[code] = (result.retried[code] ?? 0) + 1;
+      if (post.outcome === 'failed' && post.code === 'throttled' && now() < deadline) {
+        const pass = (passes.get(connectionId) ?? 0) + 1;
+        if (pass <= FAN_OUT_THROTTLED_PASSES) {
+          passes.set(connectionId, pass);
+          queue.push(connectionId);
+          return;
+        }
+      }
+      if (post.outcome === 'delivered') {
+        result.delivered++;
+      } else if (post.outcome === 'gone') {
+        result.gone++;
+        await removeGone(connectionId, deps);
+      } else {
+        result.failed++;
+        result.failures[post.code] = (result.failures[post.code] ?? 0) + 1;
+        if (post.quotaSpent) result.quotaSpent++;
+        deps.logger.debug('post failed', { connectionId, code: post.code, error: describeError(post.error) });
+      }
+    },
+  );
   return result;
+}
+
+/**
+ * The gateway, gated by the limit and feeding it: every attempt (a retry too: each is a request) waits until
+ * fewer than `limit.current` attempts are in flight, and reports whether it was throttled. Gating the retries
+ * matters: the posts throttled together back off together, and without the gate their retries would all go
+ * out at once, above the limit the 429s just lowered.
+ */
+function observed(gateway: ConnectionGateway, limit: ConcurrencyLimit, now: () => number): ConnectionGateway {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const admit = () => {
+    while (waiting.length > 0 && active < limit.current) {
+      active++;
+      waiting.shift()?.();
+    }
+  };
+  return {
+    async post(connectionId, data, timeoutMs) {
+      if (active < limit.current && waiting.length === 0) active++;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      const startedAt = now();
+      try {
+        await gateway.post(connectionId, data, timeoutMs);
+        limit.onAccepted();
+      } catch (error) {
+        if (error instanceof ThrottledError) limit.onThrottled(startedAt);
+        throw error;
+      } finally {
+        active--;
+        admit();
+      }
+    },
+  };
 }
 
 async function removeGone(connectionId: string, deps: FanOutDeps): Promise<void> {

@@ -47,6 +47,7 @@ export function addCounts(total: FanOutResult, part: FanOutResult): void {
   total.gone += part.gone;
   total.failed += part.failed;
   total.retries += part.retries;
+  total.quotaSpent += part.quotaSpent;
   for (const [code, count] of Object.entries(part.failures) as [PostErrorCode, number][]) {
     total.failures[code] = (total.failures[code] ?? 0) + count;
   }
@@ -57,7 +58,7 @@ export function addCounts(total: FanOutResult, part: FanOutResult): void {
 
 /** Counts of nothing yet. */
 export function noCounts(): FanOutResult {
-  return { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {} };
+  return { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {}, quotaSpent: 0 };
 }
 
 /**

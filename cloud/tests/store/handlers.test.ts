@@ -18,6 +18,8 @@ beforeAll(async () => {
     CONNECTIONS_ENDPOINT: local.server.endpoint,
     ENSURE_TABLE: 'true',
     LOG_LEVEL: 'error',
+    // The behaviour without tokens; handlers-auth.test.ts covers it with them.
+    AUTH_MODE: 'off',
   });
   handlers.connect = (await import('../../src/handlers/connect.js')).handler;
   handlers.disconnect = (await import('../../src/handlers/disconnect.js')).handler;
@@ -46,7 +48,7 @@ describe('the Lambda handlers, invoked with API Gateway events', () => {
       }),
     );
     expect(response).toEqual({ statusCode: 200 });
-    expect(await rows()).toEqual(['multi room/#', 'multi room/1']);
+    expect(await rows()).toEqual(['multi $connection', 'multi room/#', 'multi room/1']);
   });
 
   it('$connect reads a single topicName, and accepts a connection without one as publish-only', async () => {
@@ -56,7 +58,13 @@ describe('the Lambda handlers, invoked with API Gateway events', () => {
       statusCode: 200,
     });
     expect(await handlers.connect(event('publisher'))).toEqual({ statusCode: 200 });
-    expect(await rows()).toEqual(['multi room/#', 'multi room/1', 'single room/1']);
+    expect(await rows()).toEqual([
+      'multi $connection',
+      'multi room/#',
+      'multi room/1',
+      'single $connection',
+      'single room/1',
+    ]);
   });
 
   it('$connect refuses an invalid filter with 400 and a clear body, writing nothing', async () => {
@@ -70,7 +78,13 @@ describe('the Lambda handlers, invoked with API Gateway events', () => {
       reason:
         'topic filter "room/+x" has a misplaced wildcard: "+" must be a whole level, as in "sensors/+/temperature"',
     });
-    expect(await rows()).toEqual(['multi room/#', 'multi room/1', 'single room/1']);
+    expect(await rows()).toEqual([
+      'multi $connection',
+      'multi room/#',
+      'multi room/1',
+      'single $connection',
+      'single room/1',
+    ]);
   });
 
   it.each(['scan', 'query'] as const)(
@@ -101,6 +115,6 @@ describe('the Lambda handlers, invoked with API Gateway events', () => {
 
   it('$disconnect deletes every row of the connection', async () => {
     expect(await handlers.disconnect(event('multi'))).toEqual({ statusCode: 200 });
-    expect(await rows()).toEqual(['single room/1']);
+    expect(await rows()).toEqual(['single $connection', 'single room/1']);
   });
 });

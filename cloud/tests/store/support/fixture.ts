@@ -1,9 +1,6 @@
-import {
-  createDynamoClients,
-  createManagementClients,
-  type DynamoClients,
-} from '../../../src/aws/clients.js';
-import { createConnectionsGateway } from '../../../src/aws/connections-api.js';
+import { createDynamoClients, type DynamoClients } from '../../../src/aws/clients.js';
+import { createHttpConnectionsGateway } from '../../../src/aws/connections-http.js';
+import { LOCAL_SIGNING_CREDENTIALS } from '../../../src/aws/credentials.js';
 import { createDynamoStore, type DynamoStoreOptions } from '../../../src/aws/dynamodb-store.js';
 import { ensureTable } from '../../../src/aws/ensure-table.js';
 import type { LookupStrategy } from '../../../src/aws/find-subscribers.js';
@@ -46,9 +43,13 @@ export function storeFor(
   });
 }
 
-/** A gateway posting through the real SDK client to the test's connections server. */
+/** A gateway posting through the lean post path (what the handlers use) to the test's connections server. */
 export function gatewayFor(endpoint: string): ConnectionGateway {
-  return createConnectionsGateway(createManagementClients(endpoint));
+  return createHttpConnectionsGateway({
+    endpoint,
+    region: 'us-east-1',
+    credentials: async () => LOCAL_SIGNING_CREDENTIALS,
+  });
 }
 
 /** Fan-out knobs for tests: short timeout and no real waiting between retries. */

@@ -77,7 +77,7 @@ describe('config', () => {
     expect(loaded.ok).toBe(false);
     if (loaded.ok) return;
     expect(formatProblems(loaded.problems).split('\n')).toEqual([
-      'config bridge.pingInterval: unknown key (known in bridge: url, connectTimeoutMs, pingIntervalMs, pongTimeoutMs, renewAfterMs, renewDrainMs, backoffInitialMs, backoffMaxMs, stableAfterMs)',
+      'config bridge.pingInterval: unknown key (known in bridge: url, token, tokenFile, tokenTransport, connectTimeoutMs, pingIntervalMs, pongTimeoutMs, renewAfterMs, renewDrainMs, backoffInitialMs, backoffMaxMs, stableAfterMs)',
       'config extra: unknown section (known: bridge, device, state, queue, delivery, health, log, inputs)',
       'config bridge.url: must be a ws:// or wss:// URL, got "http://nope" (from the config file)',
       'config queue.maxBytes: must be an integer from 65536 to 1099511627776, got "lots" (from the config file)',

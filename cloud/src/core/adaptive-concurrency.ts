@@ -1,0 +1,63 @@
+import {
+  AIMD_DECREASE_FACTOR,
+  AIMD_INCREASE_PER_ROUND,
+  FAN_OUT_MAX_CONCURRENCY,
+  FAN_OUT_MIN_CONCURRENCY,
+} from '../config.js';
+
+/** The knobs of the adaptive limit; the defaults are config.ts's constants. */
+export interface AimdSettings {
+  initial: number;
+  min: number;
+  max: number;
+  decreaseFactor: number;
+  increasePerRound: number;
+}
+
+/** AIMD with config.ts's constants, starting at `initial`. */
+export function defaultAimdSettings(initial: number): AimdSettings {
+  return {
+    initial,
+    min: FAN_OUT_MIN_CONCURRENCY,
+    max: FAN_OUT_MAX_CONCURRENCY,
+    decreaseFactor: AIMD_DECREASE_FACTOR,
+    increasePerRound: AIMD_INCREASE_PER_ROUND,
+  };
+}
+
+/** How many posts one fan-out may have in flight, fed by how each post ended. */
+export interface ConcurrencyLimit {
+  /** Posts allowed in flight now: a whole number between the settings' min and max. */
+  readonly current: number;
+  /** A post was accepted: grow by `increasePerRound / limit` (so by `increasePerRound` per round of posts). */
+  onAccepted(): void;
+  /**
+   * A post that started at `startedAt` (on the same clock) was throttled: cut the limit by `decreaseFactor`,
+   * unless the post started before the last cut: the 429s of posts already in flight then report the
+   * overload that cut answered, and cutting again for each of them would collapse the limit to its minimum.
+   */
+  onThrottled(startedAt: number): void;
+}
+
+/**
+ * Additive-increase / multiplicative-decrease, as TCP does for its window: the limit settles just under the
+ * rate at which the account's `@connections` throttle starts answering 429. Pure: the clock is injected.
+ */
+export function createAimdLimit(settings: AimdSettings, now: () => number): ConcurrencyLimit {
+  const clamp = (value: number) => Math.min(settings.max, Math.max(settings.min, value));
+  let limit = clamp(settings.initial);
+  let lastCutAt = Number.NEGATIVE_INFINITY;
+  return {
+    get current() {
+      return Math.floor(limit);
+    },
+    onAccepted() {
+      limit = clamp(limit + settings.increasePerRound / limit);
+    },
+    onThrottled(startedAt) {
+      if (startedAt < lastCutAt) return;
+      limit = clamp(limit * settings.decreaseFactor);
+      lastCutAt = now();
+    },
+  };
+}
