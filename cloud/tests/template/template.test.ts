@@ -323,6 +323,7 @@ describe('sls package: IAM is least privilege', () => {
         'AuthorizerRole',
         'ConnectRole',
         'DisconnectRole',
+        'FanOutWorkerRole',
         'IotBridgeRole',
         'IotRuleErrorActionRole',
         'OnMessageRole',
