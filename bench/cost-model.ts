@@ -6,7 +6,7 @@
  * Measured here: the CPU time one invocation spends (our process only: dynalite and the `@connections` sink
  * run in a child process) for a publish to N subscribers through the real lookup and the SDK post path, a
  * worker page, and a `$connect`. Modelled: Lambda duration at memory M as lookup + max(CPU × 1,769 / M,
- * posts' network wait), since Lambda gives a full vCPU at 1,769 MB and a proportional share below (this
+ * posts' network wait at the fan-out's starting concurrency), since Lambda gives a full vCPU at 1,769 MB and a proportional share below (this
  * machine's core stands in for one vCPU); read units from benchmark 4's billing rule; API Gateway messages
  * and connection minutes from the protocol. Prices: see PRICES. Run: `npx tsx bench/cost-model.ts` (~1 min).
  */
@@ -203,7 +203,7 @@ export function costThisDesign(n: number, measured: Measured, memoryMb: number):
   const own = Math.min(n, DEFAULT_INVOCATION_SHARE);
   const cpuPerPost = (measured.publishCpuMs[1_000] ?? 0) / 1_000;
   const cpu = measured.publishCpuMs[n] ?? cpuPerPost * own;
-  const wait = DYNAMO_LATENCY_MS + Math.ceil(own / DEFAULT_FAN_OUT.concurrency) * POST_LATENCY_MS;
+  const wait = DYNAMO_LATENCY_MS + rounds(own) * POST_LATENCY_MS;
   const ms = durationMs(cpu, wait, memoryMb);
   const workerPages = Math.ceil(Math.max(0, n - own) / 1_000);
   const workerMs = durationMs(
@@ -276,6 +276,11 @@ export function chooseMemory(cpuMs: number, waitMs: number): number {
   return nearCheapest.reduce((best, each) => (each.ms < best.ms ? each : best)).memory;
 }
 
+/** Round trips of posts for n connections at the fan-out's starting concurrency. */
+function rounds(n: number): number {
+  return Math.ceil(n / DEFAULT_FAN_OUT.concurrency);
+}
+
 /** Prints what was measured, the memory choice and the cost table. */
 export async function main(): Promise<void> {
   const measured = await measureCpu();
@@ -294,9 +299,9 @@ export async function main(): Promise<void> {
     [
       '$default, 1,000 subscribers (its whole share)',
       measured.publishCpuMs[1_000] ?? 0,
-      DYNAMO_LATENCY_MS + 32 * POST_LATENCY_MS,
+      DYNAMO_LATENCY_MS + rounds(1_000) * POST_LATENCY_MS,
     ],
-    ['fanOutWorker, page of 1,000', measured.workerPageCpuMs, 32 * POST_LATENCY_MS],
+    ['fanOutWorker, page of 1,000', measured.workerPageCpuMs, rounds(1_000) * POST_LATENCY_MS],
   ];
   for (const [label, cpu, wait] of cases) {
     const cells = MEMORY_SIZES.map((memory) => {
