@@ -56,7 +56,14 @@ describe('the local stack', () => {
       const raw = JSON.stringify({ topic, message: 'after the outage', id: 'o1' });
       expect(await subscriber.request(raw)).toEqual(JSON.parse(raw));
       await subscriber.waitForFrames(2);
-      expect(JSON.parse(subscriber.frames[1] ?? '')).toEqual({ type: 'ack', id: 'o1', delivered: 1 });
+      expect(JSON.parse(subscriber.frames[1] ?? '')).toEqual({
+        type: 'ack',
+        id: 'o1',
+        delivered: 1,
+        // The lost connection's row is found too (then answered 410 and deleted): two subscribers.
+        subscribers: 2,
+        queued: 0,
+      });
       expect(await table.rowsOf(lostRow?.connectionId ?? '')).toEqual([]);
     },
     2 * STACK_START_TIMEOUT_MS,
