@@ -158,6 +158,30 @@ describe('sls package: authorization (auth=on by default)', () => {
     ]);
   });
 
+  it('lets only this API invoke the authorizer function', () => {
+    expect(query.template.Resources.AuthorizerLambdaPermissionWebsockets?.Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': ['AuthorizerLambdaFunction', 'Arn'] },
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':execute-api:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':',
+            { Ref: 'WebsocketsApi' },
+            '/authorizers/*',
+          ],
+        ],
+      },
+    });
+  });
+
   it('throttles $connect and $default on the stage (API Gateway route throttling, documented defaults)', () => {
     const [[, stage] = []] = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Stage');
     expect(stage?.Properties.RouteSettings).toEqual({

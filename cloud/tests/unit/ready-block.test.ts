@@ -32,7 +32,7 @@ describe('readyBlock', () => {
       'topic-bridge ready on ws://127.0.0.1:3001 (onMessage=query, DynamoDB in memory, simulated sensors publishing under demo/)',
       '  bridge     ws://127.0.0.1:3001',
       '  dashboard  http://127.0.0.1:8080/',
-      '  try it     connect any WebSocket client to ws://127.0.0.1:3001/?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}',
+      '  try it     connect any WebSocket client to ws://127.0.0.1:3001?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}',
       '  stop       Ctrl-C',
       'From now on: a summary every 60 s and every warning or error as it happens (TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
     ]);
