@@ -162,11 +162,9 @@ describe('the local stack', () => {
         .poll(() => stdout, { timeout: 10_000, interval: 100 })
         .toMatch(/^topic-bridge, last \d+ s: [1-9]\d* publish(es)?, [1-9]\d* deliver(y|ies), /m);
       // After the ready block, until Ctrl-C: summary lines only, no handler line at info.
-      // (two auth notices, then the seven lines of the block with its token line)
-      const afterBlock = stdout
-        .split('\n')
-        .slice(9)
-        .filter((line) => line !== '');
+      const outputLines = stdout.split('\n');
+      const blockEnd = outputLines.findIndex((line) => line.startsWith('From now on:')) + 1;
+      const afterBlock = outputLines.slice(blockEnd).filter((line) => line !== '');
       expect(afterBlock.filter((line) => !line.startsWith('topic-bridge, last '))).toEqual([]);
 
       child.kill('SIGINT');

@@ -1,31 +1,23 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeClaimsContext, type TokenClaims } from '@topic-bridge/shared-types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isConnectionItem } from '../../src/aws/subscription-rows.js';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
-import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
-import { dynamoClients } from './support/fixture.js';
+import { useLocalStore } from './support/use-local-store.js';
 
 type Handler = (event: WebSocketEvent) => Promise<HandlerResponse>;
 
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-let server: ConnectionsServer;
+const local = useLocalStore({ connections: true });
 let connectHandler: Handler;
 let messageHandler: Handler;
 const TABLE = 'AuthHandlerTable';
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-  server = await startConnectionsServer();
   Object.assign(process.env, {
     TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: dynalite.endpoint,
-    CONNECTIONS_ENDPOINT: server.endpoint,
+    DYNAMODB_ENDPOINT: local.dynalite.endpoint,
+    CONNECTIONS_ENDPOINT: local.server.endpoint,
     ENSURE_TABLE: 'true',
     LOG_LEVEL: 'warn',
     AUTH_MODE: 'on',
@@ -42,14 +34,6 @@ beforeAll(async () => {
     event('watcher', claims({ subscribe: ['#'] }), { queryStringParameters: { topicName: '#' } }),
   );
 });
-
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await server?.stop();
-  await dynalite?.stop();
-});
-
-afterEach(() => server.reset());
 
 function claims(grants: Partial<TokenClaims>): Record<string, string> {
   const encoded = encodeClaimsContext({
@@ -81,7 +65,7 @@ function event(
 }
 
 async function rows() {
-  const output = await clients.doc.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
+  const output = await local.clients.doc.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
   // Subscription rows only: each connection's filter-count item (`$connection`) is the store's own business.
   return (output.Items ?? [])
     .filter((item) => !isConnectionItem(String(item.topicFilter)))
@@ -136,7 +120,7 @@ describe('the handlers with authorization on', () => {
     await messageHandler(
       event('limited', grants, { body: '{"action":"subscribe","topic":"plant/#","id":"s1"}' }),
     );
-    expect(server.deliveredTo('limited')).toEqual([
+    expect(local.server.deliveredTo('limited')).toEqual([
       JSON.stringify({
         type: 'error',
         code: 'forbidden',
@@ -150,7 +134,7 @@ describe('the handlers with authorization on', () => {
         id: 's1',
       }),
     ]);
-    expect(server.deliveredTo('watcher')).toEqual([]);
+    expect(local.server.deliveredTo('watcher')).toEqual([]);
     expect(await rows()).toEqual(['sub-a plant/3/temp', 'watcher #']);
     // Inside the grants, the same connection goes on working.
     const allowed = '{"topic":"plant/3/temp","message":2,"id":"p2"}';
@@ -158,9 +142,9 @@ describe('the handlers with authorization on', () => {
     await messageHandler(
       event('limited', grants, { body: '{"action":"subscribe","topic":"plant/3/+","id":"s2"}' }),
     );
-    expect(server.deliveredTo('watcher')).toEqual([allowed]);
-    expect(server.deliveredTo('sub-a')).toEqual([allowed]);
-    expect(server.deliveredTo('limited').slice(2)).toEqual([
+    expect(local.server.deliveredTo('watcher')).toEqual([allowed]);
+    expect(local.server.deliveredTo('sub-a')).toEqual([allowed]);
+    expect(local.server.deliveredTo('limited').slice(2)).toEqual([
       '{"type":"ack","id":"p2","delivered":2,"subscribers":2,"queued":0}',
       '{"type":"subscribed","topic":"plant/3/+","id":"s2"}',
     ]);
@@ -169,7 +153,7 @@ describe('the handlers with authorization on', () => {
 
   it('$default allows nothing on a connection without valid claims', async () => {
     await messageHandler(event('nobody', undefined, { body: '{"topic":"a","message":1,"id":"n1"}' }));
-    expect(server.deliveredTo('nobody')).toEqual([
+    expect(local.server.deliveredTo('nobody')).toEqual([
       JSON.stringify({
         type: 'error',
         code: 'forbidden',
@@ -177,7 +161,7 @@ describe('the handlers with authorization on', () => {
         id: 'n1',
       }),
     ]);
-    expect(server.deliveredTo('watcher')).toEqual([]);
+    expect(local.server.deliveredTo('watcher')).toEqual([]);
   });
 
   it('never warns that authorization is off', () => {

@@ -15,16 +15,13 @@ import {
 } from '@topic-bridge/shared-types';
 import fc from 'fast-check';
 import { type JWTPayload, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isConnectionItem } from '../../src/aws/subscription-rows.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/config.js';
 import type { AuthorizerEvent } from '../../src/handlers/authorizer.js';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
 import { TEST_SECRET, unsignedToken } from '../auth/tokens.js';
-import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
-import { dynamoClients } from './support/fixture.js';
+import { useLocalStore } from './support/use-local-store.js';
 
 /**
  * Hostile input, generated: thousands of tokens, connect requests and frames against the real handlers
@@ -40,9 +37,8 @@ const SUITE_TIMEOUT_MS = 180_000;
 const TABLE = 'HostileTable';
 
 type Handler = (event: WebSocketEvent) => Promise<HandlerResponse>;
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-let server: ConnectionsServer;
+
+const local = useLocalStore({ connections: true });
 let connectHandler: Handler;
 let messageHandler: Handler;
 let authorizerHandler: (event: AuthorizerEvent) => Promise<unknown>;
@@ -51,13 +47,10 @@ let authorizerHandler: (event: AuthorizerEvent) => Promise<unknown>;
 const model = new Map<string, Set<string>>();
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-  server = await startConnectionsServer();
   Object.assign(process.env, {
     TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: dynalite.endpoint,
-    CONNECTIONS_ENDPOINT: server.endpoint,
+    DYNAMODB_ENDPOINT: local.dynalite.endpoint,
+    CONNECTIONS_ENDPOINT: local.server.endpoint,
     ENSURE_TABLE: 'true',
     LOG_LEVEL: 'error',
     AUTH_MODE: 'on',
@@ -82,12 +75,6 @@ beforeAll(async () => {
     });
     model.set(id, new Set(filters));
   }
-});
-
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await server?.stop();
-  await dynalite?.stop();
 });
 
 function context(grants: Grants): Record<string, string> {
@@ -115,7 +102,7 @@ async function tableRows(): Promise<string[]> {
   const rows: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await clients.doc.send(
+    const page = await local.clients.doc.send(
       new ScanCommand({ TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: startKey }),
     );
     for (const item of page.Items ?? []) {
@@ -372,7 +359,7 @@ describe('hostile input against the real handlers (fast-check, dynalite)', {
     await fc.assert(
       fc.asyncProperty(frameBody, grants, async (body, granted) => {
         runs++;
-        server.reset();
+        local.server.reset();
         const response = await messageHandler(event(sender, context(granted), { body }));
         expect(response).toEqual({ statusCode: 200 });
         const parsed = parseClientFrame(body);
@@ -409,7 +396,7 @@ describe('hostile input against the real handlers (fast-check, dynalite)', {
                 )
                 .map(([cid]) => cid)
             : [];
-        const replies = server.deliveredTo(sender).filter((posted) => posted !== body);
+        const replies = local.server.deliveredTo(sender).filter((posted) => posted !== body);
         const answer =
           expectedReply === undefined ? 'none' : String(expectedReply.code ?? expectedReply.type);
         answers[answer] = (answers[answer] ?? 0) + 1;
@@ -421,8 +408,8 @@ describe('hostile input against the real handlers (fast-check, dynalite)', {
           expect(reply).toMatchObject(expectedReply);
           if (reply.type === 'error') expect(Object.keys(ERROR_CODES)).toContain(reply.code);
         }
-        for (const cid of new Set(server.posts.map((post) => post.connectionId).concat(publishedTo))) {
-          const frames = server.deliveredTo(cid).filter((posted) => cid !== sender || posted === body);
+        for (const cid of new Set(local.server.posts.map((post) => post.connectionId).concat(publishedTo))) {
+          const frames = local.server.deliveredTo(cid).filter((posted) => cid !== sender || posted === body);
           expect({ cid, frames }).toEqual({ cid, frames: publishedTo.includes(cid) ? [body] : [] });
         }
       }),
