@@ -32,7 +32,8 @@ export interface ConcurrencyLimit {
   /** A post was accepted: grow by `increasePerRound / limit` (so by `increasePerRound` per round of posts). */
   onAccepted(): void;
   /**
-   * A post that started at `startedAt` (on the same clock) was throttled: cut the limit by `decreaseFactor`,
+   * A post that started at `startedAt` (on the same clock) was throttled (or timed out: the fan-out treats an
+   * overloaded endpoint like a throttle): cut the limit by `decreaseFactor`,
    * unless the post started before the last cut: the 429s of posts already in flight then report the
    * overload that cut answered, and cutting again for each of them would collapse the limit to its minimum.
    */

@@ -1,5 +1,5 @@
 import { FAN_OUT_THROTTLED_PASSES } from '../config.js';
-import { describeError, type PostErrorCode, ThrottledError } from '../errors.js';
+import { describeError, type PostErrorCode, PostTimeoutError, ThrottledError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type ConcurrencyLimit, createAimdLimit, defaultAimdSettings } from './adaptive-concurrency.js';
 import type { ConnectionGateway } from './gateway.js';
@@ -82,7 +82,7 @@ export async function fanOut(
 
 /**
  * The gateway, gated by the limit and feeding it: every attempt (a retry too: each is a request) waits until
- * fewer than `limit.current` attempts are in flight, and reports whether it was throttled. Gating the retries
+ * fewer than `limit.current` attempts are in flight, and reports whether it was throttled or timed out. Gating the retries
  * matters: the posts throttled together back off together, and without the gate their retries would all go
  * out at once, above the limit the 429s just lowered.
  */
@@ -104,7 +104,10 @@ function observed(gateway: ConnectionGateway, limit: ConcurrencyLimit, now: () =
         await gateway.post(connectionId, data, timeoutMs);
         limit.onAccepted();
       } catch (error) {
-        if (error instanceof ThrottledError) limit.onThrottled(startedAt);
+        // A 429 says the account's rate is reached; a timeout that the endpoint (or this process) is
+        // overloaded: both ask for fewer posts in flight, and retrying at the same pace would make it worse.
+        if (error instanceof ThrottledError || error instanceof PostTimeoutError)
+          limit.onThrottled(startedAt);
         throw error;
       } finally {
         active--;

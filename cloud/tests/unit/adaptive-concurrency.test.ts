@@ -4,7 +4,7 @@ import { type AimdSettings, createAimdLimit } from '../../src/core/adaptive-conc
 import { fanOut } from '../../src/core/fan-out.js';
 import type { ConnectionGateway } from '../../src/core/gateway.js';
 import { runBounded } from '../../src/core/run-bounded.js';
-import { ThrottledError } from '../../src/errors.js';
+import { PostTimeoutError, ThrottledError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 
 const SETTINGS: AimdSettings = { initial: 100, min: 4, max: 400, decreaseFactor: 0.5, increasePerRound: 10 };
@@ -79,7 +79,7 @@ describe('runBounded with a limit that changes', () => {
  * A stand-in for API Gateway that can carry `capacity` posts at once and throttles (at no cost to the others)
  * any post that comes while it is full. Each post takes one macrotask and one fake millisecond; the fake clock is the only clock.
  */
-function throttlingGateway(capacity: number) {
+function throttlingGateway(capacity: number, overload: 'throttled' | 'timeout' = 'throttled') {
   const clock = { now: 0 };
   const stats = { inFlight: 0, peak: 0, attempts: 0, throttled: 0, delivered: new Map<string, number>() };
   const gateway: ConnectionGateway = {
@@ -92,6 +92,7 @@ function throttlingGateway(capacity: number) {
       clock.now += 1;
       if (over) {
         stats.throttled++;
+        if (overload === 'timeout') throw new PostTimeoutError(connectionId, 1_000);
         throw new ThrottledError(connectionId, 429);
       }
       stats.inFlight--;
@@ -139,6 +140,25 @@ describe('fanOut with adaptive concurrency against a throttling stand-in (fake c
     expect([...stats.delivered.values()].every((count) => count === 1)).toBe(true);
     expect(stats.delivered.size).toBe(3_000);
     // The first wave is throttled; after the cuts the fan-out stays near what the endpoint carries.
+    expect(stats.throttled).toBeLessThan(3_000 * 0.2);
+  });
+
+  it('backs off on timeouts too (an overloaded endpoint), so their retries do not pile up', async () => {
+    const { gateway, clock, stats } = throttlingGateway(40, 'timeout');
+    const ids = Array.from({ length: 3_000 }, (_, i) => `c${i}`);
+    const result = await fanOut(ids, 'frame', {
+      gateway,
+      settings,
+      store: { removeConnection: async () => 0 },
+      logger: quiet,
+      now: () => clock.now,
+      sleep: async (ms) => {
+        clock.now += ms;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      random: seededRandom(7),
+    });
+    expect(result).toMatchObject({ delivered: 3_000, failed: 0 });
     expect(stats.throttled).toBeLessThan(3_000 * 0.2);
   });
 
