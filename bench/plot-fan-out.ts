@@ -14,7 +14,7 @@ export interface Series {
   points: Array<{ x: number; y: number }>;
 }
 
-const WIDTH = 720;
+const WIDTH = 800;
 const HEIGHT = 440;
 const MARGIN = { left: 70, right: 220, top: 30, bottom: 50 };
 
