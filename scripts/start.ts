@@ -8,8 +8,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isPortFree } from '../cloud/local/free-port.js';
-import { formatReadyBlock, type ReadyBlockLine } from '../cloud/local/ready-block.js';
+import { readyBlock, readyLines } from '../cloud/local/ready-block.js';
 import { type LocalStack, startLocalStack } from '../cloud/local/stack.js';
+import { prepareStartAuth, type StartAuth, withToken } from '../cloud/local/start-auth.js';
 import { createStartLog } from '../cloud/local/start-log.js';
 import { readStartSettings, type StartSettings } from '../cloud/local/start-settings.js';
 import { type DashboardServer, startDashboardServer } from '../dashboard/server/serve.js';
@@ -29,57 +30,16 @@ export interface Output {
 
 const consoleOutput: Output = { info: (line) => console.log(line), error: (line) => console.error(line) };
 
-/** The ready block's labelled lines: where to connect, where to look, a frame to try, how to stop. */
-export function readyLines(stack: LocalStack, dashboardUrl: string): ReadyBlockLine[] {
-  const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
-  return [
-    { label: 'bridge', value: stack.wsUrl },
-    { label: 'dashboard', value: dashboardUrl },
-    {
-      label: 'try it',
-      value: `connect any WebSocket client to ${stack.wsUrl}?topicName=demo and send ${frame}`,
-    },
-    { label: 'stop', value: 'Ctrl-C' },
-  ];
-}
-
-/**
- * The block printed once everything listens: a heading with what runs, `lines` (readyLines, plus whatever
- * the caller adds, such as a token), and what the output shows from then on.
- */
-export function readyBlock(
-  stack: LocalStack,
-  settings: StartSettings,
-  lines: readonly ReadyBlockLine[],
-): string[] {
-  const storage =
-    settings.dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${settings.dataDir}`;
-  const demo = settings.demo ? ', simulated sensors publishing under demo/' : '';
-  const every = `a summary every ${settings.summarySeconds} s`;
-  const notes =
-    settings.logLevel === 'debug'
-      ? [`From now on: every handler log line (TOPIC_BRIDGE_LOG_LEVEL=debug) and ${every}.`]
-      : [
-          `From now on: ${every} and every warning or error as it happens ` +
-            '(TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
-        ];
-  return formatReadyBlock({
-    heading: `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo})`,
-    lines,
-    notes,
-  });
-}
-
 /** The parts that run beside the stack; each is stopped before the stack. */
 interface Extras {
   dashboard: DashboardServer;
   demo: DemoAgent | undefined;
 }
 
-async function startExtras(stack: LocalStack, settings: StartSettings): Promise<Extras> {
+async function startExtras(stack: LocalStack, settings: StartSettings, auth: StartAuth): Promise<Extras> {
   const dashboard = await startDashboardServer({ port: settings.dashboardPort, bridgeUrl: stack.wsUrl });
   try {
-    const demo = settings.demo ? await startDemoAgent(stack.wsUrl) : undefined;
+    const demo = settings.demo ? await startDemoAgent(withToken(stack.wsUrl, auth)) : undefined;
     return { dashboard, demo };
   } catch (error) {
     await dashboard.stop();
@@ -129,6 +89,13 @@ export async function main(
       return EXIT_BAD_SETTINGS;
     }
   }
+  const prepared = await prepareStartAuth(env);
+  if (!prepared.ok) {
+    out.error(`npm start: ${prepared.problem}.`);
+    return EXIT_BAD_SETTINGS;
+  }
+  const auth = prepared.auth;
+  for (const notice of auth.notices) (auth.mode === 'off' ? out.error : out.info)(`topic-bridge: ${notice}`);
   // The local emulation runs on this machine's Node (20+); deployed handlers run on nodejs22.x.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stopped = firstSignal(['SIGINT', 'SIGTERM']);
@@ -143,6 +110,7 @@ export async function main(
     wsPort,
     onMessage,
     ...(dataDir === undefined ? {} : { dataDir }),
+    ...(auth.mode === 'on' ? { auth: { secret: auth.secret } } : {}),
     logLevel: settings.logLevel,
     log: (line) => log.accept(line),
   });
@@ -161,7 +129,7 @@ export async function main(
   }
   let extras: Extras;
   try {
-    extras = await startExtras(stack, settings);
+    extras = await startExtras(stack, settings, auth);
   } catch (error) {
     out.error(
       `npm start: the dashboard or the demo agent did not start: ${error instanceof Error ? error.message : error}`,
@@ -169,7 +137,8 @@ export async function main(
     await stack.stop();
     return EXIT_START_FAILED;
   }
-  for (const line of readyBlock(stack, settings, readyLines(stack, extras.dashboard.url))) out.info(line);
+  for (const line of readyBlock(stack, settings, readyLines(stack, extras.dashboard.url, auth)))
+    out.info(line);
   log.startSummaries();
   const signal = await stopped;
   log.stop();

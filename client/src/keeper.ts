@@ -101,6 +101,8 @@ export class ConnectionKeeper<L extends KeptLink> {
   #attempt = 0;
   #stopped = false;
   #refused = false;
+  /** The last final refusal, told again when the link that outlived it ends. */
+  #refusal: { reason: string; status: number | undefined } | undefined;
   readonly #timeouts: Timeouts<TimerName>;
   readonly #options: KeeperOptions<L>;
   readonly #events: KeeperEvents<L>;
@@ -247,7 +249,7 @@ export class ConnectionKeeper<L extends KeptLink> {
       this.#events.ended(link, end);
       // A renewal already under way becomes the reconnect; otherwise dial again after a backoff.
       if (this.#dialing !== undefined || this.#fetching) this.#events.reconnecting(end.reason, this.#attempt);
-      else if (this.#refused) this.#scheduleRefusedRetry();
+      else if (this.#refused) this.#refuse(this.#refusal?.reason ?? end.reason, this.#refusal?.status, false);
       else this.#scheduleReconnect(end.reason);
     }
   }
@@ -266,6 +268,7 @@ export class ConnectionKeeper<L extends KeptLink> {
   /** A final refusal: tell the owner once per dial, and dial again only at the slow retry interval. */
   #refuse(reason: string, status: number | undefined, renewal: boolean): void {
     this.#refused = true;
+    this.#refusal = { reason, status };
     const retryMs = this.#options.unauthorizedRetryMs;
     this.#events.unauthorized(reason, status, retryMs);
     // During a renewal the old link still works: only the renewal waits for a better token.

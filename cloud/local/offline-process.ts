@@ -23,6 +23,10 @@ export interface OfflineOptions {
   onMessage: 'scan' | 'query';
   tableName: string;
   logLevel: string;
+  /** `on`: the authorizer runs on `$connect` (its secret comes in handlerEnv as AUTH_SECRET). */
+  authMode: 'on' | 'off';
+  /** When set, tokens must carry this `aud` (the `authAudience` parameter). */
+  authAudience?: string;
   /** Extra environment for the handlers (they run in-process, with `localEnvironment: true`). */
   handlerEnv: Record<string, string>;
   log?: (line: string) => void;
@@ -71,6 +75,8 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     `--param=onMessage=${options.onMessage}`,
     `--param=tableName=${options.tableName}`,
     `--param=logLevel=${options.logLevel}`,
+    `--param=auth=${options.authMode}`,
+    ...(options.authAudience === undefined ? [] : [`--param=authAudience=${options.authAudience}`]),
   ];
   // detached: a process group of its own, so that stop() ends it with every child and Ctrl-C on `npm start`
   // reaches it only through our own shutdown.

@@ -1,3 +1,7 @@
+import type { LocalStack } from './stack.js';
+import { type StartAuth, withToken } from './start-auth.js';
+import type { StartSettings } from './start-settings.js';
+
 /**
  * The block `npm start` prints once everything listens: a heading, then one labelled line per thing a person
  * needs (where to connect, where to look, a frame to try, how to stop), then notes. Callers add their own
@@ -32,4 +36,53 @@ export function formatReadyBlock(block: ReadyBlock): string[] {
     ...block.lines.map((line) => `${INDENT}${line.label.padEnd(width)}${line.value}`),
     ...(block.notes ?? []),
   ];
+}
+
+/**
+ * The ready block's usual labelled lines: where to connect, where to look, a frame to try, how to stop; with
+ * auth on, the development token too, and the dashboard and example URLs carry it.
+ */
+export function readyLines(
+  stack: Pick<LocalStack, 'wsUrl'>,
+  dashboardUrl: string,
+  auth: StartAuth = { mode: 'off', notices: [] },
+): ReadyBlockLine[] {
+  const frame = JSON.stringify({ topic: 'demo', message: 'hello', id: '1' });
+  return [
+    { label: 'bridge', value: stack.wsUrl },
+    ...(auth.mode === 'on' ? [{ label: 'token', value: auth.token }] : []),
+    { label: 'dashboard', value: withToken(dashboardUrl, auth) },
+    {
+      label: 'try it',
+      value: `connect any WebSocket client to ${withToken(`${stack.wsUrl}/?topicName=demo`, auth)} and send ${frame}`,
+    },
+    { label: 'stop', value: 'Ctrl-C' },
+  ];
+}
+
+/**
+ * `npm start`'s ready block: a heading with what runs, `lines` (readyLines, plus whatever the caller adds,
+ * such as a token), and what the output shows from then on.
+ */
+export function readyBlock(
+  stack: Pick<LocalStack, 'wsUrl' | 'onMessage'>,
+  settings: Pick<StartSettings, 'dataDir' | 'demo' | 'logLevel' | 'summarySeconds'>,
+  lines: readonly ReadyBlockLine[],
+): string[] {
+  const storage =
+    settings.dataDir === undefined ? 'DynamoDB in memory' : `DynamoDB data in ${settings.dataDir}`;
+  const demo = settings.demo ? ', simulated sensors publishing under demo/' : '';
+  const every = `a summary every ${settings.summarySeconds} s`;
+  const notes =
+    settings.logLevel === 'debug'
+      ? [`From now on: every handler log line (TOPIC_BRIDGE_LOG_LEVEL=debug) and ${every}.`]
+      : [
+          `From now on: ${every} and every warning or error as it happens ` +
+            '(TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
+        ];
+  return formatReadyBlock({
+    heading: `topic-bridge ready on ${stack.wsUrl} (onMessage=${stack.onMessage}, ${storage}${demo})`,
+    lines,
+    notes,
+  });
 }

@@ -27,6 +27,12 @@ export interface LocalStackOptions {
    * WebSocket port. The fault suite points it at a fault-injecting proxy in front of that port.
    */
   connectionsEndpoint?: string;
+  /**
+   * Turns authorization on: the authorizer runs on `$connect` and verifies HS256 tokens with this secret
+   * (passed to it as AUTH_SECRET, as SSM would be when deployed). Absent, auth is off, so that tests that
+   * are not about tokens need none; `npm start` turns it on (cloud/local/dev-auth.ts).
+   */
+  auth?: { secret: string; audience?: string };
 }
 
 /** A running local stack. */
@@ -39,6 +45,8 @@ export interface LocalStack {
   tableName: string;
   indexName: string;
   onMessage: 'scan' | 'query';
+  /** Whether tokens are required (the `auth` option was given). */
+  authMode: 'on' | 'off';
   /** Process id of serverless-offline (the leader of its own process group). */
   offlinePid: number;
   /** Fault injection: while false, DynamoDB answers every call with HTTP 503 (handlers report store_unavailable). */
@@ -52,6 +60,7 @@ export interface LocalStack {
 /** Starts dynalite, creates the table, then serverless-offline; resolves when the WebSocket port accepts connections. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const onMessage = options.onMessage ?? 'query';
+  const authMode = options.auth === undefined ? 'off' : 'on';
   const tableName = DEFAULT_TABLE_NAME;
   const indexName = DEFAULT_TOPIC_INDEX_NAME;
   const dynamo = await startDynamoServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
@@ -66,14 +75,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onMessage,
       tableName,
       logLevel: options.logLevel ?? 'info',
+      authMode,
+      ...(options.auth?.audience === undefined ? {} : { authAudience: options.auth.audience }),
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
         CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
+        ...(options.auth === undefined ? {} : { AUTH_SECRET: options.auth.secret }),
       },
       ...(options.log === undefined ? {} : { log: options.log }),
     });
-    return stackHandle({ wsPort, onMessage, tableName, indexName, dynamo, offline });
+    return stackHandle({ wsPort, onMessage, authMode, tableName, indexName, dynamo, offline });
   } catch (error) {
     await offline?.stop();
     await dynamo.close();
@@ -97,6 +109,7 @@ async function createTable(dynamo: DynamoServer, tableName: string, indexName: s
 function stackHandle(parts: {
   wsPort: number;
   onMessage: 'scan' | 'query';
+  authMode: 'on' | 'off';
   tableName: string;
   indexName: string;
   dynamo: DynamoServer;
@@ -111,6 +124,7 @@ function stackHandle(parts: {
     tableName: parts.tableName,
     indexName: parts.indexName,
     onMessage: parts.onMessage,
+    authMode: parts.authMode,
     offlinePid: offline.pid,
     setStoreAvailable: (available) => dynamo.setAvailable(available),
     storeOperationCounts: () => dynamo.operationCounts(),

@@ -33,6 +33,20 @@ export function parseHandlerLine(line: string): HandlerLine | undefined {
   return { level, msg, fields };
 }
 
+/**
+ * One handler line for a person: `08:15:02Z warn  store unavailable  code=store_unavailable error="…"`
+ * (the time of day in UTC, the level, the message, then each field; strings quoted only when they hold spaces).
+ */
+export function formatHandlerLine(line: HandlerLine): string {
+  const { time, ...fields } = line.fields;
+  const clock = typeof time === 'string' && time.length >= 19 ? `${time.slice(11, 19)}Z ` : '';
+  const pairs = Object.entries(fields).map(([key, value]) => {
+    const text = typeof value === 'string' && !/[\s"]/.test(value) ? value : JSON.stringify(value);
+    return `${key}=${text}`;
+  });
+  return `${clock}${line.level.padEnd(5)} ${line.msg}${pairs.length === 0 ? '' : `  ${pairs.join(' ')}`}`;
+}
+
 /** What happened in one interval. */
 export interface Tally {
   publishes: number;
@@ -133,7 +147,7 @@ export interface StartLog {
   accept(line: string): void;
   /** Starts the summary interval (once the ready block is printed, so that no summary comes before it). */
   startSummaries(): void;
-  /** Stops the interval; no summary is printed after. */
+  /** Stops the interval, printing a last summary of what the current interval saw so far (if summaries ran). */
   stop(): void;
 }
 
@@ -144,27 +158,31 @@ export function createStartLog(options: StartLogOptions): StartLog {
   let tally = emptyTally();
   let since = now();
   let handle: unknown;
+  const summarize = () => {
+    const at = now();
+    options.info(formatSummary(tally, at - since));
+    tally = emptyTally();
+    since = at;
+  };
   return {
     accept(line) {
       const parsed = parseHandlerLine(line);
       if (parsed === undefined) return;
       addToTally(tally, parsed);
-      if (parsed.level === 'warn' || parsed.level === 'error') options.error(line);
-      else if (options.level === 'debug') options.info(line);
+      if (parsed.level === 'warn' || parsed.level === 'error') options.error(formatHandlerLine(parsed));
+      else if (options.level === 'debug') options.info(formatHandlerLine(parsed));
     },
     startSummaries() {
       if (handle !== undefined) return;
       since = now();
-      handle = timer.setInterval(() => {
-        const at = now();
-        options.info(formatSummary(tally, at - since));
-        tally = emptyTally();
-        since = at;
-      }, options.intervalMs);
+      handle = timer.setInterval(summarize, options.intervalMs);
     },
     stop() {
-      if (handle !== undefined) timer.clearInterval(handle);
+      if (handle === undefined) return;
+      timer.clearInterval(handle);
       handle = undefined;
+      // Nothing counted is dropped: the partial interval gets its summary too.
+      summarize();
     },
   };
 }

@@ -109,6 +109,8 @@ export interface CloudConfig {
   logLevel: LogLevel;
   fanOut: FanOutSettings;
   connectionTtlSeconds: number;
+  /** `on`: every route checks the token's grants (from the authorizer); `off`: everything is allowed. */
+  authMode: AuthMode;
 }
 
 /** The knobs of one fan-out. */
@@ -156,7 +158,88 @@ export function loadConfig(env: Env = process.env): CloudConfig {
       publishBudgetMs: PUBLISH_TIME_BUDGET_MS,
     },
     connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', DEFAULT_CONNECTION_TTL_SECONDS, 60),
+    authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, DEFAULT_AUTH_MODE),
   };
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name]?.trim() || fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${value}"`);
+}
+
+/** Whether tokens are checked. */
+export const AUTH_MODES = ['on', 'off'] as const;
+/** One of AUTH_MODES. */
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/**
+ * AUTH_MODE when unset: on. serverless.yml always sets it from the `auth` parameter (default `on`), so only
+ * an explicit `--param="auth=off"` (or `TOPIC_BRIDGE_AUTH=off` for `npm start`) turns checking off.
+ */
+export const DEFAULT_AUTH_MODE: AuthMode = 'on';
+
+/** The token algorithms the authorizer accepts: one is configured, and only that one is accepted. */
+export const AUTH_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+/** One of AUTH_ALGORITHMS. */
+export type AuthAlgorithm = (typeof AUTH_ALGORITHMS)[number];
+
+/** AUTH_ALGORITHM when unset: a shared secret, the simplest setup (SECURITY.md). */
+export const DEFAULT_AUTH_ALGORITHM: AuthAlgorithm = 'HS256';
+
+/**
+ * Clock skew allowed when checking `exp` (and `nbf`, `iat`): devices' clocks drift, and a token that
+ * expired 30 s ago is no real risk next to a device locked out by its own clock.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** Shortest HS256 secret accepted, in bytes: RFC 7518 requires a key at least as long as the hash (256 bits). */
+export const MIN_HS256_SECRET_BYTES = 32;
+
+/** What the authorizer reads from its environment (serverless.yml sets it from the auth* parameters). */
+export interface AuthorizerConfig {
+  algorithm: AuthAlgorithm;
+  /** The HS256 secret or the PEM public key itself: local use only (the local stack sets AUTH_SECRET). */
+  secret: string | undefined;
+  /** SSM Parameter Store name of the secret or PEM key (a SecureString), read once per cold start. */
+  keyParameter: string | undefined;
+  /** RS256/ES256 only: verify with the keys of this JWKS URL (selected by the token's `kid`). */
+  jwksUrl: string | undefined;
+  /** When set, a token's `aud` must include it. */
+  audience: string | undefined;
+  /** When set, a token's `iss` must equal it. */
+  issuer: string | undefined;
+  logLevel: LogLevel;
+}
+
+/**
+ * Reads the authorizer's configuration. Exactly one key source must be usable: AUTH_SECRET (local), else
+ * AUTH_JWKS_URL (RS256/ES256), else AUTH_KEY_PARAMETER (SSM); a ConfigError names what is missing.
+ */
+export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
+  const algorithm = oneOf(env, 'AUTH_ALGORITHM', AUTH_ALGORITHMS, DEFAULT_AUTH_ALGORITHM);
+  const optional = (name: string) => env[name]?.trim() || undefined;
+  const config: AuthorizerConfig = {
+    algorithm,
+    secret: env.AUTH_SECRET || undefined,
+    keyParameter: optional('AUTH_KEY_PARAMETER'),
+    jwksUrl: algorithm === 'HS256' ? undefined : optional('AUTH_JWKS_URL'),
+    audience: optional('AUTH_AUDIENCE'),
+    issuer: optional('AUTH_ISSUER'),
+    logLevel: logLevel(env),
+  };
+  if (
+    config.jwksUrl !== undefined &&
+    !/^https?:$/.test(URL.canParse(config.jwksUrl) ? new URL(config.jwksUrl).protocol : '')
+  ) {
+    throw new ConfigError(`AUTH_JWKS_URL must be an https URL; got "${config.jwksUrl}"`);
+  }
+  if (config.secret === undefined && config.jwksUrl === undefined && config.keyParameter === undefined) {
+    throw new ConfigError(
+      'the authorizer has no key: set AUTH_KEY_PARAMETER to the SSM parameter holding the secret (serverless.yml does), AUTH_JWKS_URL for RS256/ES256, or AUTH_SECRET locally',
+    );
+  }
+  return config;
 }
 
 function text(env: Env, name: string, fallback: string): string {

@@ -24,6 +24,18 @@ export class ConfigError extends CloudError {
   }
 }
 
+/**
+ * The token key could not be read (SSM Parameter Store failed or the parameter is missing), or is unusable
+ * (an HS256 secret too short, a PEM key that does not parse). The message never contains the key itself.
+ */
+export class KeyUnavailableError extends CloudError {
+  override name = 'KeyUnavailableError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('key_unavailable', message, options);
+  }
+}
+
 /** DynamoDB failed, throttled us or could not be reached. Clients get `store_unavailable` and may retry. */
 export class StoreUnavailableError extends CloudError {
   override name = 'StoreUnavailableError';

@@ -170,6 +170,31 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     await other.close();
   });
 
+  it('passes ?token= to the client (offered as a subprotocol the stack answers) and never shows it', async () => {
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const jwt = (exp: number) => `${part({ alg: 'HS256' })}.${part({ sub: 'dash', exp })}.c2lnbmF0dXJl`;
+    const valid = jwt(Math.floor(Date.now() / 1000) + 3600);
+    const other = await browser.context.newPage();
+    const problems: string[] = [];
+    other.on('console', (message) => problems.push(message.text()));
+    other.on('pageerror', (error) => problems.push(error.message));
+    await other.goto(`${dashboard.url}?topic=${encodeURIComponent('dash/token/+')}&token=${valid}`);
+    await other.waitForSelector('body[data-state="open"]', { state: 'attached' });
+    expect(await publish('dash/token/a', { value: 1 })).toBe(1);
+    await other.waitForSelector('body[data-frames="1"]', { state: 'attached' });
+    expect(await other.locator('body').innerText()).not.toContain(valid);
+    // An expired token is refused by the client itself: a browser never sees the bridge's 401.
+    const expired = jwt(1_000);
+    await other.goto(`${dashboard.url}?topic=a&token=${expired}`);
+    await other.waitForSelector('body[data-state="unauthorized"]', { state: 'attached' });
+    expect(await other.locator('#state').textContent()).toBe(
+      'not authorized: open the page with a valid ?token=',
+    );
+    expect(await other.locator('body').innerText()).not.toContain(expired);
+    expect(problems.filter((text) => text.includes(valid) || text.includes(expired))).toEqual([]);
+    await other.close();
+  });
+
   it('logged no console error, except the browser noting failed WebSocket attempts during the outage', () => {
     const unexpected = consoleErrors.filter(
       (e) =>

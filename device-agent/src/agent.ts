@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Timers } from '@topic-bridge/client';
+
 import WebSocket from 'ws';
 import type { AgentConfig } from './config.js';
 import { fileDeadLetters } from './delivery/dead-letter.js';
@@ -18,6 +18,7 @@ import type { FrameQueue } from './queue/queue.js';
 import { createClockCheck, createClockStepDetector } from './stamp/clock.js';
 import { fileSequence, type Sequence } from './stamp/sequence.js';
 import { stampReading } from './stamp/stamp.js';
+import type { Timers } from './timers.js';
 
 /** Dead-letter file size before it is rotated to `.1`. */
 export const DEAD_LETTER_MAX_BYTES = 4 * 1024 * 1024;
@@ -34,6 +35,8 @@ export interface AgentDependencies {
   now?: () => number;
   /** The WebSocket link's timers (tests drive reconnects and the slow retry after a refused token). */
   linkTimers?: Timers;
+  /** The dispatcher's and the disk queue's timers (pacing, retries, ack timeouts, fsync and head commits). */
+  timers?: Timers;
 }
 
 /** A running agent: inputs → stamp → durable queue → dispatcher → link. */
@@ -80,9 +83,14 @@ export function createAgent(deps: AgentDependencies): Agent {
   const agent: Agent = {
     healthPort: undefined,
     async start() {
-      queue = await openQueue(config, logger, (count) => {
-        counters.dropped += count;
-      }).catch((error: unknown) => {
+      queue = await openQueue(
+        config,
+        logger,
+        deps.timers ? { timers: deps.timers, clock: now } : {},
+        (count) => {
+          counters.dropped += count;
+        },
+      ).catch((error: unknown) => {
         const reason = (error as NodeJS.ErrnoException).code ?? describeError(error);
         throw new QueueIoError(
           `cannot open the queue in ${path.join(config.state.dir, 'queue')} (${reason}); check that state.dir is a writable directory`,
@@ -105,6 +113,7 @@ export function createAgent(deps: AgentDependencies): Agent {
         ...config.delivery,
         retryBackoff: backoffOf(config),
         now,
+        ...(deps.timers ? { timers: deps.timers } : {}),
       });
       const stats = queue.stats();
       logger.info(
@@ -152,7 +161,14 @@ export function createAgent(deps: AgentDependencies): Agent {
       // Temporary refusals are `retryable`: an MQTT input then leaves the message unacknowledged for redelivery.
       if (stopping || !queue || !sequence)
         return { accepted: false, reason: 'the agent is not running', retryable: true };
-      const seq = await sequence.next();
+      let seq: number;
+      try {
+        seq = await sequence.next();
+      } catch (error) {
+        // Reserving the next block of sequence numbers writes a file: a full disk must refuse, not throw.
+        logger.error({ err: describeError(error) }, 'cannot reserve sequence numbers');
+        return { accepted: false, reason: describeError(error), retryable: true };
+      }
       const time = now();
       const stamped = stampReading(reading, {
         device: config.device.id,
@@ -181,7 +197,16 @@ export function createAgent(deps: AgentDependencies): Agent {
     snapshot() {
       return {
         counters: { ...counters },
-        queue: queue?.stats() ?? { depth: 0, bytes: 0, head: 0, tail: 0, dropped: 0, corruptBytesSkipped: 0 },
+        queue: queue?.stats() ?? {
+          depth: 0,
+          bytes: 0,
+          head: 0,
+          tail: 0,
+          dropped: 0,
+          corruptBytesSkipped: 0,
+          diskFull: false,
+          writeFailures: 0,
+        },
         linkState: link.state,
         inFlight: dispatcher?.inFlightCount ?? 0,
         startedAt,
@@ -202,11 +227,12 @@ function backoffOf(config: AgentConfig): { initialMs: number; maxMs: number; sta
 async function openQueue(
   config: AgentConfig,
   logger: AgentLogger,
+  time: { timers?: Timers; clock?: () => number },
   countDrop: (count: number) => void,
 ): Promise<FrameQueue> {
   const onDrop = (count: number, reason: string) => {
     countDrop(count);
-    logger.warn({ dropped: count, reason }, `queue full: dropped the ${count} oldest readings`);
+    logger.warn({ dropped: count, reason }, `${reason}: dropped the ${count} oldest readings`);
   };
   if (config.queue.kind === 'memory') return new MemoryQueue({ maxBytes: config.queue.maxBytes, onDrop });
   return DiskQueue.open({
@@ -214,6 +240,7 @@ async function openQueue(
     maxBytes: config.queue.maxBytes,
     segmentBytes: config.queue.segmentBytes,
     fsyncIntervalMs: config.queue.fsyncIntervalMs,
+    ...time,
     onDrop,
     onCorrupt: (file, skippedBytes, problem) =>
       logger.warn(

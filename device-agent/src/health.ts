@@ -22,8 +22,9 @@ export interface HealthSnapshot {
 export const HEALTH_HOST = '127.0.0.1';
 
 /**
- * Unhealthy when readings are queued and nothing has been acknowledged for `stallAfterMs` (since the last ack,
- * or since start when none came yet). An empty queue is healthy even when disconnected: nothing is waiting.
+ * Unhealthy when the queue's disk is full, or when readings are queued and nothing has been acknowledged for
+ * `stallAfterMs` (since the last ack, or since start when none came yet). An empty queue is healthy even when
+ * disconnected: nothing is waiting.
  */
 export function healthStatus(
   snapshot: HealthSnapshot,
@@ -37,6 +38,10 @@ export function healthStatus(
     queueDepth: snapshot.queue.depth,
     lastAckAgeMs: snapshot.counters.lastAckAt === undefined ? null : now - snapshot.counters.lastAckAt,
   };
+  if (snapshot.queue.diskFull) {
+    const reason = `the disk holding the queue is full: the oldest readings are dropped to make room (${snapshot.counters.dropped} so far); free space on it`;
+    return { healthy: false, body: { status: 'unhealthy', reason, ...body } };
+  }
   if (snapshot.queue.depth > 0 && sinceProgressMs > stallAfterMs) {
     const reason = `${snapshot.queue.depth} readings queued and none acknowledged for ${Math.round(sinceProgressMs / 1000)} s (connection ${snapshot.linkState})`;
     return { healthy: false, body: { status: 'unhealthy', reason, ...body } };
@@ -83,6 +88,15 @@ export function metricsText(snapshot: HealthSnapshot, now: number): string {
   metric('device_agent_queue_corrupt_bytes_total', 'counter', 'Corrupt queue bytes skipped.', [
     ['', q.corruptBytesSkipped],
   ]);
+  metric('device_agent_queue_disk_full', 'gauge', 'The queue found its disk full (1) and drops the oldest.', [
+    ['', q.diskFull ? 1 : 0],
+  ]);
+  metric(
+    'device_agent_queue_write_failures_total',
+    'counter',
+    'Queue writes that failed (ENOSPC included).',
+    [['', q.writeFailures]],
+  );
   const age = c.lastAckAt === undefined ? Number.NaN : (now - c.lastAckAt) / 1000;
   metric('device_agent_last_ack_age_seconds', 'gauge', 'Seconds since the last ack (NaN before the first).', [
     ['', age],

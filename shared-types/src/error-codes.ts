@@ -20,6 +20,14 @@ export const ERROR_CODES = {
   message_too_large: { retryable: false },
   /** The `action` field names no action the bridge knows. */
   unknown_action: { retryable: false },
+  /** The frame nests objects and arrays deeper than MAX_JSON_DEPTH. */
+  nesting_too_deep: { retryable: false },
+  /**
+   * The connection's token does not allow this: a runtime subscribe to a filter that no `subscribe` grant
+   * covers, or a publish to a topic that no `publish` grant matches. Nothing is stored or broadcast, and the
+   * connection stays open; a new token with wider grants is needed.
+   */
+  forbidden: { retryable: false },
   /** The connection already holds MAX_FILTERS_PER_CONNECTION filters. */
   too_many_subscriptions: { retryable: false },
   /** The subscription store (DynamoDB) could not be reached or throttled us; try again later. */

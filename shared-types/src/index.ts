@@ -1,7 +1,9 @@
 /** The topic-bridge wire protocol, shared by the cloud, the device agent and the browser client. */
 export * from './backoff.js';
+export * from './claims.js';
 export * from './connect-url.js';
 export * from './error-codes.js';
+export * from './grants.js';
 export * from './limits.js';
 export * from './protocol.js';
 export * from './result.js';

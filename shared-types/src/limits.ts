@@ -49,3 +49,33 @@ export const API_GATEWAY_MAX_CONNECTION_MS = 2 * 60 * 60 * 1000;
 
 /** The query-string parameter that subscribes a connection at connect time (repeatable). */
 export const TOPIC_QUERY_PARAMETER = 'topicName';
+
+/**
+ * Deepest nesting of objects and arrays in a client frame. Real payloads rarely pass 5; a frame like
+ * `[[[[…]]]]` 100,000 deep is small yet makes naive recursive code overflow its stack. Checked before parsing.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** API Gateway refuses a Lambda authorizer result (policy, principal and context) over 8 KB. */
+export const API_GATEWAY_AUTHORIZER_RESULT_BYTES = 8 * 1024;
+
+/**
+ * Largest authorizer context (the encoded claims), in UTF-8 bytes of its JSON: the 8 KB result limit less
+ * 1 KB for the policy document and the principal id around it.
+ */
+export const MAX_AUTHORIZER_CONTEXT_BYTES = API_GATEWAY_AUTHORIZER_RESULT_BYTES - 1024;
+
+/** Most topic filters in one token's `publish` or `subscribe` claim (32 filters of 200 bytes fit the context). */
+export const MAX_GRANTS_PER_CLAIM = 32;
+
+/** Longest `sub` claim, in characters (it is logged on every connect). */
+export const MAX_SUBJECT_LENGTH = 256;
+
+/** The query-string parameter that carries the token on connect (browsers cannot set WebSocket headers). */
+export const TOKEN_QUERY_PARAMETER = 'token';
+
+/** The subprotocol a client offers to speak this protocol; `$connect` answers it back when offered. */
+export const PROTOCOL_SUBPROTOCOL = 'topic-bridge.v1';
+
+/** Prefix of the second offered subprotocol that carries the token: `bearer.<JWT>` (JWTs need no escaping). */
+export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';

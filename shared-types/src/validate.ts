@@ -1,5 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
-import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES, MAX_ID_LENGTH } from './limits.js';
+import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES, MAX_ID_LENGTH, MAX_JSON_DEPTH } from './limits.js';
 import {
   CLIENT_ACTIONS,
   type ClientAction,
@@ -38,11 +38,46 @@ function failWith(rejection: Rejection, id: string | undefined): { ok: false; er
 }
 
 /**
+ * How deeply the JSON text nests objects and arrays, counted without parsing (brackets inside strings do
+ * not count), so that a hostile `[[[[…` is refused before any parser or recursive code walks it.
+ */
+export function jsonNestingDepth(raw: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character, a quote included
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+/**
  * Parses and validates a frame sent by a client. Never throws: a bad frame yields a rejection with a
  * stable code, a reason, and the frame's id when one could be read.
+ *
+ * Keys such as `__proto__` and `constructor` change no prototype: JSON.parse defines them as own data
+ * properties, the frame is forwarded as the text received, and nothing merges it into another object.
  */
 export function parseClientFrame(raw: string): Result<ClientFrame, FrameRejection> {
   const bytes = utf8Bytes(raw);
+  if (bytes <= MAX_BYTES_PARSED_FOR_ID && jsonNestingDepth(raw) > MAX_JSON_DEPTH) {
+    return reject(
+      'nesting_too_deep',
+      `the frame nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = bytes <= MAX_BYTES_PARSED_FOR_ID ? JSON.parse(raw) : undefined;

@@ -8,6 +8,7 @@ import {
   MAX_FILTERS_PER_CONNECTION,
   MAX_FRAME_BYTES,
   MAX_ID_LENGTH,
+  MAX_JSON_DEPTH,
   parseClientFrame,
   parseServerFrame,
   validateConnectFilters,
@@ -67,6 +68,11 @@ const FRAME_EXAMPLES: Array<[ErrorCode, string, Record<string, string>]> = [
     },
   ],
   ['invalid_topic', '{"action":"unsubscribe"}', { reason: 'topic filter must be a string' }],
+  [
+    'nesting_too_deep',
+    `{"topic":"a","message":${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}}`,
+    { reason: `the frame nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels` },
+  ],
 ];
 
 describe('each error code, by example', () => {
@@ -89,6 +95,14 @@ describe('each error code, by example', () => {
         reason: `at most ${MAX_FILTERS_PER_CONNECTION} topic filters per connection`,
       },
     });
+  });
+
+  it('forbidden: a runtime subscribe or publish outside the token grants (the cloud sends it, not the parser)', () => {
+    const frame = errorFrame('forbidden', 'your token does not allow publishing to "plant/2/temp"', 'p7');
+    expect(JSON.stringify(frame)).toBe(
+      '{"type":"error","code":"forbidden","reason":"your token does not allow publishing to \\"plant/2/temp\\"","id":"p7"}',
+    );
+    expect(isRetryableError('forbidden')).toBe(false);
   });
 
   it('store_unavailable and internal are retryable; every client mistake is not', () => {

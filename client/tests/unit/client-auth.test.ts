@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { DEFAULT_RENEW_AFTER_MS, DEFAULT_RENEW_DRAIN_MS, type Unauthorized } from '../../src/index.js';
 import { type RecordedClient, recordingClient } from '../support/recording-client.js';
 import { type ScriptedBridge, startScriptedBridge } from '../support/scripted-bridge.js';
@@ -86,6 +87,8 @@ describe('client tokens and refusals (a real ws server answering the handshake)'
     await waitFor(() => r.client.state === 'open', 'open');
     r.timers.advance(DEFAULT_RENEW_AFTER_MS);
     await waitFor(() => bridge.connections.length === 2, 'the renewal connection');
+    // The client handles `open` in the same tick as its socket becomes OPEN.
+    await waitFor(() => r.sockets[1]?.readyState === WebSocket.OPEN, 'the client to open the renewal link');
     r.timers.advance(DEFAULT_RENEW_DRAIN_MS);
     await waitFor(() => bridge.connections[0]?.closed, 'the old link to close');
     expect([bearer(0), bearer(1)]).toEqual(['bearer.token-1', 'bearer.token-2']);
@@ -140,6 +143,13 @@ describe('client tokens and refusals (a real ws server answering the handshake)'
     expect(r.client.state).toBe('open');
     bridge.connections[0]?.send({ topic: 't', message: 'still flowing' });
     await waitFor(() => r.messages.length === 1, 'a message on the old link');
+    // When that link ends, the refusal stands: no reconnect loop.
+    bridge.connections[0]?.socket.terminate();
+    await waitFor(() => r.client.state === 'unauthorized', 'unauthorized once the old link is gone');
+    expect(refusals).toHaveLength(3);
+    r.timers.advance(DEFAULT_RENEW_AFTER_MS);
+    await settle();
+    expect(bridge.handshakes).toHaveLength(3);
   });
 
   it('refuses a token a subprotocol cannot carry, and names the option that can', async () => {

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { createPostPacer, defaultAimdSettings, type PostPacer } from './adaptive-concurrency.js';
 import type { ConnectionGateway } from './gateway.js';
 import { type PostDeps, postWithRetry } from './post-with-retry.js';
+import { RetryQuota } from './retry-quota.js';
 import { runBounded } from './run-bounded.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
@@ -27,6 +28,8 @@ export interface FanOutResult {
   retries: number;
   /** The cause of each retried attempt, counted by code (`{"reset": 2}`): what went wrong even if nothing was lost. */
   retried: Partial<Record<PostErrorCode, number>>;
+  /** Lost posts that were not retried because the retry quota was spent (most posts failing at once). */
+  quotaSpent: number;
 }
 
 /**
@@ -43,11 +46,24 @@ export async function fanOut(
   deps: FanOutDeps,
   deadline = (deps.now ?? Date.now)() + deps.settings.publishBudgetMs,
 ): Promise<FanOutResult> {
-  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0, failures: {}, retries: 0, retried: {} };
+  const result: FanOutResult = {
+    delivered: 0,
+    gone: 0,
+    failed: 0,
+    failures: {},
+    retries: 0,
+    retried: {},
+    quotaSpent: 0,
+  };
   const now = deps.now ?? Date.now;
   const pacer = pacerOf(deps.gateway, deps.settings.concurrency);
   const { limit } = pacer;
-  const postDeps: PostDeps = { ...deps, gateway: observed(deps.gateway, pacer, now) };
+  // Without the instance's quota (tests, tools), the posts of this fan-out share one of their own.
+  const postDeps: PostDeps = {
+    ...deps,
+    gateway: observed(deps.gateway, pacer, now),
+    retryQuota: deps.retryQuota ?? new RetryQuota(),
+  };
   // A work list that grows: a post still throttled after its retries goes to the back for another pass.
   const queue = [...connectionIds];
   const passes = new Map<string, number>();
@@ -74,6 +90,7 @@ export async function fanOut(
       } else {
         result.failed++;
         result.failures[post.code] = (result.failures[post.code] ?? 0) + 1;
+        if (post.quotaSpent) result.quotaSpent++;
         deps.logger.debug('post failed', { connectionId, code: post.code, error: describeError(post.error) });
       }
     },

@@ -1,6 +1,8 @@
+import type { Grants } from '@topic-bridge/shared-types';
 import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
+import type { RetryQuota } from './retry-quota.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
 /** The collaborators every message handler receives: built once per cold start by the Lambda adapter. */
@@ -12,6 +14,8 @@ export interface MessageDeps {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The instance's retry quota for posts (runtime.ts), shared across invocations. */
+  retryQuota?: RetryQuota;
 }
 
 /** One frame received on a connection, as API Gateway handed it over. */
@@ -21,4 +25,6 @@ export interface IncomingMessage {
   body: string;
   /** When the connection was opened (epoch ms): subscription rows expire relative to it. */
   connectedAtMs: number;
+  /** What the connection's token allows (from the authorizer context; everything with auth off). */
+  grants: Grants;
 }

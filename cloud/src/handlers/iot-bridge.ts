@@ -1,40 +1,46 @@
 import type { LookupStrategy } from '../aws/find-subscribers.js';
-import { type IotBridgeConfig, loadIotBridgeConfig } from '../config.js';
+import { loadIotBridgeConfig } from '../config.js';
 import { bridgeIotMessage } from '../core/iot-bridge.js';
 import type { DeliveryReport } from '../core/publish.js';
 import { ConfigError } from '../errors.js';
-import { getRuntime, logStartupFailure } from './runtime.js';
+import { getRuntime } from './runtime.js';
+import { withRuntime } from './with-runtime.js';
 
-let bridgeConfig: IotBridgeConfig | undefined;
+function buildIotRuntime() {
+  const runtime = getRuntime();
+  const bridgeConfig = loadIotBridgeConfig();
+  const endpoint = runtime.config.connectionsEndpoint;
+  if (endpoint === undefined) {
+    throw new ConfigError(
+      "CONNECTIONS_ENDPOINT must be set for the IoT bridge (serverless.yml sets it to this stage's @connections URL)",
+    );
+  }
+  return { ...runtime, logger: runtime.logger, bridgeConfig, endpoint };
+}
 
 /**
  * Builds the IoT topic rule's Lambda for one subscriber lookup (as onMessage, chosen by the `onMessage`
  * parameter). Invoked asynchronously by the rule with the rule SQL's output; a throw makes Lambda retry and
- * then send the event to the failure queue (serverless.yml), so no message is dropped silently.
+ * then send the event to the failure queue (serverless.yml), so no message is dropped silently. Its
+ * messages come from devices that AWS IoT authenticated (their certificate policy), not from tokens.
  */
 export function createIotBridgeHandler(lookup: LookupStrategy) {
-  return async (event: unknown): Promise<DeliveryReport> => {
-    let runtime: ReturnType<typeof getRuntime>;
-    try {
-      runtime = getRuntime();
-      bridgeConfig ??= loadIotBridgeConfig();
-      if (runtime.config.connectionsEndpoint === undefined) {
-        throw new ConfigError(
-          "CONNECTIONS_ENDPOINT must be set for the IoT bridge (serverless.yml sets it to this stage's @connections URL)",
-        );
-      }
-    } catch (error) {
-      logStartupFailure(error);
+  return withRuntime({
+    name: 'iotBridge',
+    build: buildIotRuntime,
+    handle: (event: unknown, runtime): Promise<DeliveryReport> =>
+      bridgeIotMessage(event, {
+        mapping: runtime.bridgeConfig.mapping,
+        store: runtime.store(lookup),
+        gateway: runtime.gateway(runtime.endpoint),
+        settings: runtime.config.fanOut,
+        logger: runtime.logger,
+        retryQuota: runtime.retryQuota,
+      }),
+    fail: (error) => {
       throw error;
-    }
-    return bridgeIotMessage(event, {
-      mapping: bridgeConfig.mapping,
-      store: runtime.store(lookup),
-      gateway: runtime.gateway(runtime.config.connectionsEndpoint),
-      settings: runtime.config.fanOut,
-      logger: runtime.logger,
-    });
-  };
+    },
+  });
 }
 
 /** The IoT bridge with the Query lookup (the default). */

@@ -1,15 +1,19 @@
 import type { LookupStrategy } from '../aws/find-subscribers.js';
 import { handleMessage } from '../core/handle-message.js';
-import { describeError } from '../errors.js';
-import { getRuntime, logStartupFailure } from './runtime.js';
+import { getRuntime } from './runtime.js';
 import {
   bodyOf,
   connectedAtOf,
   connectionIdOf,
+  grantsOf,
   type HandlerResponse,
   managementEndpointOf,
   type WebSocketEvent,
 } from './websocket-event.js';
+import { withRuntime } from './with-runtime.js';
+
+/** No grants: what a connection holds when its authorizer context is missing or malformed (auth on). */
+const NO_GRANTS = { publish: [], subscribe: [] };
 
 /**
  * Builds the `$default` handler for one lookup strategy; the two variants differ in nothing else. It
@@ -17,28 +21,29 @@ import {
  * API Gateway (and serverless-offline) send the client an opaque "Internal server error".
  */
 export function createOnMessageHandler(lookup: LookupStrategy) {
-  return async (event: WebSocketEvent): Promise<HandlerResponse> => {
-    try {
-      const runtime = getRuntime();
-      try {
-        const gateway = runtime.gateway(managementEndpointOf(event, runtime.config.connectionsEndpoint));
-        const message = {
-          connectionId: connectionIdOf(event),
-          body: bodyOf(event),
-          connectedAtMs: connectedAtOf(event, Date.now()),
-        };
-        await handleMessage(message, {
-          store: runtime.store(lookup),
-          gateway,
-          logger: runtime.logger,
-          config: runtime.config,
-        });
-      } catch (error) {
-        runtime.logger.error('message not handled', { error: describeError(error) });
-      }
-    } catch (error) {
-      logStartupFailure(error);
-    }
-    return { statusCode: 200 };
-  };
+  return withRuntime({
+    name: 'onMessage',
+    build: getRuntime,
+    async handle(event: WebSocketEvent, runtime): Promise<HandlerResponse> {
+      const grants = grantsOf(event, runtime.config.authMode);
+      if (!grants.ok)
+        runtime.logger.warn('no valid token claims on this connection: nothing is allowed', grants.error);
+      const gateway = runtime.gateway(managementEndpointOf(event, runtime.config.connectionsEndpoint));
+      const message = {
+        connectionId: connectionIdOf(event),
+        body: bodyOf(event),
+        connectedAtMs: connectedAtOf(event, Date.now()),
+        grants: grants.ok ? grants.value : NO_GRANTS,
+      };
+      await handleMessage(message, {
+        store: runtime.store(lookup),
+        gateway,
+        logger: runtime.logger,
+        config: runtime.config,
+        retryQuota: runtime.retryQuota,
+      });
+      return { statusCode: 200 };
+    },
+    fail: () => ({ statusCode: 200 }),
+  });
 }

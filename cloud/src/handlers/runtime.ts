@@ -4,8 +4,8 @@ import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import { RetryQuota } from '../core/retry-quota.js';
 import type { SubscriptionStore } from '../core/subscriptions.js';
-import { describeError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 
 /** Everything a handler needs, built once per cold start (the first invocation) and reused after. */
@@ -15,14 +15,27 @@ export interface Runtime {
   clients: DynamoClients;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
+  /** Bounds post retries across every invocation of this instance (see RetryQuota). */
+  retryQuota: RetryQuota;
   ensureTable(): Promise<'created' | 'exists'>;
 }
 
 let runtime: Runtime | undefined;
 
-/** The cold-start runtime: configuration read once, clients created once. Throws a ConfigError when misconfigured. */
+/**
+ * The cold-start runtime: configuration read once, clients created once. Throws a ConfigError when
+ * misconfigured. With authorization off it warns once (per cold start), since every connection may then
+ * publish and subscribe to everything.
+ */
 export function getRuntime(): Runtime {
-  runtime ??= createRuntime(loadConfig());
+  if (runtime === undefined) {
+    runtime = createRuntime(loadConfig());
+    if (runtime.config.authMode === 'off') {
+      runtime.logger.warn(
+        'authorization is OFF (AUTH_MODE=off): anyone who knows the URL may publish and subscribe to every topic; deploy without --param="auth=off" (SECURITY.md)',
+      );
+    }
+  }
   return runtime;
 }
 
@@ -44,13 +57,7 @@ function createRuntime(config: CloudConfig): Runtime {
       return store;
     },
     gateway,
+    retryQuota: new RetryQuota(),
     ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
   };
-}
-
-/** Logs a failure that happened before a logger existed (a bad configuration), as one JSON line. */
-export function logStartupFailure(error: unknown): void {
-  console.error(
-    JSON.stringify({ level: 'error', msg: 'handler failed to start', error: describeError(error) }),
-  );
 }

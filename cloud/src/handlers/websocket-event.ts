@@ -1,4 +1,11 @@
-import { TOPIC_QUERY_PARAMETER } from '@topic-bridge/shared-types';
+import {
+  decodeClaimsContext,
+  FULL_ACCESS,
+  type Grants,
+  type Result,
+  TOPIC_QUERY_PARAMETER,
+} from '@topic-bridge/shared-types';
+import type { AuthMode } from '../config.js';
 
 /** The parts of an API Gateway WebSocket event the handlers read (serverless-offline sends the same shape). */
 export interface WebSocketEvent {
@@ -9,17 +16,40 @@ export interface WebSocketEvent {
     stage?: string;
     /** When the connection was opened, epoch ms. */
     connectedAt?: number;
+    /** The authorizer's context (flat strings), on `$connect` and every later route of the connection. */
+    authorizer?: Record<string, unknown> | null;
   };
+  /** `$connect` only: the handshake's headers (`Sec-WebSocket-Protocol`). */
+  headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
   queryStringParameters?: Record<string, string | undefined> | null;
   multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
 }
 
-/** What every handler returns: API Gateway reads only the status (and the body of a refused `$connect`). */
+/**
+ * What every handler returns: API Gateway reads the status, the body of a refused `$connect`, and the
+ * headers of an accepted one (the chosen `Sec-WebSocket-Protocol`).
+ */
 export interface HandlerResponse {
   statusCode: number;
   body?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * What the connection may do: its token's grants from the authorizer context, or everything when
+ * authorization is off. With it on, a missing or malformed context is refused (never treated as allowed).
+ */
+export function grantsOf(
+  event: WebSocketEvent,
+  authMode: AuthMode,
+): Result<Grants & { sub?: string }, { reason: string }> {
+  if (authMode === 'off') return { ok: true, value: FULL_ACCESS };
+  const claims = decodeClaimsContext(event.requestContext.authorizer);
+  if (!claims.ok) return claims;
+  const { sub, publish, subscribe } = claims.value;
+  return { ok: true, value: { sub, publish, subscribe } };
 }
 
 /** The connection id of an event; API Gateway always sets it on WebSocket routes. */

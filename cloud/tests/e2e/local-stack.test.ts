@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,9 @@ describe('the local stack', () => {
     async () => {
       const wsPort = await findFreePort();
       const dashboardPort = await findFreePort();
+      const secretDir = await mkdtemp(join(tmpdir(), 'topic-bridge-secret-'));
+      cleanups.push(() => rm(secretDir, { recursive: true, force: true }));
+      const secretFile = join(secretDir, 'dev-secret');
       const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
         cwd: SERVICE_DIR,
         env: {
@@ -85,6 +88,7 @@ describe('the local stack', () => {
           TOPIC_BRIDGE_WS_PORT: String(wsPort),
           TOPIC_BRIDGE_DASHBOARD_PORT: String(dashboardPort),
           TOPIC_BRIDGE_ON_MESSAGE: 'scan',
+          TOPIC_BRIDGE_SECRET_FILE: secretFile,
           // A summary every second instead of every minute, so that one shows up during the test.
           TOPIC_BRIDGE_SUMMARY_SECONDS: '1',
           TOPIC_BRIDGE_LOG_LEVEL: '',
@@ -104,14 +108,25 @@ describe('the local stack', () => {
         .poll(() => stdout, { timeout: STACK_START_TIMEOUT_MS, interval: 200 })
         .toContain('ready on');
       await expect.poll(() => stdout, { timeout: 5_000, interval: 100 }).toContain('From now on:');
-      expect(stdout.split('\n').slice(0, 6)).toEqual([
+      const lines = stdout.split('\n');
+      expect(lines.slice(0, 2)).toEqual([
+        `topic-bridge: created a development secret in ${secretFile} (kept and reused; delete it to revoke every local token)`,
+        'topic-bridge: the development token below grants everything for 30 days; narrower ones: npm run -s token -- --help',
+      ]);
+      const token = /^ {2}token +(\S+)$/.exec(lines[4] ?? '')?.[1] ?? '';
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(lines.slice(2, 9)).toEqual([
         `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/)`,
         `  bridge     ${url}`,
-        `  dashboard  http://127.0.0.1:${dashboardPort}/`,
-        `  try it     connect any WebSocket client to ${url}?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}`,
+        `  token      ${token}`,
+        `  dashboard  http://127.0.0.1:${dashboardPort}/?token=${token}`,
+        `  try it     connect any WebSocket client to ${url}/?topicName=demo&token=${token} and send {"topic":"demo","message":"hello","id":"1"}`,
         '  stop       Ctrl-C',
         'From now on: a summary every 1 s and every warning or error as it happens (TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
       ]);
+      expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+      // Without the token, the bridge refuses the handshake (401).
+      await expect(openClient(`${url}?topicName=demo`)).rejects.toThrow(/401/);
 
       const page = await fetch(`http://127.0.0.1:${dashboardPort}/`);
       expect(page.status).toBe(200);
@@ -120,7 +135,9 @@ describe('the local stack', () => {
       expect(config).toEqual({ bridgeUrl: url, topics: ['demo/#'] });
 
       // The simulated agent publishes under demo/ once a second per sensor, stamped with its device id.
-      const watcher = await openClient(`${url}?topicName=${encodeURIComponent('demo/+/temperature')}`);
+      const watcher = await openClient(
+        `${url}?topicName=${encodeURIComponent('demo/+/temperature')}&token=${token}`,
+      );
       const [first] = await watcher.waitForFrames(1);
       const reading = JSON.parse(first ?? 'null') as Record<string, unknown>;
       expect(reading.topic).toMatch(/^demo\/(greenhouse|office)\/temperature$/);
@@ -128,7 +145,7 @@ describe('the local stack', () => {
       expect(reading.message).toEqual({ value: expect.any(Number), unit: '°C' });
       await watcher.close();
 
-      const client = await openClient(`${url}?topicName=demo`);
+      const client = await openClient(`${url}?topicName=demo&token=${token}`);
       const frame = '{"topic":"demo","message":"hello","id":"1"}';
       expect(await client.request(frame)).toEqual(JSON.parse(frame));
       await client.close();
@@ -137,7 +154,12 @@ describe('the local stack', () => {
       await expect
         .poll(() => stdout, { timeout: 10_000, interval: 100 })
         .toMatch(/^topic-bridge, last \d+ s: [1-9]\d* publish(es)?, [1-9]\d* deliver(y|ies), /m);
-      expect(stdout.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
+      // After the ready block, until Ctrl-C: summary lines only, no handler line at info.
+      const afterBlock = stdout
+        .split('\n')
+        .slice(6)
+        .filter((line) => line !== '');
+      expect(afterBlock.filter((line) => !line.startsWith('topic-bridge, last '))).toEqual([]);
 
       child.kill('SIGINT');
       const [code] = await exited;

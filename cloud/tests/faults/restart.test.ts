@@ -6,7 +6,6 @@ import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { seededRandom } from './support/fault-proxy.js';
 import { FrameLedger, FULL_SUITE, publishReport, sized } from './support/ledger.js';
 import { waitUntil } from './support/peers.js';
-import { STACK_START_TIMEOUT_MS } from './support/stack-with-proxy.js';
 
 // Scenario 3 of the fault suite (docs/RELIABILITY.md): the bridge (the whole local stack) stops and starts
 // again on the same port; client-library subscribers reconnect with full-jitter backoff, resubscribe their

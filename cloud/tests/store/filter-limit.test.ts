@@ -1,32 +1,22 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_FILTERS_PER_CONNECTION } from '@topic-bridge/shared-types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import type { LookupStrategy } from '../../src/aws/find-subscribers.js';
-import { type RunningDynalite, startDynalite } from './support/dynalite.js';
-import { dynamoClients, freshTable, storeFor } from './support/fixture.js';
+import { freshTable, storeFor } from './support/fixture.js';
+import { useLocalStore } from './support/use-local-store.js';
 
-let dynalite: RunningDynalite;
-let clients: DynamoClients;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = dynamoClients(dynalite.endpoint);
-});
-
-afterAll(async () => {
-  clients?.dynamo.destroy();
-  await dynalite?.stop();
-});
+const local = useLocalStore();
 
 async function allItems(tableName: string) {
-  const output = await clients.doc.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  const output = await local.clients.doc.send(
+    new ScanCommand({ TableName: tableName, ConsistentRead: true }),
+  );
   return output.Items ?? [];
 }
 
 async function setup(lookup: LookupStrategy = 'query') {
-  const tableName = await freshTable(clients);
-  return { tableName, store: storeFor(clients, tableName, lookup) };
+  const tableName = await freshTable(local.clients);
+  return { tableName, store: storeFor(local.clients, tableName, lookup) };
 }
 
 const filtersFrom = (prefix: string, count: number) =>

@@ -18,6 +18,8 @@ beforeAll(async () => {
     CONNECTIONS_ENDPOINT: local.server.endpoint,
     ENSURE_TABLE: 'true',
     LOG_LEVEL: 'error',
+    // The behaviour without tokens; handlers-auth.test.ts covers it with them.
+    AUTH_MODE: 'off',
   });
   handlers.connect = (await import('../../src/handlers/connect.js')).handler;
   handlers.disconnect = (await import('../../src/handlers/disconnect.js')).handler;

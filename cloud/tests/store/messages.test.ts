@@ -1,4 +1,4 @@
-import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
+import { FULL_ACCESS, MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LookupStrategy } from '../../src/aws/find-subscribers.js';
 import { handleMessage } from '../../src/core/handle-message.js';
@@ -15,7 +15,7 @@ const received = (connectionId: string) =>
 describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s lookup', (lookup) => {
   let deps: MessageDeps;
   const send = (connectionId: string, body: string) =>
-    handleMessage({ connectionId, body, connectedAtMs: Date.now() }, deps);
+    handleMessage({ connectionId, body, connectedAtMs: Date.now(), grants: FULL_ACCESS }, deps);
 
   beforeEach(async () => {
     const store = storeFor(local.clients, await freshTable(local.clients), lookup);
@@ -131,11 +131,21 @@ describe('handleMessage when the store fails', () => {
       config: { fanOut: TEST_FAN_OUT },
     };
     await handleMessage(
-      { connectionId: 'c', body: '{"topic":"t","message":1,"id":"x"}', connectedAtMs: 0 },
+      {
+        connectionId: 'c',
+        body: '{"topic":"t","message":1,"id":"x"}',
+        connectedAtMs: 0,
+        grants: FULL_ACCESS,
+      },
       deps,
     );
     await handleMessage(
-      { connectionId: 'c', body: '{"action":"subscribe","topic":"t"}', connectedAtMs: 0 },
+      {
+        connectionId: 'c',
+        body: '{"action":"subscribe","topic":"t"}',
+        connectedAtMs: 0,
+        grants: FULL_ACCESS,
+      },
       deps,
     );
     expect(received('c')).toEqual([
@@ -166,7 +176,12 @@ describe('handleMessage when the store fails', () => {
       config: { fanOut: TEST_FAN_OUT },
     };
     await handleMessage(
-      { connectionId: 'c', body: '{"topic":"t","message":1,"id":"x"}', connectedAtMs: 0 },
+      {
+        connectionId: 'c',
+        body: '{"topic":"t","message":1,"id":"x"}',
+        connectedAtMs: 0,
+        grants: FULL_ACCESS,
+      },
       deps,
     );
     expect(received('c')).toEqual([

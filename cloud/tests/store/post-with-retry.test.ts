@@ -3,6 +3,7 @@ import type { FanOutSettings } from '../../src/config.js';
 import { fullJitterDelay } from '../../src/core/backoff.js';
 import type { ConnectionGateway } from '../../src/core/gateway.js';
 import { type PostDeps, postWithRetry } from '../../src/core/post-with-retry.js';
+import { RETRY_COST, RetryQuota, TIMEOUT_RETRY_COST } from '../../src/core/retry-quota.js';
 import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
 import { gatewayFor, TEST_FAN_OUT } from './support/fixture.js';
 
@@ -122,5 +123,31 @@ describe('postWithRetry through the SDK client to a real HTTP server', () => {
     });
     expect(deps.waits).toEqual([]);
     expect(server.posts).toHaveLength(2);
+  });
+
+  it('stops retrying when the shared retry quota is spent, and says so', async () => {
+    // Room for exactly one timeout retry: the second timeout of the post is not retried.
+    const retryQuota = new RetryQuota(TIMEOUT_RETRY_COST + RETRY_COST - 1);
+    const deps = { ...fakeTime({ ...SETTINGS, postTimeoutMs: 100 }), retryQuota };
+    server.script('c', [], 'hang');
+    expect(await postWithRetry('c', 'frame', deps, FAR)).toMatchObject({
+      outcome: 'failed',
+      attempts: 2,
+      code: 'timeout',
+      retried: ['timeout'],
+      quotaSpent: true,
+    });
+    expect(retryQuota.tokens).toBe(RETRY_COST - 1);
+  });
+
+  it('gives the quota back what a delivered post cost, and one token for a first-try success', async () => {
+    const retryQuota = new RetryQuota(100);
+    const deps = { ...fakeTime(), retryQuota };
+    server.script('c', [500, 'reset']);
+    await postWithRetry('c', 'frame', deps, FAR);
+    expect(retryQuota.tokens).toBe(100);
+    retryQuota.tryAcquire('reset');
+    await postWithRetry('d', 'frame', deps, FAR);
+    expect(retryQuota.tokens).toBe(100 - RETRY_COST + 1);
   });
 });

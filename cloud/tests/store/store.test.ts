@@ -1,5 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { FULL_ACCESS } from '@topic-bridge/shared-types';
 import { describe, expect, it } from 'vitest';
 import { ensureTable } from '../../src/aws/ensure-table.js';
 import { DEFAULT_CONNECTION_TTL_SECONDS } from '../../src/config.js';
@@ -116,7 +117,12 @@ describe('connect and disconnect', () => {
     const tableName = 'CreatedOnConnect';
     const store = storeFor(local.clients, tableName, 'query');
     const outcome = await connect(
-      { connectionId: 'first', filters: ['a/b', 'a/b', 'c/#'], connectedAtMs: Date.now() },
+      {
+        connectionId: 'first',
+        filters: ['a/b', 'a/b', 'c/#'],
+        connectedAtMs: Date.now(),
+        grants: FULL_ACCESS,
+      },
       {
         store,
         logger: silentLogger,
@@ -130,7 +136,7 @@ describe('connect and disconnect', () => {
   it('fails with TableMissingError when the table is missing and creating it is not allowed', async () => {
     const store = storeFor(local.clients, 'NotCreated', 'query');
     const attempt = connect(
-      { connectionId: 'c', filters: ['a'], connectedAtMs: Date.now() },
+      { connectionId: 'c', filters: ['a'], connectedAtMs: Date.now(), grants: FULL_ACCESS },
       { store, logger: silentLogger },
     );
     await expect(attempt).rejects.toBeInstanceOf(TableMissingError);
@@ -140,7 +146,10 @@ describe('connect and disconnect', () => {
     const tableName = await freshTable(local.clients);
     const store = storeFor(local.clients, tableName, 'query');
     const request = (filters: unknown[]) =>
-      connect({ connectionId: 'bad', filters, connectedAtMs: Date.now() }, { store, logger: silentLogger });
+      connect(
+        { connectionId: 'bad', filters, connectedAtMs: Date.now(), grants: FULL_ACCESS },
+        { store, logger: silentLogger },
+      );
     expect(await request(['ok', 'a/#/b'])).toEqual({
       ok: false,
       code: 'invalid_topic',
@@ -159,11 +168,19 @@ describe('connect and disconnect', () => {
     const tableName = await freshTable(local.clients);
     const store = storeFor(local.clients, tableName, 'query');
     const deps = { store, logger: silentLogger };
-    expect(await connect({ connectionId: 'pub', filters: [], connectedAtMs: Date.now() }, deps)).toEqual({
+    expect(
+      await connect(
+        { connectionId: 'pub', filters: [], connectedAtMs: Date.now(), grants: FULL_ACCESS },
+        deps,
+      ),
+    ).toEqual({
       ok: true,
       filters: [],
     });
-    await connect({ connectionId: 'sub', filters: ['a', 'b/+'], connectedAtMs: Date.now() }, deps);
+    await connect(
+      { connectionId: 'sub', filters: ['a', 'b/+'], connectedAtMs: Date.now(), grants: FULL_ACCESS },
+      deps,
+    );
     // Two rows and the connection item (the filter-limit set).
     expect((await allRows(tableName)).map((row) => row.connectionId)).toEqual(['sub', 'sub', 'sub']);
     expect(await disconnect('pub', deps)).toBe(0);

@@ -14,6 +14,8 @@ export interface Template {
 /** The output of one `sls package` run. */
 export interface PackagedService {
   template: Template;
+  /** What `sls package` printed (stdout and stderr). */
+  output: string;
   /** The folder holding the template and one zip per function. */
   dir: string;
   /** Size of each function's zip, by function name. */
@@ -30,8 +32,9 @@ export async function packageService(params: Record<string, string> = {}): Promi
   const service = await createServiceCopy();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[name];
+  let output = '';
   try {
-    await run(
+    const printed = await run(
       process.execPath,
       [
         SERVERLESS_BIN,
@@ -50,6 +53,7 @@ export async function packageService(params: Record<string, string> = {}): Promi
         maxBuffer: 16 * 1024 * 1024,
       },
     );
+    output = `${printed.stdout}\n${printed.stderr}`;
   } catch (error) {
     await service.remove();
     const output = error as { stdout?: string; stderr?: string };
@@ -61,6 +65,7 @@ export async function packageService(params: Record<string, string> = {}): Promi
   ) as Template;
   return {
     template,
+    output,
     dir,
     zipBytes: async (functionName) => (await stat(join(dir, `${functionName}.zip`))).size,
     remove: () => service.remove(),

@@ -69,8 +69,103 @@ let query: PackagedService;
 let scan: PackagedService;
 
 beforeAll(async () => {
-  [query, scan] = await Promise.all([packageService(), packageService({ onMessage: 'scan' })]);
+  // Two runs cover three switches: the defaults (query, auth on), and scan with auth off.
+  [query, scan] = await Promise.all([packageService(), packageService({ onMessage: 'scan', auth: 'off' })]);
 }, PACKAGE_TIMEOUT_MS);
+
+const SSM_KEY_PARAMETER_ARN = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':ssm:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':parameter',
+      '/topic-bridge/bridge/auth-key',
+    ],
+  ],
+};
+
+function routeOf(template: Template, routeKey: string) {
+  const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+  return routes.find(([, route]) => route.Properties.RouteKey === routeKey)?.[1].Properties;
+}
+
+describe('sls package: authorization (auth=on by default)', () => {
+  it('runs the authorizer Lambda as a REQUEST authorizer on $connect only', () => {
+    const authorizers = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers.map(([id]) => id)).toEqual(['AuthorizerWebsocketsAuthorizer']);
+    expect(authorizers[0]?.[1].Properties).toMatchObject({
+      ApiId: { Ref: 'WebsocketsApi' },
+      AuthorizerType: 'REQUEST',
+      // Always present in a WebSocket handshake: the authorizer runs and finds ?token= or the subprotocol.
+      IdentitySource: ['route.request.header.Sec-WebSocket-Key'],
+      AuthorizerUri: {
+        'Fn::Join': ['', expect.arrayContaining([{ 'Fn::GetAtt': ['AuthorizerLambdaFunction', 'Arn'] }])],
+      },
+    });
+    expect(routeOf(query.template, '$connect')).toMatchObject({
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: { Ref: 'AuthorizerWebsocketsAuthorizer' },
+    });
+    for (const routeKey of ['$disconnect', '$default']) {
+      expect(routeOf(query.template, routeKey)).toMatchObject({ AuthorizationType: 'NONE' });
+    }
+    expect(functionProperties(query.template, 'AuthorizerLambdaFunction')).toMatchObject({
+      Handler: 'cloud/src/handlers/authorizer.handler',
+      Role: { 'Fn::GetAtt': ['AuthorizerRole', 'Arn'] },
+      Environment: {
+        Variables: {
+          AUTH_MODE: 'on',
+          AUTH_KEY_PARAMETER: '/topic-bridge/bridge/auth-key',
+          AUTH_ALGORITHM: 'HS256',
+          AUTH_JWKS_URL: '',
+          AUTH_AUDIENCE: '',
+          AUTH_ISSUER: '',
+        },
+      },
+    });
+  });
+
+  it('tells every handler that auth is on, and with --param="auth=off" removes the authorizer and warns', () => {
+    for (const [id] of resourcesOfType(query.template, 'AWS::Lambda::Function')) {
+      expect({
+        id,
+        mode: (
+          functionProperties(query.template, id) as never as {
+            Environment: { Variables: { AUTH_MODE: string } };
+          }
+        ).Environment.Variables.AUTH_MODE,
+      }).toEqual({ id, mode: 'on' });
+    }
+    expect(routeOf(scan.template, '$connect')).toMatchObject({ AuthorizationType: 'NONE' });
+    expect(routeOf(scan.template, '$connect')?.AuthorizerId).toBeUndefined();
+    expect(resourcesOfType(scan.template, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+    expect(functionProperties(scan.template, 'ConnectLambdaFunction')).toMatchObject({
+      Environment: { Variables: { AUTH_MODE: 'off' } },
+    });
+    expect(scan.output).toContain('Authorization is OFF (--param="auth=off")');
+    expect(query.output).not.toContain('Authorization is OFF');
+  });
+
+  it('lets the authorizer read exactly one SSM parameter, the token key, and write its own logs; nothing else', () => {
+    expect(statementsOf(query.template, 'AuthorizerRole')).toEqual([
+      logsOf('AuthorizerLogGroup'),
+      allow(['ssm:GetParameter'], SSM_KEY_PARAMETER_ARN),
+    ]);
+  });
+
+  it('throttles $connect and $default on the stage (API Gateway route throttling, documented defaults)', () => {
+    const [[, stage] = []] = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage?.Properties.RouteSettings).toEqual({
+      $connect: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      $default: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+    });
+  });
+});
 
 afterAll(async () => {
   await Promise.all([query?.remove(), scan?.remove()]);
@@ -139,6 +234,7 @@ describe('sls package: the functions', () => {
   const FUNCTIONS = {
     connect: ['ConnectLambdaFunction', 'cloud/src/handlers/connect.handler', 'ConnectRole'],
     disconnect: ['DisconnectLambdaFunction', 'cloud/src/handlers/disconnect.handler', 'DisconnectRole'],
+    authorizer: ['AuthorizerLambdaFunction', 'cloud/src/handlers/authorizer.handler', 'AuthorizerRole'],
     onMessage: [
       'OnMessageLambdaFunction',
       'cloud/src/handlers/on-message-optimized.handler',
@@ -207,6 +303,23 @@ describe('sls package: the functions', () => {
 });
 
 describe('sls package: IAM is least privilege', () => {
+  it('has no role this file does not assert statement by statement (or iot-template.test.ts does)', () => {
+    for (const template of [query.template, scan.template]) {
+      expect(
+        resourcesOfType(template, 'AWS::IAM::Role')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual([
+        'AuthorizerRole',
+        'ConnectRole',
+        'DisconnectRole',
+        'IotBridgeRole',
+        'IotRuleErrorActionRole',
+        'OnMessageRole',
+      ]);
+    }
+  });
+
   it('uses no framework default role, no managed policy, no wildcard action, and scoped resources', () => {
     for (const template of [query.template, scan.template]) {
       const roles = resourcesOfType(template, 'AWS::IAM::Role');

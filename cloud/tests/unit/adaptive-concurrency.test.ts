@@ -3,6 +3,7 @@ import { DEFAULT_FAN_OUT, DEFAULT_FAN_OUT_CONCURRENCY, type FanOutSettings } fro
 import { type AimdSettings, createAimdLimit, createPostPacer } from '../../src/core/adaptive-concurrency.js';
 import { fanOut } from '../../src/core/fan-out.js';
 import type { ConnectionGateway } from '../../src/core/gateway.js';
+import { RetryQuota } from '../../src/core/retry-quota.js';
 import { runBounded } from '../../src/core/run-bounded.js';
 import { PostTimeoutError, ThrottledError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
@@ -201,6 +202,8 @@ describe('fanOut with adaptive concurrency against a throttling stand-in (fake c
         await new Promise((resolve) => setImmediate(resolve));
       },
       random: seededRandom(7),
+      // A quota deep enough that only the pacing decides (the default one bounds retries on its own).
+      retryQuota: new RetryQuota(1_000_000),
     });
     expect(result).toMatchObject({ delivered: 3_000, failed: 0 });
     expect(stats.throttled).toBeLessThan(3_000 * 0.2);

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       fanOut: DEFAULT_FAN_OUT,
       connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
+      authMode: 'on',
     });
     expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
   });
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
       BACKOFF_BASE_MS: '10',
       BACKOFF_CAP_MS: '100',
       CONNECTION_TTL_SECONDS: '3600',
+      AUTH_MODE: 'off',
     });
     expect(config).toEqual({
       tableName: 'T',
@@ -54,6 +56,7 @@ describe('loadConfig', () => {
         publishBudgetMs: 25_000,
       },
       connectionTtlSeconds: 3600,
+      authMode: 'off',
     });
   });
 
@@ -66,6 +69,7 @@ describe('loadConfig', () => {
       'DYNAMODB_ENDPOINT must be an http(s) URL such as http://127.0.0.1:8000; got "localhost:8000"',
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error; got "loud"'],
+    [{ AUTH_MODE: 'maybe' }, 'AUTH_MODE must be one of on, off; got "maybe"'],
   ])('names the malformed variable %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

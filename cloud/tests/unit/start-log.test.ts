@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatReadyBlock } from '../../local/ready-block.js';
 import {
   createStartLog,
+  formatHandlerLine,
   type IntervalTimer,
   parseHandlerLine,
   type StartLogLevel,
@@ -98,14 +98,9 @@ describe('createStartLog at info', () => {
     log.startSummaries();
     handlerLog.warn('store unavailable', { code: 'store_unavailable' });
     handlerLog.error('message not handled', { error: 'TypeError: x' });
-    expect(errors.map((line) => JSON.parse(line))).toEqual([
-      {
-        time: '1970-01-01T00:00:00.000Z',
-        level: 'warn',
-        msg: 'store unavailable',
-        code: 'store_unavailable',
-      },
-      { time: '1970-01-01T00:00:00.000Z', level: 'error', msg: 'message not handled', error: 'TypeError: x' },
+    expect(errors).toEqual([
+      '00:00:00Z warn  store unavailable  code=store_unavailable',
+      '00:00:00Z error message not handled  error="TypeError: x"',
     ]);
     clock.ms += 30_000;
     manual.fire();
@@ -115,17 +110,23 @@ describe('createStartLog at info', () => {
     ]);
   });
 
-  it('prints no summary before startSummaries nor after stop', () => {
-    const { log, publish, info, manual } = setup('info');
+  it('prints no summary before startSummaries; stop prints the partial interval once, then nothing', () => {
+    const { log, publish, info, clock, manual } = setup('info');
+    log.stop(); // before startSummaries: nothing to summarize
     publish(1);
     expect(manual.intervals()).toEqual([]);
     log.startSummaries();
     log.startSummaries(); // a second call does not start a second interval
     expect(manual.intervals()).toEqual([60_000]);
+    clock.ms += 12_000;
     log.stop();
     expect(manual.intervals()).toEqual([]);
+    log.stop();
     manual.fire();
-    expect(info).toEqual([]);
+    expect(info).toEqual([
+      'topic-bridge, last 12 s: 1 publish, 1 delivery, 0 failed posts, 0 gone, 0 connects, 0 disconnects, ' +
+        '0 warnings, 0 errors',
+    ]);
   });
 });
 
@@ -138,11 +139,22 @@ describe('createStartLog at debug', () => {
     handlerLog.debug('post failed', { connectionId: 'c2', code: 'reset' });
     clock.ms += 60_000;
     manual.fire();
-    expect(info.map((line) => (line.startsWith('{') ? JSON.parse(line).msg : line))).toEqual([
-      'publish',
-      'post failed',
+    expect(info).toEqual([
+      '00:00:00Z info  publish  topic=demo/a subscribers=2 delivered=2 gone=0 failed=0 failures={}',
+      '00:00:00Z debug post failed  connectionId=c2 code=reset',
       expect.stringMatching(/^topic-bridge, last 60 s: 1 publish, 2 deliveries, /),
     ]);
+  });
+});
+
+describe('formatHandlerLine', () => {
+  it('shows the time of day, level, message and each field, quoting only what needs it', () => {
+    const line = parseHandlerLine(
+      '{"time":"2026-12-01T08:15:02.345Z","level":"warn","msg":"store unavailable","code":"store_unavailable","error":"Error: 503 \\"busy\\"","attempts":2,"ids":["a","b"]}',
+    );
+    expect(line && formatHandlerLine(line)).toBe(
+      '08:15:02Z warn  store unavailable  code=store_unavailable error="Error: 503 \\"busy\\"" attempts=2 ids=["a","b"]',
+    );
   });
 });
 
@@ -162,27 +174,5 @@ describe('parseHandlerLine', () => {
     ]) {
       expect(parseHandlerLine(line)).toBeUndefined();
     }
-  });
-});
-
-describe('formatReadyBlock', () => {
-  it('aligns the values of the labelled lines under the heading, notes after', () => {
-    expect(
-      formatReadyBlock({
-        heading: 'topic-bridge ready on ws://127.0.0.1:3001',
-        lines: [
-          { label: 'bridge', value: 'ws://127.0.0.1:3001' },
-          { label: 'dashboard', value: 'http://127.0.0.1:8080/' },
-          { label: 'token', value: 'token=abc' },
-        ],
-        notes: ['From now on: summaries.'],
-      }),
-    ).toEqual([
-      'topic-bridge ready on ws://127.0.0.1:3001',
-      '  bridge     ws://127.0.0.1:3001',
-      '  dashboard  http://127.0.0.1:8080/',
-      '  token      token=abc',
-      'From now on: summaries.',
-    ]);
   });
 });

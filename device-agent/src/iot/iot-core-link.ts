@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { ConnectionKeeper, type DialReports, type KeptLink, type Timers } from '@topic-bridge/client';
+import { ConnectionKeeper, type DialReports, type KeptLink } from '@topic-bridge/client';
 import { MAX_FRAME_BYTES, utf8Bytes } from '@topic-bridge/shared-types';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { InputLogger } from '../inputs/input.js';
 import type { BackoffPolicy } from '../link/backoff.js';
 import type { Link, LinkEvents, LinkState } from '../link/link.js';
+import { systemTimers } from '../timers.js';
 import type { IotCoreTls } from './iot-core-tls.js';
 import { checkIotCoreTopic } from './iot-core-topic.js';
 import type { IotCoreOutputSettings } from './iot-output-config.js';
@@ -79,12 +80,6 @@ class MqttConnection implements KeptLink {
   }
 }
 
-// Looked up at call time, so that tests' fake timers apply.
-const globalTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /**
  * The AWS IoT Core output: the same Link as the WebSocket one, over MQTT with mutual TLS. A frame goes to
  * `<topicPrefix>/<frame topic>` at QoS 1, its text as the payload; the PUBACK is its ack. Each connection is a
@@ -118,7 +113,7 @@ export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
     this.keeper = new ConnectionKeeper<MqttConnection>(
       {
         dial: (_token, reports) => new MqttConnection(this.connect(), reports, (e, o) => this.explain(e, o)),
-        timers: globalTimers,
+        timers: systemTimers,
         now: Date.now,
         random: this.options.random ?? Math.random,
         minReconnectDelayMs: backoff.initialMs,

@@ -12,6 +12,7 @@ import {
 import { isReplyFrame, parseServerFrame } from '@topic-bridge/shared-types';
 import type { ClientOptions, WebSocket } from 'ws';
 import type { InputLogger } from '../inputs/input.js';
+import { systemTimers } from '../timers.js';
 import type { BackoffPolicy } from './backoff.js';
 import { sendInFrames } from './fragment.js';
 import type { Link, LinkEvents, LinkState } from './link.js';
@@ -64,12 +65,6 @@ export const UNAUTHORIZED_RETRY_MS = 60_000;
 /** How long `stop()` waits for the close handshakes before giving up on them. */
 const STOP_GRACE_MS = 2000;
 
-// Looked up at call time, so that tests' fake timers apply.
-const globalTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /**
  * The WebSocket link to the bridge, on the client library's connection keeper (reconnect with full-jitter
  * backoff, pings, renewal before API Gateway's 2-hour limit, tokens, final refusals). What the agent adds:
@@ -97,7 +92,7 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
   start(): void {
     if (this.keeper !== undefined) return;
     const { options } = this;
-    const timers = options.timers ?? globalTimers;
+    const timers = options.timers ?? systemTimers;
     this.keeper = keepBridgeConnection(
       {
         url: options.url,

@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { QueueClosedError, QueueIoError } from '../errors.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../timers.js';
@@ -47,6 +47,8 @@ interface PendingAppend {
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+/** The disk counts as having room again with twice this (or twice a segment, if smaller) free. */
+export const SPACE_UNIT_BYTES = 64 * 1024;
 /** Default of `headCommitIntervalMs`. */
 export const DEFAULT_HEAD_COMMIT_INTERVAL_MS = 5000;
 
@@ -72,6 +74,9 @@ export class DiskQueue implements FrameQueue {
   private readonly obsolete: Segment[] = [];
   private dropped = 0;
   private corruptBytesSkipped = 0;
+  /** Set when a write failed for want of space; cleared once the file system has room again. */
+  private diskFull = false;
+  private writeFailures = 0;
   private closed = false;
   private readonly signal = new DataSignal();
 
@@ -190,16 +195,81 @@ export class DiskQueue implements FrameQueue {
     await this.writeGroup(group);
   }
 
+  /**
+   * Writes a group; when the disk is full, applies the queue's policy (drop the oldest readings) to free room
+   * and tries once more. A failed write is cut off the file so the segment's offsets stay true.
+   */
   private async writeGroup(group: Buffer[]): Promise<void> {
     if (group.length === 0) return;
+    try {
+      await this.writeGroupOnce(group);
+    } catch (error) {
+      this.writeFailures += 1;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      this.diskFull = true;
+      if (!(await this.dropOldestForSpace(group))) throw error;
+      await this.writeGroupOnce(group);
+    }
+    if (this.diskFull) await this.checkSpaceReturned();
+  }
+
+  private async writeGroupOnce(group: Buffer[]): Promise<void> {
     const { segment, handle } = await this.activeSegment();
-    await handle.writev(group);
-    await handle.sync();
+    try {
+      await writeAll(handle, group);
+      await handle.sync();
+    } catch (error) {
+      // A partial write left bytes past `segment.size`: the next record would be indexed at the wrong offset.
+      await handle.truncate(segment.size).catch(() => {});
+      throw error;
+    }
     for (const encoded of group) {
       segment.offsets.push(segment.size);
       segment.size += encoded.byteLength;
     }
     this.durableTail += group.length;
+  }
+
+  /**
+   * Drops whole oldest (inactive) segments, deleting their files now, until at least the group's bytes were
+   * freed; false when nothing could be dropped (only the active segment is left).
+   */
+  private async dropOldestForSpace(group: Buffer[]): Promise<boolean> {
+    const needed = group.reduce((sum, part) => sum + part.byteLength, 0);
+    let freed = 0;
+    let droppedNow = 0;
+    while (freed < needed) {
+      const oldest = this.segments[0];
+      if (!oldest || oldest === this.active?.segment) break;
+      const end = oldest.base + oldest.offsets.length;
+      for (let position = Math.max(this.head, oldest.base); position < end; position++) {
+        if (!this.acked.delete(position)) droppedNow += 1;
+      }
+      this.head = Math.max(this.head, end);
+      freed += oldest.size;
+      this.removeOldestSegment();
+    }
+    this.advanceHead();
+    for (const segment of this.obsolete.splice(0)) {
+      await segment.readHandle?.close();
+      await unlink(segment.file).catch(() => {});
+    }
+    if (droppedNow > 0) {
+      this.dropped += droppedNow;
+      this.options.onDrop?.(droppedNow, `the disk under ${this.options.dir} is full`);
+    }
+    return freed > 0;
+  }
+
+  /**
+   * Clears the disk-full state once the file system has room again: twice a segment (at most twice
+   * SPACE_UNIT_BYTES) free, which the room made by dropping one segment never reaches, so the state does not
+   * flap while the disk stays full.
+   */
+  private async checkSpaceReturned(): Promise<void> {
+    const space = await statfs(this.options.dir).catch(() => undefined);
+    const wanted = 2 * Math.min(this.options.segmentBytes, SPACE_UNIT_BYTES);
+    if (space && space.bavail * space.bsize >= wanted) this.diskFull = false;
   }
 
   private async activeSegment(): Promise<{ segment: Segment; handle: FileHandle }> {
@@ -369,6 +439,8 @@ export class DiskQueue implements FrameQueue {
       tail: this.durableTail,
       dropped: this.dropped,
       corruptBytesSkipped: this.corruptBytesSkipped,
+      diskFull: this.diskFull,
+      writeFailures: this.writeFailures,
     };
   }
 
@@ -384,5 +456,28 @@ export class DiskQueue implements FrameQueue {
     this.signal.notify();
     await this.rotate();
     for (const segment of this.segments) await segment.readHandle?.close();
+  }
+}
+
+/**
+ * Writes every byte of `buffers` (the file is in append mode). `writev` may write less than asked without an
+ * error: on a nearly full disk the kernel writes what fits, and only the next write fails with ENOSPC. Taking a
+ * short write for a whole one indexed records at offsets that did not hold them.
+ */
+export async function writeAll(handle: Pick<FileHandle, 'writev'>, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest);
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const buffer of rest) {
+      if (skip >= buffer.byteLength) {
+        skip -= buffer.byteLength;
+        continue;
+      }
+      next.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+    rest = next;
   }
 }

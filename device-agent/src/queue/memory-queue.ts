@@ -84,6 +84,8 @@ export class MemoryQueue implements FrameQueue {
       tail: this.head + this.records.length,
       dropped: this.dropped,
       corruptBytesSkipped: 0,
+      diskFull: false,
+      writeFailures: 0,
     };
   }
 

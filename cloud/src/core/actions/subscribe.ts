@@ -4,11 +4,13 @@ import {
   MAX_FILTERS_PER_CONNECTION,
   type SubscribedFrame,
   type SubscribeFrame,
+  subscribeAllowed,
 } from '@topic-bridge/shared-types';
 import type { IncomingMessage, MessageDeps } from '../message-context.js';
 
 /**
- * Adds a filter to the connection, answered with `subscribed`. Subscribing again to a held filter is
+ * Refused with `forbidden` (nothing read or stored) when no `subscribe` grant covers the filter. Otherwise
+ * adds the filter to the connection, answered with `subscribed`. Subscribing again to a held filter is
  * confirmed without a second row; a connection already at MAX_FILTERS_PER_CONNECTION gets an error. The
  * store enforces the limit atomically, so concurrent subscribes on one connection cannot pass it together.
  */
@@ -17,6 +19,10 @@ export async function subscribe(
   message: IncomingMessage,
   deps: MessageDeps,
 ): Promise<SubscribedFrame | ErrorFrame> {
+  if (!subscribeAllowed(message.grants.subscribe, frame.topic)) {
+    deps.logger.warn('subscribe forbidden', { connectionId: message.connectionId, filter: frame.topic });
+    return errorFrame('forbidden', `your token does not allow subscribing to "${frame.topic}"`, frame.id);
+  }
   const outcome = await deps.store.addFilter(message.connectionId, frame.topic, message.connectedAtMs);
   if (outcome === 'limit') {
     return errorFrame(

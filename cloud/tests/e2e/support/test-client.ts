@@ -26,9 +26,12 @@ export function settle(ms: number = SETTLE_MS): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Opens a client; rejects if the handshake fails (with the HTTP status in the message). */
-export function openClient(url: string): Promise<TestClient> {
-  const socket = new WebSocket(url);
+/**
+ * Opens a client, offering `protocols` as `Sec-WebSocket-Protocol` when given; rejects if the handshake
+ * fails (with the HTTP status in the message).
+ */
+export function openClient(url: string, protocols?: string[]): Promise<TestClient> {
+  const socket = protocols === undefined ? new WebSocket(url) : new WebSocket(url, protocols);
   const frames: string[] = [];
   const waiters = new Set<() => void>();
   socket.on('message', (data, isBinary) => {

@@ -53,7 +53,8 @@ export async function startProxiedStack(seed: number): Promise<ProxiedStack> {
   }
 }
 
-function collectLine(line: string, publishLines: PublishLine[], problems: string[]): void {
+/** Sorts one line of the stack's output into the publish lines and the problems (warn and error lines). */
+export function collectLine(line: string, publishLines: PublishLine[], problems: string[]): void {
   const start = line.indexOf('{"time"');
   if (start < 0) return;
   try {

@@ -5,7 +5,16 @@ import { createCounters } from '../../../src/metrics.js';
 function snapshot(overrides: Partial<HealthSnapshot> = {}): HealthSnapshot {
   return {
     counters: createCounters(),
-    queue: { depth: 0, bytes: 0, head: 0, tail: 0, dropped: 0, corruptBytesSkipped: 0 },
+    queue: {
+      depth: 0,
+      bytes: 0,
+      head: 0,
+      tail: 0,
+      dropped: 0,
+      corruptBytesSkipped: 0,
+      diskFull: false,
+      writeFailures: 0,
+    },
     linkState: 'connected',
     inFlight: 0,
     startedAt: 1_000,
@@ -19,7 +28,16 @@ describe('health', () => {
   });
 
   it('is unhealthy when readings are queued and nothing was acknowledged for stallAfterMs', () => {
-    const queue = { depth: 12, bytes: 900, head: 0, tail: 12, dropped: 0, corruptBytesSkipped: 0 };
+    const queue = {
+      depth: 12,
+      bytes: 900,
+      head: 0,
+      tail: 12,
+      dropped: 0,
+      corruptBytesSkipped: 0,
+      diskFull: false,
+      writeFailures: 0,
+    };
     const counters = { ...createCounters(), lastAckAt: 50_000 };
     expect(healthStatus(snapshot({ queue, counters }), 110_000, 60_000)).toEqual({
       healthy: true,
@@ -37,6 +55,34 @@ describe('health', () => {
     });
   });
 
+  it('is unhealthy while the queue finds its disk full, and says what to do', () => {
+    const queue = {
+      depth: 3,
+      bytes: 900,
+      head: 0,
+      tail: 3,
+      dropped: 7,
+      corruptBytesSkipped: 0,
+      diskFull: true,
+      writeFailures: 2,
+    };
+    const counters = { ...createCounters(), dropped: 7, lastAckAt: 1_000 };
+    expect(healthStatus(snapshot({ queue, counters }), 2_000, 60_000)).toEqual({
+      healthy: false,
+      body: {
+        status: 'unhealthy',
+        reason:
+          'the disk holding the queue is full: the oldest readings are dropped to make room (7 so far); free space on it',
+        connection: 'connected',
+        queueDepth: 3,
+        lastAckAgeMs: 1_000,
+      },
+    });
+    const text = metricsText(snapshot({ queue, counters }), 2_000);
+    expect(text).toContain('\ndevice_agent_queue_disk_full 1\n');
+    expect(text).toContain('\ndevice_agent_queue_write_failures_total 2\n');
+  });
+
   it('serves /healthz (503 with a reason), /metrics in Prometheus text, and 404 elsewhere, on 127.0.0.1', async () => {
     const counters = {
       ...createCounters(),
@@ -47,7 +93,16 @@ describe('health', () => {
       rejected: 1,
       lastAckAt: 0,
     };
-    const queue = { depth: 2, bytes: 300, head: 3, tail: 5, dropped: 2, corruptBytesSkipped: 0 };
+    const queue = {
+      depth: 2,
+      bytes: 300,
+      head: 3,
+      tail: 5,
+      dropped: 2,
+      corruptBytesSkipped: 0,
+      diskFull: false,
+      writeFailures: 0,
+    };
     const server = await startHealthServer({
       port: 0,
       stallAfterMs: 1000,

@@ -150,6 +150,8 @@ describe('DiskQueue on disk', () => {
       tail: 0,
       dropped: 0,
       corruptBytesSkipped: 0,
+      diskFull: false,
+      writeFailures: 0,
     });
     await queue.close();
   });

@@ -1,0 +1,227 @@
+/**
+ * Load run (issue 9, "Load"): N WebSocket connections (default 1,000) across T topics (default 100) with
+ * exact and wildcard subscribers, P frames/s published (default 100) for S seconds (default 60; 300 is the
+ * issue's 5 minutes), through the real local stack on 127.0.0.1. Counts every frame by id at every matching
+ * subscriber (exactly once expected), error frames, delivery latency, and the memory of this process and
+ * of serverless-offline every 5 s. Bounded: it stops by itself after S seconds plus a drain of at most 60 s.
+ * Writes test-artifacts/load/<time>.json, a CSV of the memory curve and an SVG plot of it.
+ * Run: npm run test:load -- [--connections 1000] [--topics 100] [--rate 100] [--seconds 60]
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { startLocalStack } from '../cloud/local/stack.js';
+import { FrameLedger } from '../cloud/tests/faults/support/ledger.js';
+import { collectLine, type PublishLine, retriesIn } from '../cloud/tests/faults/support/stack-with-proxy.js';
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '1000' },
+    topics: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '60' },
+  },
+});
+const CONNECTIONS = Number(values.connections);
+const TOPICS = Number(values.topics);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+/** Topics are `load/<group>/<n>`, ten per group. */
+const PER_GROUP = 10;
+/** One subscriber in ten holds a wildcard: `load/<group>/+` (nine in ten of those) or `load/#`. */
+const WILDCARD_EVERY = 10;
+const CONNECT_WINDOW = 20;
+const PUBLISHERS = 10;
+const MEMORY_EVERY_MS = 5_000;
+const DRAIN_MS = 60_000;
+const OUT_DIR = path.resolve(import.meta.dirname, '../test-artifacts/load');
+
+const topicOf = (n: number) =>
+  `load/${Math.floor(n / PER_GROUP) % Math.ceil(TOPICS / PER_GROUP)}/${n % PER_GROUP}`;
+const topics = Array.from({ length: TOPICS }, (_, n) => topicOf(n));
+
+function filterOf(index: number): string {
+  if (index % WILDCARD_EVERY !== WILDCARD_EVERY - 1) return topics[index % TOPICS] ?? 'load/0/0';
+  const wildcardIndex = Math.floor(index / WILDCARD_EVERY);
+  if (wildcardIndex % 10 === 9) return 'load/#';
+  return `load/${wildcardIndex % Math.ceil(TOPICS / PER_GROUP)}/+`;
+}
+
+function matches(filter: string, topic: string): boolean {
+  if (filter === 'load/#') return true;
+  if (filter.endsWith('/+'))
+    return topic.startsWith(filter.slice(0, -1)) && !topic.slice(filter.length - 1).includes('/');
+  return filter === topic;
+}
+
+function rssOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+const started = Date.now();
+const publishLines: PublishLine[] = [];
+const problems: string[] = [];
+const stack = await startLocalStack({
+  logLevel: 'info',
+  log: (line) => collectLine(line, publishLines, problems),
+});
+const ledger = new FrameLedger('load');
+const sockets: WebSocket[] = [];
+const latencies: number[] = [];
+const errorFrames: string[] = [];
+const memory: Array<{ atS: number; benchRss: number; offlineRss: number }> = [];
+const filters: string[] = [];
+let memoryTimer: NodeJS.Timeout | undefined;
+try {
+  console.log(`stack up in ${Date.now() - started} ms; opening ${CONNECTIONS} connections`);
+  const connectStarted = Date.now();
+  for (let i = 0; i < CONNECTIONS; i += CONNECT_WINDOW) {
+    await Promise.all(
+      Array.from({ length: Math.min(CONNECT_WINDOW, CONNECTIONS - i) }, async (_, k) => {
+        const index = i + k;
+        const filter = filterOf(index);
+        filters[index] = filter;
+        const socket = await open(`${stack.wsUrl}?topicName=${encodeURIComponent(filter)}`);
+        const name = `sub-${index}`;
+        socket.on('message', (data) => {
+          const frame = JSON.parse(String(data)) as Record<string, unknown>;
+          if (frame.type === 'error') errorFrames.push(String(data));
+          if (typeof frame.id !== 'string' || frame.type !== undefined) return;
+          ledger.receive(name, frame.id);
+          const sentAt = (frame.message as { sentAt?: number } | undefined)?.sentAt;
+          if (typeof sentAt === 'number') latencies.push(Date.now() - sentAt);
+        });
+        sockets.push(socket);
+      }),
+    );
+  }
+  const connectMs = Date.now() - connectStarted;
+  console.log(
+    `${CONNECTIONS} connections open in ${connectMs} ms; publishing ${RATE} frames/s for ${SECONDS} s`,
+  );
+  const subscribersOf = new Map(
+    topics.map((topic) => [
+      topic,
+      filters.flatMap((filter, index) => (matches(filter, topic) ? [`sub-${index}`] : [])),
+    ]),
+  );
+
+  const publishers = await Promise.all(Array.from({ length: PUBLISHERS }, () => open(stack.wsUrl)));
+  let acks = 0;
+  for (const publisher of publishers) {
+    publisher.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as Record<string, unknown>;
+      if (frame.type === 'ack') acks++;
+      else if (frame.type === 'error') errorFrames.push(String(data));
+    });
+  }
+  const publishStarted = Date.now();
+  memoryTimer = setInterval(() => {
+    memory.push({
+      atS: Math.round((Date.now() - publishStarted) / 1000),
+      benchRss: process.memoryUsage().rss,
+      offlineRss: rssOf(stack.offlinePid),
+    });
+  }, MEMORY_EVERY_MS);
+  // Frame k goes out at publishStarted + k / RATE s, round-robin over the publishers and the topics.
+  const total = RATE * SECONDS;
+  for (let k = 0; k < total; k++) {
+    const due = publishStarted + (k * 1000) / RATE;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const topic = topics[(k * 7) % TOPICS] ?? 'load/0/0';
+    const id = `load-${k}`;
+    ledger.expect(id, subscribersOf.get(topic) ?? []);
+    publishers[k % PUBLISHERS]?.send(JSON.stringify({ topic, id, message: { k, sentAt: Date.now() } }));
+  }
+  const publishMs = Date.now() - publishStarted;
+  const drainStarted = Date.now();
+  while (ledger.deliveredPairs() < ledger.expectedPairs() && Date.now() - drainStarted < DRAIN_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  clearInterval(memoryTimer);
+  const report = ledger.report(null);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const result = {
+    connections: CONNECTIONS,
+    topics: TOPICS,
+    wildcardSubscribers: filters.filter((filter) => filter.includes('+') || filter.includes('#')).length,
+    targetRate: RATE,
+    seconds: SECONDS,
+    connectMs,
+    publishMs,
+    drainMs: Date.now() - drainStarted,
+    framesSent: report.sent,
+    acks,
+    expectedDeliveries: report.expected,
+    delivered: report.delivered,
+    lost: report.lost,
+    duplicated: report.duplicated,
+    unexpected: report.unexpected,
+    deliveriesPerSecond: Math.round(report.delivered / ((publishMs + Date.now() - drainStarted) / 1000)),
+    latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? 0 },
+    handlerPosts: retriesIn(publishLines),
+    handlerProblems: problems.length,
+    firstProblems: problems.slice(0, 3),
+    errorFrames: errorFrames.length,
+    firstErrorFrames: errorFrames.slice(0, 3),
+    memory,
+  };
+  console.log(JSON.stringify({ ...result, memory: undefined }));
+  await mkdir(OUT_DIR, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  await writeFile(path.join(OUT_DIR, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(
+    path.join(OUT_DIR, `${stamp}.memory.csv`),
+    `seconds,bench_rss_bytes,offline_rss_bytes\n${memory.map((m) => `${m.atS},${m.benchRss},${m.offlineRss}`).join('\n')}\n`,
+  );
+  await writeFile(path.join(OUT_DIR, `${stamp}.memory.svg`), memoryPlot(memory));
+  console.log(`report and memory curve written to ${OUT_DIR}/${stamp}.*`);
+  process.exitCode = report.lost === 0 && report.duplicated === 0 && errorFrames.length === 0 ? 0 : 1;
+} finally {
+  clearInterval(memoryTimer);
+  for (const socket of sockets) socket.terminate();
+  await stack.stop();
+}
+
+/** A small SVG line plot of both RSS curves (MB over seconds), so the curve can go into a doc as is. */
+function memoryPlot(points: typeof memory): string {
+  const width = 640;
+  const height = 240;
+  const maxS = Math.max(1, ...points.map((p) => p.atS));
+  const maxMb = Math.max(1, ...points.flatMap((p) => [p.benchRss, p.offlineRss])) / 1e6;
+  const line = (pick: (p: (typeof points)[number]) => number) =>
+    points
+      .map(
+        (p) =>
+          `${(40 + (p.atS / maxS) * (width - 60)).toFixed(1)},${(height - 30 - (pick(p) / 1e6 / maxMb) * (height - 50)).toFixed(1)}`,
+      )
+      .join(' ');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">
+<rect width="100%" height="100%" fill="white"/>
+<text x="40" y="14">RSS (MB, max ${maxMb.toFixed(0)}) over ${maxS} s: serverless-offline (blue), load process (orange)</text>
+<line x1="40" y1="${height - 30}" x2="${width - 20}" y2="${height - 30}" stroke="black"/>
+<line x1="40" y1="20" x2="40" y2="${height - 30}" stroke="black"/>
+<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line((p) => p.offlineRss)}"/>
+<polyline fill="none" stroke="#ff7f0e" stroke-width="2" points="${line((p) => p.benchRss)}"/>
+</svg>
+`;
+}
