@@ -216,6 +216,7 @@ function memoryPlot(points: typeof memory): string {
       )
       .join(' ');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">
+<title>Memory (RSS) of serverless-offline and the load process during the load run</title>
 <rect width="100%" height="100%" fill="white"/>
 <text x="40" y="14">RSS (MB, max ${maxMb.toFixed(0)}) over ${maxS} s: serverless-offline (blue), load process (orange)</text>
 <line x1="40" y1="${height - 30}" x2="${width - 20}" y2="${height - 30}" stroke="black"/>
