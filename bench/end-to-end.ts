@@ -23,7 +23,10 @@ import { startLocalStack } from '../cloud/local/stack.js';
 
 const FULL = process.argv.includes('--full');
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
-const LOG_LEVEL = process.argv.find((a) => a.startsWith('--log-level='))?.split('=')[1] ?? 'info';
+/** The handlers' LOG_LEVEL for our stack; a comma-separated list runs it once per level (before/after). */
+const LOG_LEVELS = (process.argv.find((a) => a.startsWith('--log-level='))?.split('=')[1] ?? 'info').split(
+  ',',
+);
 const TOPIC = 'bench/e2e';
 /** Debian's mosquitto (`apt-get install -y mosquitto`); skipped with a note when missing. */
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -105,10 +108,10 @@ function wsOpen(url: string, onFrame?: (payload: string) => void): Promise<WebSo
   });
 }
 
-async function ours(): Promise<RunningSystem> {
-  const stack = await startLocalStack({ logLevel: LOG_LEVEL });
+async function ours(logLevel: string): Promise<RunningSystem> {
+  const stack = await startLocalStack({ logLevel });
   return {
-    name: `ours (local stack, LOG_LEVEL=${LOG_LEVEL})`,
+    name: `ours (local stack, LOG_LEVEL=${logLevel})`,
     async subscriber(onFrame) {
       const socket = await wsOpen(`${stack.wsUrl}?topicName=${encodeURIComponent(TOPIC)}`, (payload) => {
         // Published frames carry `message`; the bridge's own replies never do (PROTOCOL.md).
@@ -293,12 +296,16 @@ async function runLoad(system: RunningSystem, load: Load): Promise<EndToEndRow> 
   return row;
 }
 
-const SYSTEMS: Record<string, () => Promise<RunningSystem>> = { ours, mosquitto, ws: bareWs };
+const SYSTEMS: Array<[string, () => Promise<RunningSystem>]> = [
+  ...LOG_LEVELS.map((level): [string, () => Promise<RunningSystem>] => ['ours', () => ours(level)]),
+  ['mosquitto', mosquitto],
+  ['ws', bareWs],
+];
 
 /** Runs every load through every system (or `only` one); returns the rows. */
 export async function measureEndToEnd(only = ONLY): Promise<EndToEndRow[]> {
   const rows: EndToEndRow[] = [];
-  for (const [key, start] of Object.entries(SYSTEMS)) {
+  for (const [key, start] of SYSTEMS) {
     if (only !== undefined && only !== key) continue;
     if (key === 'mosquitto' && !existsSync(MOSQUITTO)) {
       console.log(`mosquitto is not installed (${MOSQUITTO}): apt-get install -y mosquitto; skipping it`);
@@ -321,12 +328,13 @@ export async function measureEndToEnd(only = ONLY): Promise<EndToEndRow[]> {
 /** Each row next to ours for the same load: latency and CPU as multiples of ours, deliveries/s as a fraction. */
 export function ratiosToOurs(rows: EndToEndRow[]) {
   return rows.map((row) => {
+    // The first of our runs is the base (with several log levels, the first one given).
     const base = rows.find(
       (r) => r.system.startsWith('ours') && r.subscribers === row.subscribers && r.rate === row.rate,
     );
     const ratio = (a: number, b: number | undefined) => (b ? Number((a / b).toFixed(3)) : null);
     return {
-      system: row.system.split(' (')[0],
+      system: row.system.replace('local stack, ', '').slice(0, 24),
       subs: row.subscribers,
       rate: row.rate,
       p50Ms: row.p50Ms,

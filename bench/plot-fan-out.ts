@@ -14,7 +14,7 @@ export interface Series {
   points: Array<{ x: number; y: number }>;
 }
 
-const WIDTH = 720;
+const WIDTH = 800;
 const HEIGHT = 440;
 const MARGIN = { left: 70, right: 220, top: 30, bottom: 50 };
 
@@ -41,6 +41,7 @@ export function logLogSvg(title: string, xLabel: string, yLabel: string, series:
   const sy = (y: number) => MARGIN.top + plotH - ((Math.log10(y) - y0) / (y1 - y0 || 1)) * plotH;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${MARGIN.left}" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
   ];

@@ -13,11 +13,19 @@ import { createPostSigner, uriEscape } from './sigv4.js';
 export const MAX_SOCKETS_PER_ENDPOINT = FAN_OUT_MAX_CONCURRENCY;
 
 /**
- * How long an idle keep-alive socket is kept. Below Node's and hapi's (serverless-offline's) 5 s server
- * keep-alive timeout, so we close an idle socket before the server does and never write a post into a socket
- * the server has just closed (which fails with no response: FACTS.md, "Posts that fail without a response").
+ * How long an idle keep-alive socket to a local `http://` endpoint is kept: below Node's and hapi's
+ * (serverless-offline's) 5 s server keep-alive timeout, so we close an idle socket before the server does and
+ * never write a post into a socket the server has just closed (which fails with no response: FACTS.md, "Posts
+ * that fail without a response").
  */
 export const IDLE_SOCKET_TIMEOUT_MS = 4_000;
+
+/**
+ * The same for API Gateway (`https://`): longer, because a fan-out opens up to FAN_OUT_MAX_CONCURRENCY sockets
+ * and each TLS handshake costs milliseconds of CPU, so publishes a few seconds apart should find them open. A
+ * socket API Gateway closed meanwhile fails with `reset` and is retried on a fresh socket (post-with-retry.ts).
+ */
+export const TLS_IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
 /** Bytes of an error response's body kept for the error's cause (API Gateway's are a short JSON message). */
 const ERROR_BODY_LIMIT = 1_024;
@@ -80,7 +88,7 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
   const agent = new transport.Agent({
     keepAlive: true,
     maxSockets: MAX_SOCKETS_PER_ENDPOINT,
-    timeout: IDLE_SOCKET_TIMEOUT_MS,
+    timeout: secure ? TLS_IDLE_SOCKET_TIMEOUT_MS : IDLE_SOCKET_TIMEOUT_MS,
   });
   // For `freshSocket` posts (the retry of a `reset`): a socket of its own, closed after the answer. Node's
   // agent reuses even a non-keep-alive socket for queued requests unless maxSockets is unbounded.

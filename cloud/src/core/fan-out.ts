@@ -1,7 +1,7 @@
 import { FAN_OUT_THROTTLED_PASSES } from '../config.js';
-import { describeError, type PostErrorCode, ThrottledError } from '../errors.js';
+import { describeError, type PostErrorCode, PostTimeoutError, ThrottledError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type ConcurrencyLimit, createAimdLimit, defaultAimdSettings } from './adaptive-concurrency.js';
+import { createPostPacer, defaultAimdSettings, type PostPacer } from './adaptive-concurrency.js';
 import type { ConnectionGateway } from './gateway.js';
 import { type PostDeps, postWithRetry } from './post-with-retry.js';
 import { RetryQuota } from './retry-quota.js';
@@ -56,11 +56,12 @@ export async function fanOut(
     quotaSpent: 0,
   };
   const now = deps.now ?? Date.now;
-  const limit = createAimdLimit(defaultAimdSettings(deps.settings.concurrency), now);
+  const pacer = pacerOf(deps.gateway, deps.settings.concurrency);
+  const { limit } = pacer;
   // Without the instance's quota (tests, tools), the posts of this fan-out share one of their own.
   const postDeps: PostDeps = {
     ...deps,
-    gateway: observed(deps.gateway, limit, now),
+    gateway: observed(deps.gateway, pacer, now),
     retryQuota: deps.retryQuota ?? new RetryQuota(),
   };
   // A work list that grows: a post still throttled after its retries goes to the back for another pass.
@@ -97,35 +98,42 @@ export async function fanOut(
   return result;
 }
 
+// One pacer per gateway object: the runtime makes one gateway per endpoint per cold start, so every fan-out of
+// that Lambda (or of the local stack's one process) shares it; a test's own gateway gets its own.
+const pacers = new WeakMap<ConnectionGateway, PostPacer>();
+
+function pacerOf(gateway: ConnectionGateway, initial: number): PostPacer {
+  let pacer = pacers.get(gateway);
+  if (pacer === undefined) {
+    pacer = createPostPacer(defaultAimdSettings(initial));
+    pacers.set(gateway, pacer);
+  }
+  return pacer;
+}
+
 /**
- * The gateway, gated by the limit and feeding it: every attempt (a retry too: each is a request) waits until
- * fewer than `limit.current` attempts are in flight, and reports whether it was throttled. Gating the retries
- * matters: the posts throttled together back off together, and without the gate their retries would all go
- * out at once, above the limit the 429s just lowered.
+ * The gateway, gated by the pacer and feeding its limit: every attempt (a retry too: each is a request) waits
+ * until fewer than the limit are in flight, and reports whether it was throttled or timed out. Gating the
+ * retries matters: the posts throttled together back off together, and without the gate their retries would
+ * all go out at once, above the limit the 429s just lowered.
  */
-function observed(gateway: ConnectionGateway, limit: ConcurrencyLimit, now: () => number): ConnectionGateway {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  const admit = () => {
-    while (waiting.length > 0 && active < limit.current) {
-      active++;
-      waiting.shift()?.();
-    }
-  };
+function observed(gateway: ConnectionGateway, pacer: PostPacer, now: () => number): ConnectionGateway {
   return {
-    async post(connectionId, data, timeoutMs) {
-      if (active < limit.current && waiting.length === 0) active++;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
+    async post(connectionId, data, timeoutMs, options) {
+      await pacer.admit();
       const startedAt = now();
       try {
-        await gateway.post(connectionId, data, timeoutMs);
-        limit.onAccepted();
+        await gateway.post(connectionId, data, timeoutMs, options);
+        pacer.limit.onAccepted();
       } catch (error) {
-        if (error instanceof ThrottledError) limit.onThrottled(startedAt);
+        // A 429 says the account's rate is reached; a timeout that the endpoint (or this process) is
+        // overloaded: both ask for fewer posts in flight, and retrying at the same pace would make it worse.
+        if (error instanceof ThrottledError || error instanceof PostTimeoutError) {
+          pacer.limit.onThrottled(startedAt, now());
+        }
         throw error;
       } finally {
-        active--;
-        admit();
+        pacer.release();
       }
     },
   };

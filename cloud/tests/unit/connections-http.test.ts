@@ -77,7 +77,9 @@ const CREDENTIALS: SigningCredentials = {
   sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN',
 };
 const REGION = 'eu-west-1';
-const TIMEOUT_MS = 200;
+/** Generous, so a slow machine never times out a post meant to succeed; the hang cases use HANG_TIMEOUT_MS. */
+const TIMEOUT_MS = 5_000;
+const HANG_TIMEOUT_MS = 150;
 
 const server = new ConnectionsServer();
 let lean: HttpConnectionsGateway;
@@ -109,7 +111,7 @@ afterAll(async () => {
 /** How a post ended: 'ok', or the PostError's code and status. */
 async function outcome(gateway: ConnectionGateway, id: string): Promise<string> {
   try {
-    await gateway.post(id, '{"topic":"t","data":1}', TIMEOUT_MS);
+    await gateway.post(id, '{"topic":"t","data":1}', id.startsWith('hang') ? HANG_TIMEOUT_MS : TIMEOUT_MS);
     return 'ok';
   } catch (error) {
     if (!(error instanceof PostError)) return `not a PostError: ${String(error)}`;
