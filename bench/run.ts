@@ -30,6 +30,12 @@ const BENCHES: Bench[] = [
     full: ['bench/results/fan-out-limit.json', 'docs/images/fan-out.svg'],
   },
   { name: 'end-to-end', script: 'bench/end-to-end.ts', full: ['--full'] },
+  // Store cost (benchmark 4): 1k and 10k rows; --full adds 100k.
+  { name: 'read-units', script: 'bench/read-units.ts', full: ['--full'] },
+  // Cold start (benchmark 5): 5 fresh processes per build in the quick pass, 20 in the full one.
+  { name: 'cold-start', script: 'bench/cold-start.ts', quick: ['5'], full: ['20'] },
+  // Cost model and memory sizes (benchmark 7).
+  { name: 'cost-model', script: 'bench/cost-model.ts' },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,5 +1,9 @@
-import { buildConnectUrl } from '@topic-bridge/shared-types';
-import { BEARER_SUBPROTOCOL_PREFIX, BRIDGE_SUBPROTOCOL, TOKEN_QUERY_PARAMETER } from './config.js';
+import {
+  BEARER_SUBPROTOCOL_PREFIX,
+  buildConnectUrl,
+  PROTOCOL_SUBPROTOCOL,
+  TOKEN_QUERY_PARAMETER,
+} from '@topic-bridge/shared-types';
 import { ConnectionKeeper, type KeeperEvents } from './keeper.js';
 import { Link } from './link.js';
 import type { TokenSource } from './token.js';
@@ -61,7 +65,7 @@ export function connectTarget(
   }
   return {
     url: buildConnectUrl(baseUrl, filters),
-    protocols: [BRIDGE_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${token}`],
+    protocols: [PROTOCOL_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${token}`],
   };
 }
 

@@ -45,14 +45,15 @@ export const DEFAULT_MAX_PENDING_PUBLISHES = 1_000;
 /** How many recent frame ids are remembered to drop duplicates (a ring: memory stays bounded). */
 export const DEFAULT_DEDUP_CAPACITY = 2_048;
 
-/** The query-string parameter carrying the token with `tokenTransport: 'query'`. */
-export const TOKEN_QUERY_PARAMETER = 'token';
-
-/** The subprotocol offered (and answered by the bridge) when the token travels in `Sec-WebSocket-Protocol`. */
-export const BRIDGE_SUBPROTOCOL = 'topic-bridge.v1';
-
-/** The second subprotocol offered, `bearer.<JWT>` (a JWT's characters are all valid in a subprotocol). */
-export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
+/**
+ * The token's query parameter (`tokenTransport: 'query'`) and subprotocols (`protocol`): the one definition
+ * in shared-types, which the bridge's authorizer reads too.
+ */
+export {
+  BEARER_SUBPROTOCOL_PREFIX,
+  PROTOCOL_SUBPROTOCOL,
+  TOKEN_QUERY_PARAMETER,
+} from '@topic-bridge/shared-types';
 
 /** The options after defaults are applied and every value checked. */
 export type ResolvedOptions = Required<Omit<ConnectOptions, 'token' | 'topics' | 'unauthorizedRetryMs'>> & {

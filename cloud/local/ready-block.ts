@@ -54,7 +54,7 @@ export function readyLines(
     { label: 'dashboard', value: withToken(dashboardUrl, auth) },
     {
       label: 'try it',
-      value: `connect any WebSocket client to ${withToken(`${stack.wsUrl}/?topicName=demo`, auth)} and send ${frame}`,
+      value: `connect any WebSocket client to ${withToken(`${stack.wsUrl}?topicName=demo`, auth)} and send ${frame}`,
     },
     { label: 'stop', value: 'Ctrl-C' },
   ];

@@ -33,6 +33,11 @@ export interface LocalStackOptions {
    * are not about tokens need none; `npm start` turns it on (cloud/local/dev-auth.ts).
    */
   auth?: { secret: string; audience?: string };
+  /**
+   * Extra environment for the handlers, over the stack's own (tests set small limits this way, e.g.
+   * FAN_OUT_INVOCATION_SHARE so that a publish to a few subscribers already goes through the fan-out worker).
+   */
+  handlerEnv?: Record<string, string>;
 }
 
 /** A running local stack. */
@@ -68,10 +73,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     await createTable(dynamo, tableName, indexName);
     const wsPort = options.wsPort || (await findFreePort());
+    const lambdaPort = await findFreePort();
     offline = await startOffline({
       wsPort,
       httpPort: await findFreePort(),
-      lambdaPort: await findFreePort(),
+      lambdaPort,
       onMessage,
       tableName,
       logLevel: options.logLevel ?? 'info',
@@ -82,6 +88,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
         CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
         ...(options.auth === undefined ? {} : { AUTH_SECRET: options.auth.secret }),
+        // `$default` hands the pages of large publishes to the fan-out worker through serverless-offline's
+        // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
+        LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,
+        ...options.handlerEnv,
       },
       ...(options.log === undefined ? {} : { log: options.log }),
     });

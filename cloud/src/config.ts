@@ -303,3 +303,46 @@ export function loadIotBridgeConfig(env: Env = process.env): IotBridgeConfig {
   }
   return { mapping: compiled.value };
 }
+
+// ---- Splitting a publish past one invocation (the fan-out worker; docs/ARCHITECTURE.md) ----
+
+/**
+ * Subscribers one `$default` invocation posts to itself; the rest go to the fan-out worker. With the SDK's
+ * post path (about 0.7 ms of CPU per post on a full vCPU) 1,000 posts take about 0.7 s of CPU, so the ack
+ * comes within a second or two even on a small function, far inside API Gateway's 29 s.
+ */
+export const DEFAULT_INVOCATION_SHARE = 1_000;
+
+/** Most connections in one page handed to the worker (fewer for large frames: an async event holds 256 KB). */
+export const DEFAULT_WORKER_PAGE_SIZE = 1_000;
+
+/** Posts between two progress records of a worker page: a page retried after a crash repeats at most these. */
+export const DEFAULT_WORKER_CHECKPOINT_POSTS = 250;
+
+/**
+ * How long a page's progress record is kept: Lambda retries an asynchronous event for at most 6 hours (its
+ * maximum event age), so a record older than that can no longer be needed.
+ */
+export const PAGE_PROGRESS_TTL_SECONDS = 7 * 60 * 60;
+
+/** How publishes are split (FAN_OUT_WORKER_FUNCTION unset: no splitting, `$default` posts to everyone). */
+export interface SplitConfig {
+  /** The worker's function name (serverless.yml sets it for `$default`); undefined disables splitting. */
+  workerFunction: string | undefined;
+  /** Lambda endpoint override (serverless-offline's Lambda port); undefined means the region's. */
+  lambdaEndpoint: string | undefined;
+  invocationShare: number;
+  pageSize: number;
+  checkpointPosts: number;
+}
+
+/** Reads FAN_OUT_WORKER_FUNCTION, LAMBDA_ENDPOINT, FAN_OUT_INVOCATION_SHARE, FAN_OUT_WORKER_PAGE_SIZE, FAN_OUT_CHECKPOINT_POSTS. */
+export function loadSplitConfig(env: Env = process.env): SplitConfig {
+  return {
+    workerFunction: env.FAN_OUT_WORKER_FUNCTION?.trim() || undefined,
+    lambdaEndpoint: url(env, 'LAMBDA_ENDPOINT'),
+    invocationShare: integer(env, 'FAN_OUT_INVOCATION_SHARE', DEFAULT_INVOCATION_SHARE, 0),
+    pageSize: integer(env, 'FAN_OUT_WORKER_PAGE_SIZE', DEFAULT_WORKER_PAGE_SIZE, 1),
+    checkpointPosts: integer(env, 'FAN_OUT_CHECKPOINT_POSTS', DEFAULT_WORKER_CHECKPOINT_POSTS, 1),
+  };
+}

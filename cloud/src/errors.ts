@@ -199,6 +199,15 @@ export function postErrorFor(
   }
 }
 
+/** Lambda refused a page for the fan-out worker (throttled, too large, not permitted) or was unreachable. */
+export class HandoffError extends CloudError {
+  override name = 'HandoffError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('handoff_failed', message, options);
+  }
+}
+
 /** The error's message, whatever was thrown. */
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

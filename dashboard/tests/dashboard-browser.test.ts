@@ -182,7 +182,7 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     await other.waitForSelector('body[data-state="open"]', { state: 'attached' });
     expect(await publish('dash/token/a', { value: 1 })).toBe(1);
     await other.waitForSelector('body[data-frames="1"]', { state: 'attached' });
-    expect(await other.locator('body').innerText()).not.toContain(valid);
+    expect(await other.locator('body').textContent()).not.toContain(valid);
     // An expired token is refused by the client itself: a browser never sees the bridge's 401.
     const expired = jwt(1_000);
     await other.goto(`${dashboard.url}?topic=a&token=${expired}`);
@@ -190,7 +190,7 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     expect(await other.locator('#state').textContent()).toBe(
       'not authorized: open the page with a valid ?token=',
     );
-    expect(await other.locator('body').innerText()).not.toContain(expired);
+    expect(await other.locator('body').textContent()).not.toContain(expired);
     expect(problems.filter((text) => text.includes(valid) || text.includes(expired))).toEqual([]);
     await other.close();
   });

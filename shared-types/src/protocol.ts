@@ -51,12 +51,20 @@ export type ActionFrame = SubscribeFrame | UnsubscribeFrame | PingFrame;
 /** Anything a client may send. */
 export type ClientFrame = PublishFrame | ActionFrame;
 
-/** Sent to the publisher after the fan-out of a frame that carried an `id`. */
+/**
+ * Sent to the publisher after the fan-out of a frame that carried an `id`. A publish to more subscribers than
+ * one invocation serves is split: `delivered` counts what was posted before the ack, `queued` what was handed
+ * to the fan-out worker and is delivered after it (docs/PROTOCOL.md).
+ */
 export interface AckFrame {
   type: 'ack';
   id: string;
-  /** How many connections the frame was posted to successfully. */
+  /** How many connections the frame was posted to successfully before this ack. */
   delivered: number;
+  /** Every subscriber found for the topic, each once (bridges before 0.2 omit it). */
+  subscribers?: number;
+  /** Subscribers handed to the fan-out worker, delivered after this ack (bridges before 0.2 omit it). */
+  queued?: number;
 }
 
 /** Confirms a runtime subscription. */

@@ -196,9 +196,16 @@ function replyProblem(frame: PlainObject): string | undefined {
   if (frame.id !== undefined && typeof frame.id !== 'string') return `a "${type}" frame with a non-string id`;
   switch (type) {
     case 'ack':
-      return typeof frame.id === 'string' && typeof frame.delivered === 'number'
-        ? undefined
-        : 'an "ack" frame needs a string "id" and a number "delivered"';
+      if (typeof frame.id !== 'string' || typeof frame.delivered !== 'number') {
+        return 'an "ack" frame needs a string "id" and a number "delivered"';
+      }
+      // Older bridges send neither; when present they are counts.
+      for (const field of ['subscribers', 'queued'] as const) {
+        if (frame[field] !== undefined && typeof frame[field] !== 'number') {
+          return `an "ack" frame's "${field}", when present, must be a number`;
+        }
+      }
+      return undefined;
     case 'subscribed':
     case 'unsubscribed':
       return typeof frame.topic === 'string' ? undefined : `a "${type}" frame needs a string "topic"`;

@@ -1,5 +1,6 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ManagementClients } from './connections-api.js';
 import { createHttpConnectionsGateway, type HttpConnectionsGateway } from './connections-http.js';
@@ -76,4 +77,9 @@ export function createManagementClients(endpoint: string): ManagementClients {
       requestHandler: { httpAgent: oneSocketPerCall, httpsAgent: oneSocketPerCall },
     }),
   };
+}
+
+/** The Lambda client that hands pages to the fan-out worker; `endpoint` points it at serverless-offline. */
+export function createLambdaClient(endpoint?: string): LambdaClient {
+  return new LambdaClient(localSettings(endpoint));
 }

@@ -6,9 +6,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { MAX_FILTERS_PER_CONNECTION } from '@topic-bridge/shared-types';
-import type { AddFilterOutcome, Subscribers, SubscriptionStore } from '../core/subscriptions.js';
+import type { AddFilterOutcome, SubscriberPage, SubscriptionStore } from '../core/subscriptions.js';
 import { type BatchTiming, batchWrite } from './batch-write.js';
-import { findSubscribers, type LookupStrategy } from './find-subscribers.js';
+import { findSubscribers, type LookupStrategy, legacyKeys } from './find-subscribers.js';
 import { storeCall } from './store-errors.js';
 import {
   ATTRIBUTES,
@@ -39,6 +39,7 @@ export function createDynamoStore(
 ): SubscriptionStore {
   const { tableName, indexName, connectionTtlSeconds } = options;
   const now = options.now ?? Date.now;
+  const legacy = legacyKeys(now());
   const key = (connectionId: string, filter: string) => ({
     [ATTRIBUTES.connectionId]: connectionId,
     [ATTRIBUTES.topicFilter]: filter,
@@ -190,12 +191,13 @@ export function createDynamoStore(
       return filters.length;
     },
 
-    findSubscribers(topic): Promise<Subscribers> {
+    findSubscribers(topic): AsyncIterable<SubscriberPage> {
       return findSubscribers(doc, options.lookup, topic, {
         tableName,
         indexName,
         nowMs: now(),
         pageSize: options.pageSize,
+        legacy,
       });
     },
   };

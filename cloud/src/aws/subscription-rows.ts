@@ -3,7 +3,8 @@ import { isWildcardFilter, TOPIC_LEVEL_SEPARATOR } from '@topic-bridge/shared-ty
 /**
  * The DynamoDB data model (docs/DATA-MODEL.md): one item per (connection, filter), keyed `connectionId` +
  * `topicFilter`. The topic index (hash `topicName`, range `expiresAt`, KEYS_ONLY) finds a publish's
- * subscribers with at most three bounded Queries.
+ * subscribers with a bounded set of Queries run in parallel: the topic itself and the shards of its two
+ * wildcard keys (plus, while they may still hold rows, the two unsharded wildcard keys of older releases).
  */
 
 /** Attribute names, shared by the store, the lookups, ensureTable and serverless.yml. */
@@ -41,6 +42,19 @@ export const WILDCARD_INDEX_PREFIX = '$wildcard/';
  */
 export const ANY_FIRST_LEVEL_INDEX_KEY = `${WILDCARD_INDEX_PREFIX}+`;
 
+/**
+ * Shards per wildcard key. Every `sensors/#`-like filter would otherwise sit under one index key, so a connect
+ * storm writes one partition (DynamoDB allows about 1,000 writes/s per partition key; a connection may write
+ * up to 32 rows) and every publish under `sensors/` reads all of them from that one partition. With 4 shards a
+ * first level takes about 4,000 writes/s, 8 times API Gateway's default 500 new connections/s, while a publish
+ * sends 1 + 2 × 4 Queries (on AWS at least 0.5 read unit each, about $0.56 per million publishes at
+ * $0.125 per million read units). Changing it moves rows between keys: see docs/DATA-MODEL.md.
+ */
+export const WILDCARD_INDEX_SHARDS = 4;
+
+/** Joins a wildcard key and its shard number. Topic levels never contain `#` (only a whole filter level can). */
+export const SHARD_SEPARATOR = '#';
+
 /** One stored subscription. */
 export interface SubscriptionRow {
   connectionId: string;
@@ -57,16 +71,50 @@ function firstLevel(topicOrFilter: string): string {
   return topicOrFilter.split(TOPIC_LEVEL_SEPARATOR, 1)[0] ?? '';
 }
 
-/** The topic-index key a filter is stored under: the filter itself when exact, else a reserved wildcard key. */
-export function indexKeyOf(filter: string): string {
-  if (!isWildcardFilter(filter)) return filter;
+/**
+ * The shard of a connection, from 0 to WILDCARD_INDEX_SHARDS - 1: FNV-1a (32 bit) of its id, so the same
+ * connection always lands in the same shard and API Gateway's random ids spread evenly.
+ */
+export function shardOf(connectionId: string, shards: number = WILDCARD_INDEX_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < connectionId.length; i++) {
+    hash ^= connectionId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+/** The unsharded wildcard key of a wildcard filter, as releases before sharding stored it. */
+function wildcardKeyOf(filter: string): string {
   const first = firstLevel(filter);
   return isWildcardFilter(first) ? ANY_FIRST_LEVEL_INDEX_KEY : `${WILDCARD_INDEX_PREFIX}${first}`;
 }
 
-/** The topic-index keys under which every filter that may match a publish topic is stored. */
+function shardKey(wildcardKey: string, shard: number): string {
+  return `${wildcardKey}${SHARD_SEPARATOR}${shard}`;
+}
+
+/**
+ * The topic-index key a connection's filter is stored under: the filter itself when exact, else a reserved
+ * wildcard key sharded by the connection (`$wildcard/sensors#2`).
+ */
+export function indexKeyOf(filter: string, connectionId: string): string {
+  if (!isWildcardFilter(filter)) return filter;
+  return shardKey(wildcardKeyOf(filter), shardOf(connectionId));
+}
+
+/** The two unsharded wildcard keys a publish topic's wildcard filters were stored under before sharding. */
+export function legacyIndexKeysFor(topic: string): string[] {
+  return [`${WILDCARD_INDEX_PREFIX}${firstLevel(topic)}`, ANY_FIRST_LEVEL_INDEX_KEY];
+}
+
+/** The topic-index keys under which this release stores every filter that may match a publish topic. */
 export function indexKeysFor(topic: string): string[] {
-  return [topic, `${WILDCARD_INDEX_PREFIX}${firstLevel(topic)}`, ANY_FIRST_LEVEL_INDEX_KEY];
+  const keys = [topic];
+  for (const wildcardKey of legacyIndexKeysFor(topic)) {
+    for (let shard = 0; shard < WILDCARD_INDEX_SHARDS; shard++) keys.push(shardKey(wildcardKey, shard));
+  }
+  return keys;
 }
 
 /** When a connection's items expire (epoch seconds): its open time plus the TTL, the same for all of them. */
@@ -84,7 +132,7 @@ export function subscriptionRow(
   return {
     connectionId,
     topicFilter: filter,
-    topicName: indexKeyOf(filter),
+    topicName: indexKeyOf(filter, connectionId),
     expiresAt: expiresAtOf(connectedAtMs, ttlSeconds),
     connectedAt: connectedAtMs,
   };

@@ -2,6 +2,7 @@ import type { Grants } from '@topic-bridge/shared-types';
 import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
+import type { Handoff } from './publish.js';
 import type { RetryQuota } from './retry-quota.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
@@ -11,6 +12,8 @@ export interface MessageDeps {
   gateway: ConnectionGateway;
   logger: Logger;
   config: { fanOut: FanOutSettings };
+  /** Splits publishes past one invocation's share (absent: every post is made by this invocation). */
+  handoff?: Handoff;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;

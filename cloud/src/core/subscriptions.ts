@@ -19,17 +19,40 @@ export interface SubscriptionStore {
   listFilters(connectionId: string): Promise<string[]>;
   /** Deletes every row of a connection; returns how many were deleted. */
   removeConnection(connectionId: string): Promise<number>;
-  /** The connections with at least one unexpired filter matching a publish topic, each once. */
-  findSubscribers(topic: string): Promise<Subscribers>;
+  /**
+   * The connections with at least one unexpired filter matching a publish topic, page by page as the store
+   * reads them (posting can start on the first page). Each connection appears once over all pages, however
+   * many of its filters match. A failing read makes the iteration throw (a StoreUnavailableError).
+   */
+  findSubscribers(topic: string): AsyncIterable<SubscriberPage>;
 }
 
 /** `added` (or already held), or `limit`: the connection already holds MAX_FILTERS_PER_CONNECTION others. */
 export type AddFilterOutcome = 'added' | 'limit';
 
-/** The result of a subscriber lookup. */
+/** One page of a subscriber lookup. */
+export interface SubscriberPage {
+  /** Connections not listed in an earlier page of the same lookup (possibly none). */
+  connectionIds: string[];
+  /** DynamoDB read capacity units this page consumed, as reported by ReturnConsumedCapacity. */
+  readUnits: number;
+}
+
+/** A whole lookup at once. */
 export interface Subscribers {
   /** Unique connection ids: a connection matching through several filters is listed once. */
   connectionIds: string[];
-  /** DynamoDB read capacity units the lookup consumed, as reported by ReturnConsumedCapacity. */
+  /** DynamoDB read capacity units the lookup consumed, in total. */
   readUnits: number;
+}
+
+/** Reads every page of a lookup (for callers that need them all, such as tests and benchmarks). */
+export async function collectSubscribers(pages: AsyncIterable<SubscriberPage>): Promise<Subscribers> {
+  const connectionIds: string[] = [];
+  let readUnits = 0;
+  for await (const page of pages) {
+    connectionIds.push(...page.connectionIds);
+    readUnits += page.readUnits;
+  }
+  return { connectionIds, readUnits };
 }

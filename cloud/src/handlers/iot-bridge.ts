@@ -3,6 +3,7 @@ import { loadIotBridgeConfig } from '../config.js';
 import { bridgeIotMessage } from '../core/iot-bridge.js';
 import type { DeliveryReport } from '../core/publish.js';
 import { ConfigError } from '../errors.js';
+import { getHandoff } from './handoff.js';
 import { getRuntime } from './runtime.js';
 import { withRuntime } from './with-runtime.js';
 
@@ -15,7 +16,9 @@ function buildIotRuntime() {
       "CONNECTIONS_ENDPOINT must be set for the IoT bridge (serverless.yml sets it to this stage's @connections URL)",
     );
   }
-  return { ...runtime, logger: runtime.logger, bridgeConfig, endpoint };
+  // Past FAN_OUT_INVOCATION_SHARE subscribers, pages go to the fan-out worker, as from $default.
+  const handoff = getHandoff(endpoint);
+  return { ...runtime, logger: runtime.logger, bridgeConfig, endpoint, handoff };
 }
 
 /**
@@ -36,6 +39,7 @@ export function createIotBridgeHandler(lookup: LookupStrategy) {
         settings: runtime.config.fanOut,
         logger: runtime.logger,
         retryQuota: runtime.retryQuota,
+        ...(runtime.handoff === undefined ? {} : { handoff: runtime.handoff }),
       }),
     fail: (error) => {
       throw error;

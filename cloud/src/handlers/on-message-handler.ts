@@ -1,5 +1,6 @@
 import type { LookupStrategy } from '../aws/find-subscribers.js';
 import { handleMessage } from '../core/handle-message.js';
+import { getHandoff } from './handoff.js';
 import { getRuntime } from './runtime.js';
 import {
   bodyOf,
@@ -28,7 +29,9 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
       const grants = grantsOf(event, runtime.config.authMode);
       if (!grants.ok)
         runtime.logger.warn('no valid token claims on this connection: nothing is allowed', grants.error);
-      const gateway = runtime.gateway(managementEndpointOf(event, runtime.config.connectionsEndpoint));
+      const endpoint = managementEndpointOf(event, runtime.config.connectionsEndpoint);
+      const gateway = runtime.gateway(endpoint);
+      const handoff = getHandoff(endpoint);
       const message = {
         connectionId: connectionIdOf(event),
         body: bodyOf(event),
@@ -41,6 +44,7 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
         logger: runtime.logger,
         config: runtime.config,
         retryQuota: runtime.retryQuota,
+        ...(handoff === undefined ? {} : { handoff }),
       });
       return { statusCode: 200 };
     },

@@ -59,7 +59,13 @@ export function connectionCases(bridge: BridgeContext): void {
       // Rows of earlier tests' connections may still be going away; none may appear.
       expect([...(await connectionIds())].filter((id) => !before.has(id))).toEqual([]);
       const raw = json({ topic, message: 'from a publish-only connection', id: 'p' });
-      expect(await publisher.request(raw)).toEqual({ type: 'ack', id: 'p', delivered: 1 });
+      expect(await publisher.request(raw)).toEqual({
+        type: 'ack',
+        id: 'p',
+        delivered: 1,
+        subscribers: 1,
+        queued: 0,
+      });
       expect(subscriber.frames).toEqual([raw]);
     });
 
@@ -72,12 +78,20 @@ export function connectionCases(bridge: BridgeContext): void {
         id: 's1',
       });
       const first = json({ topic, message: 1, id: 'm1' });
-      expect(await publisher.request(first)).toEqual({ type: 'ack', id: 'm1', delivered: 1 });
+      expect(await publisher.request(first)).toEqual({
+        type: 'ack',
+        id: 'm1',
+        delivered: 1,
+        subscribers: 1,
+        queued: 0,
+      });
       expect(await client.request({ action: 'unsubscribe', topic })).toEqual({ type: 'unsubscribed', topic });
       expect(await publisher.request(json({ topic, message: 2, id: 'm2' }))).toEqual({
         type: 'ack',
         id: 'm2',
         delivered: 0,
+        subscribers: 0,
+        queued: 0,
       });
       await settle();
       expect(client.frames.slice(1)).toEqual([first, json({ type: 'unsubscribed', topic })]);

@@ -77,7 +77,13 @@ export function errorCases(bridge: BridgeContext): void {
         });
       }
       const valid = json({ topic, message: 'still working', id: 'after' });
-      expect(await sender.request(valid)).toEqual({ type: 'ack', id: 'after', delivered: 1 });
+      expect(await sender.request(valid)).toEqual({
+        type: 'ack',
+        id: 'after',
+        delivered: 1,
+        subscribers: 1,
+        queued: 0,
+      });
       await settle();
       expect(sender.frames).toHaveLength(cases.length + 1);
       expect(witness.frames).toEqual([valid]);
@@ -109,7 +115,13 @@ export function errorCases(bridge: BridgeContext): void {
         stack.setStoreAvailable(true);
       }
       const raw = json({ topic, message: 2, id: 'back' });
-      expect(await client.request(raw)).toEqual({ type: 'ack', id: 'back', delivered: 1 });
+      expect(await client.request(raw)).toEqual({
+        type: 'ack',
+        id: 'back',
+        delivered: 1,
+        subscribers: 1,
+        queued: 0,
+      });
       expect(subscriber.frames).toEqual([raw]);
     });
   });

@@ -56,7 +56,14 @@ describe('the local stack', () => {
       const raw = JSON.stringify({ topic, message: 'after the outage', id: 'o1' });
       expect(await subscriber.request(raw)).toEqual(JSON.parse(raw));
       await subscriber.waitForFrames(2);
-      expect(JSON.parse(subscriber.frames[1] ?? '')).toEqual({ type: 'ack', id: 'o1', delivered: 1 });
+      expect(JSON.parse(subscriber.frames[1] ?? '')).toEqual({
+        type: 'ack',
+        id: 'o1',
+        delivered: 1,
+        // The lost connection's row is found too (then answered 410 and deleted): two subscribers.
+        subscribers: 2,
+        queued: 0,
+      });
       expect(await table.rowsOf(lostRow?.connectionId ?? '')).toEqual([]);
     },
     2 * STACK_START_TIMEOUT_MS,
@@ -155,9 +162,10 @@ describe('the local stack', () => {
         .poll(() => stdout, { timeout: 10_000, interval: 100 })
         .toMatch(/^topic-bridge, last \d+ s: [1-9]\d* publish(es)?, [1-9]\d* deliver(y|ies), /m);
       // After the ready block, until Ctrl-C: summary lines only, no handler line at info.
+      // (two auth notices, then the seven lines of the block with its token line)
       const afterBlock = stdout
         .split('\n')
-        .slice(6)
+        .slice(9)
         .filter((line) => line !== '');
       expect(afterBlock.filter((line) => !line.startsWith('topic-bridge, last '))).toEqual([]);
 

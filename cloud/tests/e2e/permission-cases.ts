@@ -131,7 +131,13 @@ export function permissionCases(bridge: BridgeContext): void {
       await expectNothingBroadcast(witness);
       // `a/#` also grants its parent level `a`, as MQTT matching does; the connection is still open.
       const allowed = JSON.stringify({ topic: `${topic}/a`, message: 'yes', id: 'p4' });
-      expect(await publisher.request(allowed)).toEqual({ type: 'ack', id: 'p4', delivered: 1 });
+      expect(await publisher.request(allowed)).toEqual({
+        type: 'ack',
+        id: 'p4',
+        delivered: 1,
+        subscribers: 1,
+        queued: 0,
+      });
       await witness.waitForFrames(1);
       expect(witness.frames).toEqual([allowed]);
     });

@@ -2,6 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_FILTERS_PER_CONNECTION } from '@topic-bridge/shared-types';
 import { describe, expect, it } from 'vitest';
 import type { LookupStrategy } from '../../src/aws/find-subscribers.js';
+import { collectSubscribers } from '../../src/core/subscriptions.js';
 import { freshTable, storeFor } from './support/fixture.js';
 import { useLocalStore } from './support/use-local-store.js';
 
@@ -110,8 +111,8 @@ describe(`the per-connection filter limit (${MAX_FILTERS_PER_CONNECTION}) under 
       await store.addFilter('h', 'a/b', Date.now());
       await store.removeFilter('h', 'a/b');
       await store.addConnection('i', ['#'], Date.now());
-      expect((await store.findSubscribers('$connection')).connectionIds).toEqual(['i']);
-      expect((await store.findSubscribers('a/b')).connectionIds).toEqual(['i']);
+      expect((await collectSubscribers(store.findSubscribers('$connection'))).connectionIds).toEqual(['i']);
+      expect((await collectSubscribers(store.findSubscribers('a/b'))).connectionIds).toEqual(['i']);
     },
   );
 });

@@ -161,7 +161,7 @@ describe('the handlers with authorization on', () => {
     expect(server.deliveredTo('watcher')).toEqual([allowed]);
     expect(server.deliveredTo('sub-a')).toEqual([allowed]);
     expect(server.deliveredTo('limited').slice(2)).toEqual([
-      '{"type":"ack","id":"p2","delivered":2}',
+      '{"type":"ack","id":"p2","delivered":2,"subscribers":2,"queued":0}',
       '{"type":"subscribed","topic":"plant/3/+","id":"s2"}',
     ]);
     expect(await rows()).toEqual(['limited plant/3/+', 'sub-a plant/3/temp', 'watcher #']);

@@ -94,7 +94,9 @@ describe('the Lambda handlers, invoked with API Gateway events', () => {
       expect(await handlers[variant](event('publisher', { body }))).toEqual({ statusCode: 200 });
       expect(local.server.deliveredTo('multi')).toEqual([body]);
       expect(local.server.deliveredTo('single')).toEqual([body]);
-      expect(local.server.deliveredTo('publisher')).toEqual(['{"type":"ack","id":"p1","delivered":2}']);
+      expect(local.server.deliveredTo('publisher')).toEqual([
+        '{"type":"ack","id":"p1","delivered":2,"subscribers":2,"queued":0}',
+      ]);
     },
   );
 

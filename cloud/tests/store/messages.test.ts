@@ -34,7 +34,10 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
     const frame = '{"topic":"chat/room","message":{"text":"hi"},"id":"m1"}';
     await send('sender', frame);
     expect(local.server.deliveredTo('listener')).toEqual([frame]);
-    expect(local.server.deliveredTo('sender')).toEqual([frame, '{"type":"ack","id":"m1","delivered":2}']);
+    expect(local.server.deliveredTo('sender')).toEqual([
+      frame,
+      '{"type":"ack","id":"m1","delivered":2,"subscribers":2,"queued":0}',
+    ]);
     expect(local.server.deliveredTo('bystander')).toEqual([]);
   });
 
@@ -168,7 +171,13 @@ describe('handleMessage when the store fails', () => {
   it('answers internal when the store fails unexpectedly (a throwing stand-in store)', async () => {
     const store = storeFor(local.clients, await freshTable(local.clients), 'query');
     const logger = recordingLogger();
-    const failing = { ...store, findSubscribers: () => Promise.reject(new TypeError('boom')) };
+    const failing = {
+      ...store,
+      // biome-ignore lint/correctness/useYield: a lookup that fails before its first page
+      findSubscribers: async function* () {
+        throw new TypeError('boom');
+      },
+    };
     const deps: MessageDeps = {
       store: failing,
       gateway: local.gateway,

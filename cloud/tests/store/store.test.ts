@@ -3,9 +3,11 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { FULL_ACCESS } from '@topic-bridge/shared-types';
 import { describe, expect, it } from 'vitest';
 import { ensureTable } from '../../src/aws/ensure-table.js';
+import { shardOf } from '../../src/aws/subscription-rows.js';
 import { DEFAULT_CONNECTION_TTL_SECONDS } from '../../src/config.js';
 import { connect } from '../../src/core/connect.js';
 import { disconnect } from '../../src/core/disconnect.js';
+import { collectSubscribers } from '../../src/core/subscriptions.js';
 import { StoreUnavailableError, TableMissingError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { dynamoClients, freshTable, INDEX, storeFor } from './support/fixture.js';
@@ -30,9 +32,10 @@ describe('the DynamoDB store', () => {
     const rows = (await allRows(tableName)).sort((x, y) =>
       String(x.topicFilter).localeCompare(String(y.topicFilter)),
     );
+    const shard = shardOf('c1');
     expect(rows).toEqual([
-      { connectionId: 'c1', topicFilter: '#', topicName: '$wildcard/+', expiresAt, connectedAt },
-      { connectionId: 'c1', topicFilter: '+/x', topicName: '$wildcard/+', expiresAt, connectedAt },
+      { connectionId: 'c1', topicFilter: '#', topicName: `$wildcard/+#${shard}`, expiresAt, connectedAt },
+      { connectionId: 'c1', topicFilter: '+/x', topicName: `$wildcard/+#${shard}`, expiresAt, connectedAt },
       {
         connectionId: 'c1',
         topicFilter: '$connection',
@@ -40,7 +43,7 @@ describe('the DynamoDB store', () => {
         expiresAt,
         connectedAt,
       },
-      { connectionId: 'c1', topicFilter: 'a/+/c', topicName: '$wildcard/a', expiresAt, connectedAt },
+      { connectionId: 'c1', topicFilter: 'a/+/c', topicName: `$wildcard/a#${shard}`, expiresAt, connectedAt },
       { connectionId: 'c1', topicFilter: 'a/b', topicName: 'a/b', expiresAt, connectedAt },
     ]);
   });
@@ -70,20 +73,20 @@ describe('the DynamoDB store', () => {
     await store.removeFilter('c1', 'a');
     await store.removeFilter('c1', 'never-held');
     expect(await store.listFilters('c1')).toEqual(['b/#']);
-    expect((await store.findSubscribers('b/c')).connectionIds).toEqual(['c1']);
-    expect((await store.findSubscribers('a')).connectionIds).toEqual([]);
+    expect((await collectSubscribers(store.findSubscribers('b/c'))).connectionIds).toEqual(['c1']);
+    expect((await collectSubscribers(store.findSubscribers('a'))).connectionIds).toEqual([]);
   });
 
   it('rejects with TableMissingError when the table does not exist', async () => {
     const store = storeFor(local.clients, 'NoSuchTable', 'query');
     await expect(store.addConnection('c1', ['a'], Date.now())).rejects.toBeInstanceOf(TableMissingError);
-    await expect(store.findSubscribers('a')).rejects.toBeInstanceOf(TableMissingError);
+    await expect(collectSubscribers(store.findSubscribers('a'))).rejects.toBeInstanceOf(TableMissingError);
   });
 
   it('rejects with StoreUnavailableError when DynamoDB cannot be reached', async () => {
     const unreachable = dynamoClients('http://127.0.0.1:9');
     const store = storeFor(unreachable, 'WSConnections', 'scan');
-    const failure = await store.findSubscribers('a').catch((error: unknown) => error);
+    const failure = await collectSubscribers(store.findSubscribers('a')).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     expect(failure).not.toBeInstanceOf(TableMissingError);
     unreachable.dynamo.destroy();

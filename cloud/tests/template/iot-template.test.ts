@@ -164,6 +164,7 @@ describe('sls package: the iotBridge function', () => {
         allow(['logs:CreateLogStream', 'logs:PutLogEvents'], '{IotBridgeLogGroup.Arn}'),
         allow(['dynamodb:BatchWriteItem', 'dynamodb:Query'], '{ConnectionsTable.Arn}'),
         { ...read, Resource: render(read.Resource) },
+        allow(['lambda:InvokeFunction'], '{FanOutWorkerLambdaFunction.Arn}'),
         allow(['execute-api:ManageConnections'], connections),
         allow(['sqs:SendMessage'], '{IotBridgeFailureQueue.Arn}'),
       ]);

@@ -46,6 +46,11 @@ const allow = (actions: string[], resource: unknown): Statement => ({
 const logsOf = (logGroup: string) =>
   allow(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroup, 'Arn'] });
 
+/** `$default` may invoke exactly one function: the fan-out worker. */
+const INVOKE_WORKER = allow(['lambda:InvokeFunction'], {
+  'Fn::GetAtt': ['FanOutWorkerLambdaFunction', 'Arn'],
+});
+
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 function resourcesOfType(template: Template, type: string) {
@@ -158,6 +163,30 @@ describe('sls package: authorization (auth=on by default)', () => {
     ]);
   });
 
+  it('lets only this API invoke the authorizer function', () => {
+    expect(query.template.Resources.AuthorizerLambdaPermissionWebsockets?.Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': ['AuthorizerLambdaFunction', 'Arn'] },
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':execute-api:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':',
+            { Ref: 'WebsocketsApi' },
+            '/authorizers/*',
+          ],
+        ],
+      },
+    });
+  });
+
   it('throttles $connect and $default on the stage (API Gateway route throttling, documented defaults)', () => {
     const [[, stage] = []] = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Stage');
     expect(stage?.Properties.RouteSettings).toEqual({
@@ -240,6 +269,11 @@ describe('sls package: the functions', () => {
       'cloud/src/handlers/on-message-optimized.handler',
       'OnMessageRole',
     ],
+    fanOutWorker: [
+      'FanOutWorkerLambdaFunction',
+      'cloud/src/handlers/fan-out-worker.handler',
+      'FanOutWorkerRole',
+    ],
   } as const;
 
   it('run on nodejs22.x (arm64), each with a role of its own from the template', () => {
@@ -313,6 +347,7 @@ describe('sls package: IAM is least privilege', () => {
         'AuthorizerRole',
         'ConnectRole',
         'DisconnectRole',
+        'FanOutWorkerRole',
         'IotBridgeRole',
         'IotRuleErrorActionRole',
         'OnMessageRole',
@@ -380,6 +415,7 @@ describe('sls package: IAM is least privilege', () => {
         TABLE_ARN,
       ),
       allow(['dynamodb:Query'], INDEX_ARN),
+      INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);
   });
@@ -398,8 +434,59 @@ describe('sls package: IAM is least privilege', () => {
         TABLE_ARN,
       ),
       allow(['dynamodb:Scan'], TABLE_ARN),
+      INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);
+  });
+
+  it('lets the fan-out worker keep page progress, clean up gone rows, post, and fail to its own queue', () => {
+    for (const template of [query.template, scan.template]) {
+      expect(statementsOf(template, 'FanOutWorkerRole')).toEqual([
+        logsOf('FanOutWorkerLogGroup'),
+        allow(
+          ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          TABLE_ARN,
+        ),
+        allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
+        allow(['sqs:SendMessage'], { 'Fn::GetAtt': ['FanOutWorkerFailureQueue', 'Arn'] }),
+      ]);
+    }
+  });
+
+  it('sizes each function from the cost model (docs/BENCHMARKS.md, "Memory size")', () => {
+    const sizes = Object.fromEntries(
+      resourcesOfType(query.template, 'AWS::Lambda::Function').map(([id, fn]) => [
+        id,
+        fn.Properties.MemorySize,
+      ]),
+    );
+    expect(sizes).toMatchObject({
+      ConnectLambdaFunction: 512,
+      DisconnectLambdaFunction: 512,
+      OnMessageLambdaFunction: 1769,
+      FanOutWorkerLambdaFunction: 1769,
+      IotBridgeLambdaFunction: 1769,
+    });
+  });
+
+  it('invokes the fan-out worker asynchronously, retrying twice, then its failure queue; $default knows its name', () => {
+    const config = resourcesOfType(query.template, 'AWS::Lambda::EventInvokeConfig');
+    expect(config.map(([, resource]) => resource.Properties)).toContainEqual(
+      expect.objectContaining({
+        FunctionName: { Ref: 'FanOutWorkerLambdaFunction' },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': ['FanOutWorkerFailureQueue', 'Arn'] } },
+        },
+      }),
+    );
+    expect(functionProperties(query.template, 'OnMessageLambdaFunction')).toMatchObject({
+      Environment: { Variables: { FAN_OUT_WORKER_FUNCTION: 'topic-bridge-bridge-fanOutWorker' } },
+    });
+    expect(functionProperties(query.template, 'FanOutWorkerLambdaFunction')).toMatchObject({
+      FunctionName: 'topic-bridge-bridge-fanOutWorker',
+      Handler: 'cloud/src/handlers/fan-out-worker.handler',
+    });
   });
 });
 

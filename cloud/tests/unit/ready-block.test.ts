@@ -38,6 +38,19 @@ describe('readyBlock', () => {
     ]);
   });
 
+  it('with auth on: the token, and a dashboard and a try-it URL that carry it', () => {
+    const auth = { mode: 'on' as const, secret: 's', token: 'a.b.c', notices: [] };
+    expect(
+      readyLines(stack, 'http://127.0.0.1:8080/', auth).map(({ label, value }) => `${label}: ${value}`),
+    ).toEqual([
+      'bridge: ws://127.0.0.1:3001',
+      'token: a.b.c',
+      'dashboard: http://127.0.0.1:8080/?token=a.b.c',
+      'try it: connect any WebSocket client to ws://127.0.0.1:3001/?topicName=demo&token=a.b.c and send {"topic":"demo","message":"hello","id":"1"}',
+      'stop: Ctrl-C',
+    ]);
+  });
+
   it('takes lines the caller adds, and tells what debug shows', () => {
     const lines = [...readyLines(stack, 'http://127.0.0.1:8080/'), { label: 'token', value: 'token=abc' }];
     const block = readyBlock(stack, { ...settings, dataDir: '/data', demo: false, logLevel: 'debug' }, lines);

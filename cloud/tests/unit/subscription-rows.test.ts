@@ -1,7 +1,14 @@
 import { topicMatches, validatePublishTopic, validateTopicFilter } from '@topic-bridge/shared-types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { indexKeyOf, indexKeysFor, subscriptionRow } from '../../src/aws/subscription-rows.js';
+import {
+  indexKeyOf,
+  indexKeysFor,
+  legacyIndexKeysFor,
+  shardOf,
+  subscriptionRow,
+  WILDCARD_INDEX_SHARDS,
+} from '../../src/aws/subscription-rows.js';
 
 const level = fc.constantFrom('a', 'b', '', 'x y', 'é', '*');
 const filter = fc
@@ -10,13 +17,29 @@ const filter = fc
   .filter((candidate) => validateTopicFilter(candidate).ok);
 
 describe('index keys', () => {
-  it('stores exact filters under themselves and wildcard filters under a reserved key', () => {
-    expect(indexKeyOf('a/b')).toBe('a/b');
-    expect(indexKeyOf('a/+/c')).toBe('$wildcard/a');
-    expect(indexKeyOf('a/#')).toBe('$wildcard/a');
-    expect(indexKeyOf('+/b')).toBe('$wildcard/+');
-    expect(indexKeyOf('#')).toBe('$wildcard/+');
-    expect(indexKeysFor('a/b/c')).toEqual(['a/b/c', '$wildcard/a', '$wildcard/+']);
+  it('stores exact filters under themselves and wildcard filters under a reserved key sharded by connection', () => {
+    const id = 'L0SM9cOFvHcCIhw=';
+    const shard = shardOf(id);
+    expect(indexKeyOf('a/b', id)).toBe('a/b');
+    expect(indexKeyOf('a/+/c', id)).toBe(`$wildcard/a#${shard}`);
+    expect(indexKeyOf('a/#', id)).toBe(`$wildcard/a#${shard}`);
+    expect(indexKeyOf('+/b', id)).toBe(`$wildcard/+#${shard}`);
+    expect(indexKeyOf('#', id)).toBe(`$wildcard/+#${shard}`);
+    expect(indexKeysFor('a/b/c')).toHaveLength(1 + 2 * WILDCARD_INDEX_SHARDS);
+    expect(legacyIndexKeysFor('a/b/c')).toEqual(['$wildcard/a', '$wildcard/+']);
+  });
+
+  it('picks a stable shard from the connection id, spread evenly over random ids', () => {
+    // FNV-1a of known inputs, so that a change of hash (which would strand rows) fails here.
+    expect([shardOf(''), shardOf('a'), shardOf('L0SM9cOFvHcCIhw=')]).toEqual([
+      0x811c9dc5 % 4,
+      0xe40c292c % 4,
+      shardOf('L0SM9cOFvHcCIhw='),
+    ]);
+    const counts = new Array<number>(WILDCARD_INDEX_SHARDS).fill(0);
+    const ids = fc.sample(fc.string({ minLength: 16, maxLength: 16 }), { numRuns: 4000, seed: 3 });
+    for (const id of ids) counts[shardOf(id)] = (counts[shardOf(id)] ?? 0) + 1;
+    for (const count of counts) expect(count).toBeGreaterThan(800);
   });
 
   it('looks under the key of every filter that matches a topic (property)', () => {
@@ -34,10 +57,10 @@ describe('index keys', () => {
         }),
     );
     fc.assert(
-      fc.property(matchingPair, ([candidate, published]) => {
+      fc.property(matchingPair, fc.string({ maxLength: 20 }), ([candidate, published], connectionId) => {
         fc.pre(validatePublishTopic(published).ok);
         expect(topicMatches(candidate, published)).toBe(true);
-        expect(indexKeysFor(published)).toContain(indexKeyOf(candidate));
+        expect(indexKeysFor(published)).toContain(indexKeyOf(candidate, connectionId));
       }),
       { numRuns: 1000 },
     );
@@ -45,8 +68,8 @@ describe('index keys', () => {
 
   it('never stores a wildcard filter under a key a publish topic could be', () => {
     fc.assert(
-      fc.property(filter, (candidate) => {
-        const key = indexKeyOf(candidate);
+      fc.property(filter, fc.string({ maxLength: 20 }), (candidate, connectionId) => {
+        const key = indexKeyOf(candidate, connectionId);
         expect(key === candidate || !validatePublishTopic(key).ok).toBe(true);
       }),
     );
@@ -56,7 +79,7 @@ describe('index keys', () => {
     expect(subscriptionRow('c', 'a/#', 1_000_999, 60)).toEqual({
       connectionId: 'c',
       topicFilter: 'a/#',
-      topicName: '$wildcard/a',
+      topicName: `$wildcard/a#${shardOf('c')}`,
       expiresAt: 1060,
       connectedAt: 1_000_999,
     });

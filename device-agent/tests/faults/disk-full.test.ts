@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentConfig, gatedWebSocket, testAgent } from '../support/agent-harness.js';
 import { realPause, type ScriptServer, startScriptServer } from '../support/script-server.js';
+import { mountTmpfs } from '../support/tmpfs.js';
 import { FULL, printReport, tally } from './support/tally.js';
 
 /** The tmpfs the test mounts: small enough to fill in a moment, large enough for a few queue segments. */
@@ -35,11 +34,9 @@ describe('scenario 6: the disk under the agent fills up', () => {
 
   it('reports it on /healthz and /metrics, drops the oldest readings (counted), and recovers when space returns', async () => {
     const readings = FULL ? 8000 : 3000;
-    const mountPoint = await mkdtemp(path.join(tmpdir(), 'disk-full-'));
-    cleanups.push(() => rm(mountPoint, { recursive: true, force: true }));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', mountPoint]);
-    cleanups.push(() => void execFileSync('umount', [mountPoint]));
-    const stateDir = path.join(mountPoint, 'state');
+    const disk = await mountTmpfs(TMPFS_BYTES);
+    cleanups.push(disk.unmount);
+    const stateDir = path.join(disk.dir, 'state');
     await mkdir(stateDir);
 
     const sink: ScriptServer = await startScriptServer();
@@ -69,9 +66,7 @@ describe('scenario 6: the disk under the agent fills up', () => {
       const text = await (await fetch(`http://127.0.0.1:${agent.healthPort}/metrics`)).text();
       return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     };
-    const space = await statfs(mountPoint);
-    const filler = path.join(mountPoint, 'filler');
-    await writeFile(filler, Buffer.alloc(space.bavail * space.bsize - LEFT_FREE_BYTES));
+    const filler = await disk.fill(LEFT_FREE_BYTES);
 
     const accepted: string[] = [];
     const padding = 'x'.repeat(200);

@@ -10,8 +10,9 @@ import { deliver } from '../publish.js';
 
 /**
  * Refused with `forbidden` (nothing looked up, nothing broadcast) when no `publish` grant matches the topic.
- * Otherwise fans the frame out, exactly as received, to the topic's subscribers; with an `id`, answers the sender
- * with an ack counting the connections that accepted it, once every post has settled.
+ * Otherwise fans the frame out, exactly as received, to the topic's subscribers; with an `id`, answers the
+ * sender with an ack once this invocation's posts have settled: `delivered` (accepted by API Gateway),
+ * `subscribers` (found) and `queued` (handed to the fan-out worker, delivered after the ack).
  */
 export async function publish(
   frame: PublishFrame,
@@ -23,5 +24,7 @@ export async function publish(
     return errorFrame('forbidden', `your token does not allow publishing to "${frame.topic}"`, frame.id);
   }
   const report = await deliver(frame.topic, message.body, { ...deps, settings: deps.config.fanOut });
-  return frame.id === undefined ? undefined : { type: 'ack', id: frame.id, delivered: report.delivered };
+  if (frame.id === undefined) return undefined;
+  const { delivered, subscribers, queued } = report;
+  return { type: 'ack', id: frame.id, delivered, subscribers, queued };
 }

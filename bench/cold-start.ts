@@ -1,0 +1,170 @@
+/**
+ * Benchmark 5, cold start: each handler's minified bundle, built as serverless.yml builds it (esbuild: bundle,
+ * minify, tree-shake, ESM, node22, `mainFields: [module, main]`), and its module initialisation time (median
+ * of fresh Node processes importing it) against an unbundled build (our code in one file, every package
+ * loaded from node_modules at run time), as a ratio. A third build swaps the SDK's default credential chain
+ * (`@aws-sdk/credential-provider-node`: env, SSO, INI files, process, IMDS, ECS…) for `fromEnv()` only, which
+ * is all a Lambda needs (the runtime puts the function role's credentials in AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN).
+ * Run: `npx tsx bench/cold-start.ts [runs]` (default 20 processes per build; about 2 minutes).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Inside node_modules, so that the unbundled build resolves its packages from the repository's node_modules.
+const OUT_DIR = path.join(ROOT, 'node_modules', '.cache', 'topic-bridge-cold-start');
+
+/** The handlers, as serverless.yml names their files. */
+export const HANDLERS = {
+  connect: 'cloud/src/handlers/connect.ts',
+  disconnect: 'cloud/src/handlers/disconnect.ts',
+  onMessage: 'cloud/src/handlers/on-message-optimized.ts',
+  fanOutWorker: 'cloud/src/handlers/fan-out-worker.ts',
+  iotBridge: 'cloud/src/handlers/iot-bridge.ts',
+  authorizer: 'cloud/src/handlers/authorizer.ts',
+} as const;
+
+/** The bundle size target of issue 10. */
+export const TARGET_BUNDLE_BYTES = 150 * 1024;
+
+type Variant = 'bundled' | 'bundled-fromEnv' | 'unbundled';
+
+/** Resolves the default credential chain to a module that offers `fromEnv()` under the same name. */
+const envCredentialsOnly: Plugin = {
+  name: 'env-credentials-only',
+  setup(setup) {
+    setup.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: 'env-credentials-only',
+      namespace: 'env-credentials-only',
+    }));
+    setup.onLoad({ filter: /.*/, namespace: 'env-credentials-only' }, () => ({
+      contents: "export { defaultProvider } from './cloud/src/aws/env-credentials.ts';",
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
+/** Leaves every package but our own workspaces to be loaded from node_modules at run time. */
+const packagesExternal: Plugin = {
+  name: 'packages-external',
+  setup(setup) {
+    setup.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@topic-bridge/') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+
+async function buildHandler(name: string, entry: string, variant: Variant): Promise<string> {
+  const outfile = path.join(OUT_DIR, variant, `${name}.mjs`);
+  await build({
+    entryPoints: [path.join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    minify: variant !== 'unbundled',
+    treeShaking: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    logLevel: 'error',
+    plugins:
+      variant === 'bundled-fromEnv'
+        ? [envCredentialsOnly]
+        : variant === 'unbundled'
+          ? [packagesExternal]
+          : [],
+  });
+  return outfile;
+}
+
+/** Imports a module in a fresh Node process and returns how long the import took, in ms. */
+function importMs(file: string): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_REGION: 'us-east-1',
+    },
+  });
+  if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
+  return Number(result.stdout);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** One handler's figures. */
+export interface ColdStartRow {
+  handler: string;
+  bundledBytes: number;
+  fromEnvBytes: number;
+  bundledInitMs: number;
+  fromEnvInitMs: number;
+  unbundledInitMs: number;
+}
+
+/** Builds and times every handler; `runs` fresh processes per build, interleaved so load hits all alike. */
+export async function measureColdStart(runs: number): Promise<ColdStartRow[]> {
+  await rm(OUT_DIR, { recursive: true, force: true });
+  await mkdir(OUT_DIR, { recursive: true });
+  const rows: ColdStartRow[] = [];
+  for (const [handler, entry] of Object.entries(HANDLERS)) {
+    const files = {
+      bundled: await buildHandler(handler, entry, 'bundled'),
+      fromEnv: await buildHandler(handler, entry, 'bundled-fromEnv'),
+      unbundled: await buildHandler(handler, entry, 'unbundled'),
+    };
+    const times = { bundled: [] as number[], fromEnv: [] as number[], unbundled: [] as number[] };
+    for (let run = 0; run < runs; run++) {
+      for (const key of ['bundled', 'fromEnv', 'unbundled'] as const) times[key].push(importMs(files[key]));
+    }
+    rows.push({
+      handler,
+      bundledBytes: (await stat(files.bundled)).size,
+      fromEnvBytes: (await stat(files.fromEnv)).size,
+      bundledInitMs: median(times.bundled),
+      fromEnvInitMs: median(times.fromEnv),
+      unbundledInitMs: median(times.unbundled),
+    });
+  }
+  await rm(OUT_DIR, { recursive: true, force: true });
+  return rows;
+}
+
+/** Prints the table. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const runs = Number(argv.find((arg) => /^\d+$/.test(arg)) ?? 20);
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  console.log(`cold start, median of ${runs} fresh Node ${process.version} processes per build\n`);
+  console.log(
+    '| handler | bundle | bundle, fromEnv only | init bundled | init bundled, fromEnv | init unbundled | unbundled / bundled |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const row of await measureColdStart(runs)) {
+    const ratio = (row.unbundledInitMs / row.bundledInitMs).toFixed(1);
+    const target = (bytes: number) => (bytes <= TARGET_BUNDLE_BYTES ? '' : ' ✗');
+    console.log(
+      `| ${row.handler} | ${kb(row.bundledBytes)}${target(row.bundledBytes)} | ${kb(row.fromEnvBytes)}${target(row.fromEnvBytes)} | ${ms(row.bundledInitMs)} | ${ms(row.fromEnvInitMs)} | ${ms(row.unbundledInitMs)} | ${ratio}x |`,
+    );
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
