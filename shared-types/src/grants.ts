@@ -11,8 +11,6 @@ import { topicMatches } from './topics.js';
  * topics are ever allowed, `#` and a leading `+` must stop covering them here and in topicMatches.
  */
 
-const PLUS_THEN_REST = `${SINGLE_LEVEL_WILDCARD}${TOPIC_LEVEL_SEPARATOR}${MULTI_LEVEL_WILDCARD}`;
-
 /**
  * True when every topic that the (valid) filter `filter` can match is also matched by the (valid) filter
  * `grant`: "filter inside filter". `sensors/+/temp` covers `sensors/a/temp` and `sensors/+/temp`, but not
@@ -22,8 +20,6 @@ const PLUS_THEN_REST = `${SINGLE_LEVEL_WILDCARD}${TOPIC_LEVEL_SEPARATOR}${MULTI_
  */
 export function grantCovers(grant: string, filter: string): boolean {
   if (grant === filter) return true;
-  // Every valid topic has at least one level, so `+/#` matches every topic, as `#` does.
-  if (grant === PLUS_THEN_REST && filter === MULTI_LEVEL_WILDCARD) return true;
   const g = grant.split(TOPIC_LEVEL_SEPARATOR);
   const f = filter.split(TOPIC_LEVEL_SEPARATOR);
   for (let i = 0; i < g.length; i++) {
@@ -33,14 +29,29 @@ export function grantCovers(grant: string, filter: string): boolean {
     const filterLevel = f[i];
     // The filter ended (its topics have i levels) but the grant needs a level i: not covered.
     if (filterLevel === undefined) return false;
-    // The filter reaches any depth from here; a grant without `#` here matches only bounded depths.
-    if (filterLevel === MULTI_LEVEL_WILDCARD) return false;
+    // The filter reaches any depth from here: only `+`… then `#` can follow, and only as many `+` as
+    // every topic of the filter has levels left.
+    if (filterLevel === MULTI_LEVEL_WILDCARD) return restCoversAnyDepth(g, i, f);
     if (grantLevel === SINGLE_LEVEL_WILDCARD) continue; // any one level, `+` or a name
     // A named level covers only itself: a `+` in the filter matches names the grant does not.
     if (grantLevel !== filterLevel) return false;
   }
   // The grant ended without `#`: covered only when the filter ends at the same depth.
   return f.length === g.length;
+}
+
+/**
+ * Whether the grant's levels from `i` on (at least one, not `#`) cover a filter that has `#` at level `i`.
+ * The filter's topics have `i` levels or more (`a/#` matches `a`), except that a topic is never empty: `#`
+ * and `/#` match nothing with fewer than `i + 1` levels. So the grant must be `+` k times then `#`, with k
+ * no larger than the fewest levels the filter's topics have past `i`.
+ */
+function restCoversAnyDepth(grant: readonly string[], i: number, filter: readonly string[]): boolean {
+  let plus = 0;
+  while (grant[i + plus] === SINGLE_LEVEL_WILDCARD) plus++;
+  if (grant[i + plus] !== MULTI_LEVEL_WILDCARD || grant.length !== i + plus + 1) return false;
+  const prefixIsEmptyTopic = i === 0 || (i === 1 && filter[0] === '');
+  return plus <= (prefixIsEmptyTopic ? 1 : 0);
 }
 
 /** True when some `subscribe` grant covers the filter: subscribing to it is allowed. */

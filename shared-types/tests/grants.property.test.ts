@@ -36,6 +36,10 @@ describe('grantCovers: filter inside filter', () => {
     ['+', '#', false],
     ['+/#', '#', true],
     ['+/+/#', '+/#', false],
+    // Topics are never empty, so every topic of `/#` has two levels or more; one of `#` may have just one.
+    ['+/+/#', '/#', true],
+    ['+/+/#', '#', false],
+    ['+/+/+/#', '/#', false],
     ['+', 'a', true],
     ['+', 'a/b', false],
     ['sensors/#', 'sensors', true],
