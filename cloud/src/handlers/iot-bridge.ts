@@ -1,8 +1,8 @@
 import type { LookupStrategy } from '../aws/find-subscribers.js';
 import { loadIotBridgeConfig } from '../config.js';
-import { bridgeIotMessage } from '../core/iot-bridge.js';
+import { bridgeIotMessage, IotMessageRejectedError } from '../core/iot-bridge.js';
 import type { DeliveryReport } from '../core/publish.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { getHandoff } from './handoff.js';
 import { getRuntime } from './runtime.js';
 import { withRuntime } from './with-runtime.js';
@@ -44,6 +44,9 @@ export function createIotBridgeHandler(lookup: LookupStrategy) {
     fail: (error) => {
       throw error;
     },
+    // bridgeIotMessage logs both, with the MQTT topic and client they concern.
+    alreadyLogged: (error) =>
+      error instanceof IotMessageRejectedError || error instanceof StoreUnavailableError,
   });
 }
 

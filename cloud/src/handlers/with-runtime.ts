@@ -13,6 +13,8 @@ export interface HandlerDefinition<R extends { logger: Logger }, E, O> {
    * throw instead, for handlers whose caller must see the failure (the IoT rule retries, API Gateway's 500).
    */
   fail: (error: unknown) => O;
+  /** Failures that `handle` logged itself, with more context than this wrapper has: not logged again. */
+  alreadyLogged?: (error: unknown) => boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export function withRuntime<R extends { logger: Logger }, E, O>(
     try {
       return await definition.handle(event, runtime);
     } catch (error) {
+      if (definition.alreadyLogged?.(error)) return definition.fail(error);
       runtime.logger.error(`${definition.name} failed unexpectedly`, {
         error: describeError(error),
         stack: error instanceof Error ? error.stack : undefined,
