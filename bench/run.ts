@@ -34,6 +34,8 @@ const BENCHES: Bench[] = [
   { name: 'read-units', script: 'bench/read-units.ts', full: ['--full'] },
   // Cold start (benchmark 5): 5 fresh processes per build in the quick pass, 20 in the full one.
   { name: 'cold-start', script: 'bench/cold-start.ts', quick: ['5'], full: ['20'] },
+  // The agent against a local acking sink (benchmark 6): 20,000 frames quick, 100,000 full.
+  { name: 'agent', script: 'bench/agent-sink.ts', full: ['--full'] },
   // Cost model and memory sizes (benchmark 7).
   { name: 'cost-model', script: 'bench/cost-model.ts' },
 ];

@@ -1,0 +1,317 @@
+/**
+ * Bench (issue 10, benchmark 6): the agent itself, against a sink that costs nothing. The agent runs as a
+ * gateway runs it (the single-file bundle, `node device-agent.mjs run --config …`, in its own process); aedes
+ * and the publisher run in this process; the "bridge" is bench/support/ack-sink.mjs, a bare `ws` server in
+ * a third process that acks every frame at once. Four figures, one run:
+ * - idle RSS: connected to the sink and subscribed to the broker, nothing flowing;
+ * - throughput: N QoS 1 messages published as fast as the broker takes them, timed from the first publish to
+ *   the sink holding all N distinct ids (so MQTT → disk queue with its fsync → dispatcher → WebSocket);
+ * - RSS at 1,000 frames/s for a few seconds (peak of samples every 100 ms), all delivered;
+ * - drain: a 10,000-frame backlog queued while the bridge was unreachable, then a fresh agent on that queue
+ *   pointed at the sink: time from its start, and from its first frame, to the sink holding all 10,000.
+ * The agent's delivery pace is 0 (unlimited): its default of 100 frames/s is a deliberate cap, which would
+ * measure the setting, not the agent. Other settings are the defaults unless given here.
+ * Run: npx tsx bench/agent-sink.ts [--full] [--window=32] [--max-in-flight=500] [--qos=1] [--cpu-prof=DIR]
+ *   [--agent-node-args='--max-semi-space-size=1'] [--messages=N] [--load-seconds=S] [--backlog=N]
+ * (--cpu-prof writes the agent's CPU profile of the throughput phase to DIR; open it in Chrome DevTools.)
+ */
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
+import { findFreePort } from '../cloud/local/free-port.js';
+
+const arg = (name: string): string | undefined =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const full = process.argv.includes('--full');
+const throughputMessages = Number(arg('messages') ?? (full ? 100_000 : 20_000));
+const loadRate = 1000;
+const loadSeconds = Number(arg('load-seconds') ?? (full ? 30 : 4));
+const backlog = Number(arg('backlog') ?? 10_000);
+const window = arg('window');
+const maxInFlight = arg('max-in-flight');
+const qos = Number(arg('qos') ?? 1) as 0 | 1;
+const cpuProfDir = arg('cpu-prof');
+/** Node's flags in device-agent/deploy/device-agent.service: the agent is measured as a gateway runs it. */
+const GATEWAY_NODE_ARGS = ['--max-semi-space-size=1'];
+/** Node flags for the agent's process instead (`--agent-node-args=` alone: node's own defaults). */
+const agentNodeArgs = (arg('agent-node-args') ?? GATEWAY_NODE_ARGS.join(' ')).split(' ').filter(Boolean);
+/** Messages the publisher keeps unacknowledged at most (mqtt.js has no limit of its own). */
+const PUBLISHER_IN_FLIGHT = 2000;
+/** The idle reading is taken this long after the agent connected and subscribed. */
+const IDLE_SETTLE_MS = 2000;
+
+const root = path.resolve(import.meta.dirname, '..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nowMs = () => performance.timeOrigin + performance.now();
+
+/** VmRSS and RssAnon (private memory, without the node binary's shared file-backed pages), in MB. */
+async function memoryOf(pid: number): Promise<{ rss: number; anon: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
+  return { rss: kB('VmRSS'), anon: kB('RssAnon') };
+}
+/** CPU seconds (user + system) the process has used so far. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+}
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+// The bundle, built fresh so that what is measured is the code in this tree.
+const dir = await mkdtemp(path.join(tmpdir(), 'agent-sink-'));
+const bundle = path.join(dir, 'device-agent.mjs');
+const built = spawnSync(process.execPath, [path.join(root, 'device-agent/deploy/build.mjs'), bundle], {
+  encoding: 'utf8',
+});
+if (built.status !== 0) throw new Error(`cannot build the agent bundle: ${built.stderr}`);
+
+// The broker, in this process.
+const broker = await Aedes.createBroker();
+const brokerServer = createServer((socket) => broker.handle(socket));
+await new Promise<void>((resolve) => brokerServer.listen(0, '127.0.0.1', resolve));
+const brokerUrl = `mqtt://127.0.0.1:${(brokerServer.address() as { port: number }).port}`;
+const subscribed = new Set<string>();
+broker.on('subscribe', (_subscriptions, client) => {
+  if (client) subscribed.add(client.id);
+});
+
+// The sink, in its own process.
+type SinkDone = { done: true; unique: number; frames: number; firstAt: number; lastAt: number };
+const sink = fork(path.join(root, 'bench/support/ack-sink.mjs'), [], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const sinkPort = await new Promise<number>((resolve) =>
+  sink.on('message', (m: { port?: number }) => m.port && resolve(m.port)),
+);
+let sinkConnections = 0;
+sink.on('message', (m: { connections?: number }) => {
+  if (m.connections) sinkConnections = m.connections;
+});
+/** Resolves once the sink has seen `count` distinct ids since the last reset. */
+function sinkReceives(count: number, reset: boolean): Promise<SinkDone> {
+  const done = new Promise<SinkDone>((resolve) => {
+    const onMessage = (m: Partial<SinkDone>) => {
+      if (!m.done) return;
+      sink.off('message', onMessage);
+      resolve(m as SinkDone);
+    };
+    sink.on('message', onMessage);
+  });
+  sink.send({ reset, expect: count });
+  return done;
+}
+
+interface RunningAgent {
+  child: ChildProcess;
+  healthPort: number;
+  stderr: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the bundled agent with its health endpoint on, logging warnings and errors to `stderr`. */
+async function startAgent(name: string, bridgeUrl: string, withInput: boolean, nodeArgs: string[] = []) {
+  const healthPort = await findFreePort();
+  const config = path.join(dir, `${name}.yaml`);
+  const input = [
+    'inputs:',
+    '  - type: mqtt',
+    `    url: ${brokerUrl}`,
+    `    clientId: bench-${name}`,
+    '    protocolVersion: 4', // aedes speaks 3.1.1 only
+    ...(maxInFlight ? [`    maxInFlight: ${maxInFlight}`] : []),
+    '    subscriptions:',
+    `      - filter: bench/#`,
+    `        qos: ${qos}`,
+  ];
+  await writeFile(
+    config,
+    [
+      `bridge:\n  url: ${bridgeUrl}`,
+      `state:\n  dir: ${path.join(dir, 'state')}`,
+      'log:\n  level: warn',
+      `health:\n  enabled: true\n  port: ${healthPort}`,
+      `delivery:\n  paceFramesPerSecond: 0${window ? `\n  window: ${window}` : ''}`,
+      ...(withInput ? input : ['inputs: []']),
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, [...nodeArgs, bundle, 'run', '--config', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const agent: RunningAgent = {
+    child,
+    healthPort,
+    stderr,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  await until(`the agent's health endpoint (${stderr.join('')})`, () =>
+    fetch(`http://127.0.0.1:${healthPort}/metrics`).then(
+      () => true,
+      () => child.exitCode !== null && Promise.reject(new Error(`the agent exited: ${stderr.join('')}`)),
+    ),
+  );
+  return agent;
+}
+
+/** Publishes `count` messages on bench/…, at `ratePerSecond` (0 = as fast as the broker acks them). */
+async function publish(client: mqtt.MqttClient, count: number, ratePerSecond: number, first = 0) {
+  let outstanding = 0;
+  let sent = 0;
+  let wake: (() => void) | undefined;
+  const started = performance.now();
+  while (sent < count) {
+    if (ratePerSecond > 0) {
+      const due = started + (sent * 1000) / ratePerSecond;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+    }
+    while (outstanding >= PUBLISHER_IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
+    const i = first + sent++;
+    outstanding += 1;
+    client.publish(`bench/${i % 10}/temp`, JSON.stringify({ i, c: 20 + (i % 7) }), { qos }, () => {
+      outstanding -= 1;
+      wake?.();
+    });
+  }
+  while (outstanding > 0) await new Promise<void>((resolve) => (wake = resolve));
+}
+
+const result: Record<string, unknown> = {
+  bench: 'agent-sink',
+  agentNodeArgs: agentNodeArgs.join(' '),
+  qos,
+  window: Number(window ?? 32),
+  maxInFlight: Number(maxInFlight ?? 500),
+  pace: 0,
+};
+const publisher = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: 'bench-publisher' });
+try {
+  // 1. Idle.
+  const profile = [
+    ...agentNodeArgs,
+    ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : []),
+  ];
+  if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
+  const live = await startAgent('live', `ws://127.0.0.1:${sinkPort}`, true, profile);
+  await until(
+    'the agent to connect and subscribe',
+    () => sinkConnections > 0 && subscribed.has('bench-live'),
+  );
+  await sleep(IDLE_SETTLE_MS);
+  const idle = await memoryOf(live.child.pid as number);
+  Object.assign(result, { idleRssMB: +idle.rss.toFixed(1), idleAnonMB: +idle.anon.toFixed(1) });
+
+  // 2. RSS at 1,000 frames/s (every frame delivered; the peak over the run), before the burst inflates the heap.
+  const loadDone = sinkReceives(loadRate * loadSeconds, true);
+  let loadPeak = { rss: 0, anon: 0 };
+  let sampling = true;
+  const loadSampler = (async () => {
+    while (sampling) {
+      const now = await memoryOf(live.child.pid as number);
+      loadPeak = { rss: Math.max(loadPeak.rss, now.rss), anon: Math.max(loadPeak.anon, now.anon) };
+      await sleep(100);
+    }
+  })();
+  await publish(publisher, loadRate * loadSeconds, loadRate, 10_000_000);
+  await loadDone;
+  sampling = false;
+  await loadSampler;
+  Object.assign(result, {
+    loadFramesPerSecond: loadRate,
+    loadSeconds,
+    loadPeakRssMB: +loadPeak.rss.toFixed(1),
+    loadPeakAnonMB: +loadPeak.anon.toFixed(1),
+  });
+  // 3. Throughput: as fast as the broker takes them.
+  const all = sinkReceives(throughputMessages, true);
+  const cpuBefore = await cpuSecondsOf(live.child.pid as number);
+  const started = nowMs();
+  let peakRss = idle.rss;
+  sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, (await memoryOf(live.child.pid as number)).rss);
+      await sleep(100);
+    }
+  })();
+  await publish(publisher, throughputMessages, 0);
+  const publishedAt = nowMs();
+  const received = await all;
+  sampling = false;
+  await sampler;
+  const cpu = (await cpuSecondsOf(live.child.pid as number)) - cpuBefore;
+  const seconds = (received.lastAt - started) / 1000;
+  Object.assign(result, {
+    messages: throughputMessages,
+    framesPerSecond: Math.round(throughputMessages / seconds),
+    seconds: +seconds.toFixed(2),
+    publishSeconds: +((publishedAt - started) / 1000).toFixed(2),
+    agentCpuSeconds: +cpu.toFixed(2),
+    agentCpuMicrosPerFrame: Math.round((cpu * 1e6) / throughputMessages),
+    throughputPeakRssMB: +peakRss.toFixed(1),
+    sinkFrames: received.frames,
+  });
+
+  await live.stop();
+  if (cpuProfDir) console.log(`agent CPU profile written to ${cpuProfDir}`);
+
+  // 4. Drain: queue a backlog with the bridge unreachable (a port nobody listens on), then drain it.
+  await rm(path.join(dir, 'state'), { recursive: true, force: true });
+  const offline = await startAgent('offline', `ws://127.0.0.1:${await findFreePort()}`, true, agentNodeArgs);
+  await until('the offline agent to subscribe', () => subscribed.has('bench-offline'));
+  await publish(publisher, backlog, 0, 1_000_000);
+  await until('the backlog to be queued', async () => {
+    return (await metric(offline.healthPort, 'device_agent_queue_depth')) === backlog;
+  });
+  await offline.stop();
+  const drained = sinkReceives(backlog, true);
+  const drainStarted = nowMs();
+  const drainer = await startAgent('drain', `ws://127.0.0.1:${sinkPort}`, false, agentNodeArgs);
+  const done = await drained;
+  await until('the queue to empty', async () => {
+    return (await metric(drainer.healthPort, 'device_agent_queue_depth')) === 0;
+  });
+  await drainer.stop();
+  Object.assign(result, {
+    backlog,
+    drainSecondsFromStart: +((done.lastAt - drainStarted) / 1000).toFixed(2),
+    drainSecondsFromFirstFrame: +((done.lastAt - done.firstAt) / 1000).toFixed(2),
+    drainFramesPerSecond: Math.round(backlog / ((done.lastAt - done.firstAt) / 1000)),
+  });
+} finally {
+  await publisher.endAsync();
+  sink.disconnect();
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  brokerServer.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+const target = (ok: boolean) => (ok ? 'meets' : 'MISSES');
+console.log(`
+agent against a local acking sink (qos ${qos}, window ${result.window}, MQTT maxInFlight ${result.maxInFlight}, pace unlimited)
+  throughput       ${result.framesPerSecond} frames/s (${throughputMessages} in ${result.seconds} s; agent CPU ${result.agentCpuMicrosPerFrame} µs/frame)  target ≥ 20,000: ${target(Number(result.framesPerSecond) >= 20_000)}
+  RSS idle         ${result.idleRssMB} MB (anon ${result.idleAnonMB})  target ≤ 60: ${target(Number(result.idleRssMB) <= 60)}
+  RSS at 1,000/s   ${result.loadPeakRssMB} MB peak (anon ${result.loadPeakAnonMB})  target ≤ 60: ${target(Number(result.loadPeakRssMB) <= 60)}
+  drain ${backlog}    ${result.drainSecondsFromStart} s from start, ${result.drainSecondsFromFirstFrame} s from the first frame (${result.drainFramesPerSecond} frames/s)`);
+console.log(JSON.stringify(result));
