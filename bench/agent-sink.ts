@@ -75,9 +75,13 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 // The bundle, built fresh so that what is measured is the code in this tree.
 const dir = await mkdtemp(path.join(tmpdir(), 'agent-sink-'));
 const bundle = path.join(dir, 'device-agent.mjs');
-const built = spawnSync(process.execPath, [path.join(root, 'device-agent/deploy/build.mjs'), bundle], {
-  encoding: 'utf8',
-});
+const built = spawnSync(
+  process.execPath,
+  [path.join(root, 'device-agent/deploy/build.mjs'), bundle, ...(cpuProfDir ? ['--no-minify'] : [])],
+  {
+    encoding: 'utf8',
+  },
+);
 if (built.status !== 0) throw new Error(`cannot build the agent bundle: ${built.stderr}`);
 
 // The broker, in this process.

@@ -1,12 +1,16 @@
 // Builds the single-file agent for gateways: dist/device-agent.mjs, every dependency bundled, no native
 // module (ws's optional native helpers are left out: ws falls back to JavaScript). Run: npm run build -w device-agent
-// An optional argument names another output file (the bundle test builds into a temporary directory).
+// An optional argument names another output file (the bundle test builds into a temporary directory);
+// `--no-minify` keeps names readable (bench/agent-sink.ts --cpu-prof uses it so that a profile names functions).
 import { chmod, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
-const outfile = path.resolve(process.argv[2] ?? path.join(root, 'dist', 'device-agent.mjs'));
+const args = process.argv.slice(2);
+const minify = !args.includes('--no-minify');
+const target = args.find((a) => !a.startsWith('--'));
+const outfile = path.resolve(target ?? path.join(root, 'dist', 'device-agent.mjs'));
 await build({
   entryPoints: [path.join(root, 'src', 'cli', 'entry.ts')],
   outfile,
@@ -14,7 +18,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  minify: true,
+  minify,
   sourcemap: false,
   legalComments: 'none',
   external: ['bufferutil', 'utf-8-validate'],
