@@ -4,13 +4,23 @@ import {
   PROTOCOL_SUBPROTOCOL,
   TOKEN_QUERY_PARAMETER,
 } from '@topic-bridge/shared-types';
-import { ConnectionKeeper, type KeeperEvents } from './keeper.js';
+import { ConnectionKeeper, type KeeperEvents, type KeeperOptions } from './keeper.js';
 import { Link } from './link.js';
 import type { TokenSource } from './token.js';
-import type { Timers, TokenTransport, WebSocketConstructor, WebSocketLike } from './types.js';
+import type { TokenTransport, WebSocketConstructor, WebSocketLike } from './types.js';
 
 /** What a WebSocket connection to the bridge needs; the browser client and the device agent both fill it. */
-export interface BridgeKeeperOptions {
+export interface BridgeKeeperOptions
+  extends Pick<
+    KeeperOptions<Link>,
+    | 'timers'
+    | 'now'
+    | 'random'
+    | 'minReconnectDelayMs'
+    | 'maxReconnectDelayMs'
+    | 'stableAfterMs'
+    | 'connectTimeoutMs'
+  > {
   /** The bridge's WebSocket URL, without filters or token. */
   url: string;
   WebSocket: WebSocketConstructor;
@@ -20,13 +30,6 @@ export interface BridgeKeeperOptions {
   filters(): ReadonlySet<string>;
   /** Puts a text message on the socket; `socket.send(text)` when absent. */
   sendText?: (socket: WebSocketLike, text: string) => void;
-  timers: Timers;
-  now(): number;
-  random(): number;
-  minReconnectDelayMs: number;
-  maxReconnectDelayMs: number;
-  stableAfterMs: number;
-  connectTimeoutMs: number;
   pingIntervalMs: number;
   pongTimeoutMs: number;
   renewAfterMs: number;

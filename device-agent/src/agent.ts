@@ -14,7 +14,7 @@ import type { AgentLogger } from './log.js';
 import { createCounters } from './metrics.js';
 import { DiskQueue } from './queue/disk-queue.js';
 import { MemoryQueue } from './queue/memory-queue.js';
-import type { FrameQueue } from './queue/queue.js';
+import { emptyQueueStats, type FrameQueue } from './queue/queue.js';
 import { createClockCheck, createClockStepDetector } from './stamp/clock.js';
 import { fileSequence, type Sequence } from './stamp/sequence.js';
 import { stampReading } from './stamp/stamp.js';
@@ -197,16 +197,7 @@ export function createAgent(deps: AgentDependencies): Agent {
     snapshot() {
       return {
         counters: { ...counters },
-        queue: queue?.stats() ?? {
-          depth: 0,
-          bytes: 0,
-          head: 0,
-          tail: 0,
-          dropped: 0,
-          corruptBytesSkipped: 0,
-          diskFull: false,
-          writeFailures: 0,
-        },
+        queue: queue?.stats() ?? emptyQueueStats(),
         linkState: link.state,
         inFlight: dispatcher?.inFlightCount ?? 0,
         startedAt,

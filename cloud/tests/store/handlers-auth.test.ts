@@ -3,7 +3,7 @@ import { encodeClaimsContext, type TokenClaims } from '@topic-bridge/shared-type
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isConnectionItem } from '../../src/aws/subscription-rows.js';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
-import { useLocalStore } from './support/use-local-store.js';
+import { setHandlerEnvironment, useLocalStore } from './support/use-local-store.js';
 
 type Handler = (event: WebSocketEvent) => Promise<HandlerResponse>;
 
@@ -14,14 +14,7 @@ const TABLE = 'AuthHandlerTable';
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: local.dynalite.endpoint,
-    CONNECTIONS_ENDPOINT: local.server.endpoint,
-    ENSURE_TABLE: 'true',
-    LOG_LEVEL: 'warn',
-    AUTH_MODE: 'on',
-  });
+  setHandlerEnvironment(local, { table: TABLE, logLevel: 'warn', authMode: 'on' });
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string, ...rest: never[]) => {
     if (typeof chunk === 'string' && chunk.startsWith('{')) logLines.push(chunk);

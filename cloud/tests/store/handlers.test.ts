@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
 
-import { useLocalStore } from './support/use-local-store.js';
+import { setHandlerEnvironment, useLocalStore } from './support/use-local-store.js';
 
 type Handler = (event: WebSocketEvent) => Promise<HandlerResponse>;
 
@@ -12,15 +12,8 @@ const TABLE = 'HandlerTable';
 
 beforeAll(async () => {
   // The handlers read their environment once, at their first invocation, as on a Lambda cold start.
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: local.dynalite.endpoint,
-    CONNECTIONS_ENDPOINT: local.server.endpoint,
-    ENSURE_TABLE: 'true',
-    LOG_LEVEL: 'error',
-    // The behaviour without tokens; handlers-auth.test.ts covers it with them.
-    AUTH_MODE: 'off',
-  });
+  // The behaviour without tokens; handlers-auth.test.ts covers it with them.
+  setHandlerEnvironment(local, { table: TABLE, logLevel: 'error', authMode: 'off' });
   handlers.connect = (await import('../../src/handlers/connect.js')).handler;
   handlers.disconnect = (await import('../../src/handlers/disconnect.js')).handler;
   handlers.scan = (await import('../../src/handlers/on-message.js')).handler;

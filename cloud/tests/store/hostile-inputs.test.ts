@@ -21,7 +21,7 @@ import { CLOCK_TOLERANCE_SECONDS } from '../../src/config.js';
 import type { AuthorizerEvent } from '../../src/handlers/authorizer.js';
 import type { HandlerResponse, WebSocketEvent } from '../../src/handlers/websocket-event.js';
 import { TEST_SECRET, unsignedToken } from '../auth/tokens.js';
-import { useLocalStore } from './support/use-local-store.js';
+import { setHandlerEnvironment, useLocalStore } from './support/use-local-store.js';
 
 /**
  * Hostile input, generated: thousands of tokens, connect requests and frames against the real handlers
@@ -47,14 +47,11 @@ let authorizerHandler: (event: AuthorizerEvent) => Promise<unknown>;
 const model = new Map<string, Set<string>>();
 
 beforeAll(async () => {
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: local.dynalite.endpoint,
-    CONNECTIONS_ENDPOINT: local.server.endpoint,
-    ENSURE_TABLE: 'true',
-    LOG_LEVEL: 'error',
-    AUTH_MODE: 'on',
-    AUTH_SECRET: TEST_SECRET,
+  setHandlerEnvironment(local, {
+    table: TABLE,
+    logLevel: 'error',
+    authMode: 'on',
+    extra: { AUTH_SECRET: TEST_SECRET },
   });
   delete process.env.IS_OFFLINE;
   connectHandler = (await import('../../src/handlers/connect.js')).handler;

@@ -36,6 +36,20 @@ export interface QueueStats {
   writeFailures: number;
 }
 
+/** The stats of a queue holding nothing (also what an agent reports before its queue is open). */
+export function emptyQueueStats(): QueueStats {
+  return {
+    depth: 0,
+    bytes: 0,
+    head: 0,
+    tail: 0,
+    dropped: 0,
+    corruptBytesSkipped: 0,
+    diskFull: false,
+    writeFailures: 0,
+  };
+}
+
 /** Told when the queue drops records to make room, at its cap or on a full disk (the policy is drop-oldest). */
 export type DropListener = (count: number, reason: string) => void;
 

@@ -103,7 +103,25 @@ describe('device agent against the real local stack (serverless-offline + dynali
     cleanups.push(() => afterOutage.close());
     gate.open = true;
     await waitFor(() => agent.snapshot().queue.depth === 0, 'backlog drained');
-    const frames = [...beforeOutage.frames, ...afterOutage.frames];
+    // The agent's last ack and the subscriber's last frame travel on two different sockets: the ack may be read
+    // first. A marker published after the last ack reaches the subscriber on its own socket after every frame
+    // posted to it before, so once the marker is in, every delivered reading is in too.
+    const marker = await runCli([
+      'publish',
+      '--url',
+      stack.wsUrl,
+      '--topic',
+      'outage/end',
+      '--message',
+      '"end"',
+      '--id',
+      'end',
+    ]);
+    expect(marker).toEqual({ code: 0, stdout: '{"id":"end","delivered":1}\n', stderr: '' });
+    await waitFor(() => afterOutage.frames.some((f) => f.id === 'end'), 'the end marker');
+    const readings = afterOutage.frames.filter((f) => f.id !== 'end');
+    expect(readings.length).toBe(afterOutage.frames.length - 1);
+    const frames = [...beforeOutage.frames, ...readings];
     expect(new Set(frames.map((f) => f.id))).toEqual(
       new Set(Array.from({ length: 1000 }, (_, seq) => `outage-${seq}`)),
     );

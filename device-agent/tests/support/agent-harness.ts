@@ -1,8 +1,11 @@
+import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
 import { type Agent, createAgent } from '../../src/agent.js';
 import { type AgentConfig, formatProblems, loadConfig } from '../../src/config.js';
 import type { WebSocketConstructor } from '../../src/link/ws-link.js';
-import { silentLogger } from '../../src/log.js';
+import { type AgentLogger, createLogger, type LogLevel, silentLogger } from '../../src/log.js';
+import { type ScriptServer, startScriptServer } from './script-server.js';
+import { tempDir } from './temp-dir.js';
 
 /** A validated agent configuration from flags (as `device-agent run --flag …` would build it), no inputs. */
 export async function agentConfig(flags: Record<string, string>): Promise<AgentConfig> {
@@ -57,4 +60,27 @@ export async function recordingSubscriber(
   });
   socket.on('error', () => {});
   return { frames, close: () => socket.terminate() };
+}
+
+/** One JSON log line of the agent, as written. */
+export type LogLine = { level: number; msg: string; [field: string]: unknown };
+
+/** A JSON logger at `level` whose lines are parsed into `logs` as they are written. */
+export function capturedLogger(level: LogLevel): { logger: AgentLogger; logs: LogLine[] } {
+  const stream = new PassThrough();
+  const logs: LogLine[] = [];
+  stream.on('data', (line: Buffer) => logs.push(JSON.parse(String(line))));
+  return { logger: createLogger({ level, pretty: false, destination: stream }), logs };
+}
+
+/** A scripted bridge on port 0 and a fresh state directory, both removed by the `cleanups` the caller runs. */
+export async function scriptedBridgeAndDir(
+  cleanups: (() => Promise<void>)[],
+  dirPrefix: string,
+): Promise<{ server: ScriptServer; dir: string }> {
+  const server = await startScriptServer();
+  cleanups.push(() => server.close());
+  const { dir, remove } = await tempDir(dirPrefix);
+  cleanups.push(remove);
+  return { server, dir };
 }

@@ -62,3 +62,22 @@ export function useLocalStore(options: { connections?: boolean } = {}): LocalSto
     },
   };
 }
+
+/**
+ * Points the handlers at this file's dynalite and connections server through their environment (they read it
+ * once, at their first invocation, as on a Lambda cold start): set it before importing a handler.
+ */
+export function setHandlerEnvironment(
+  local: LocalStore,
+  env: { table: string; logLevel: string; authMode: 'on' | 'off'; extra?: Record<string, string> },
+): void {
+  Object.assign(process.env, {
+    TABLE_NAME: env.table,
+    DYNAMODB_ENDPOINT: local.dynalite.endpoint,
+    CONNECTIONS_ENDPOINT: local.server.endpoint,
+    ENSURE_TABLE: 'true',
+    LOG_LEVEL: env.logLevel,
+    AUTH_MODE: env.authMode,
+    ...env.extra,
+  });
+}

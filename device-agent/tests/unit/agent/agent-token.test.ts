@@ -1,15 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ManualTimers } from '../../../../client/tests/support/manual-timers.js';
 import { type Agent, createAgent } from '../../../src/agent.js';
 import { UNAUTHORIZED_RETRY_MS } from '../../../src/link/ws-link.js';
-import { createLogger } from '../../../src/log.js';
-import { agentConfig } from '../../support/agent-harness.js';
-import { realPause, type ScriptServer, startScriptServer, until } from '../../support/script-server.js';
-import { tempDir } from '../../support/temp-dir.js';
+import { agentConfig, capturedLogger, scriptedBridgeAndDir } from '../../support/agent-harness.js';
+import { realPause, type ScriptServer, until } from '../../support/script-server.js';
 
 const NOT_AUTHORIZED = /^not authorized by the bridge: /;
 
@@ -24,10 +21,9 @@ describe('agent tokens (a real ws server that checks the bearer subprotocol)', (
   });
 
   async function start(flags: Record<string, string>) {
-    server = await startScriptServer();
-    cleanups.push(() => server.close());
-    const { dir, remove } = await tempDir('agent-token');
-    cleanups.push(remove);
+    const bed = await scriptedBridgeAndDir(cleanups, 'agent-token');
+    server = bed.server;
+    const { dir } = bed;
     const tokenFile = path.join(dir, 'token');
     const config = await agentConfig({
       'bridge-url': server.url,
@@ -37,14 +33,12 @@ describe('agent tokens (a real ws server that checks the bearer subprotocol)', (
       ...flags,
       ...(flags['bridge-token'] ? {} : { 'bridge-token-file': tokenFile }),
     });
-    const stream = new PassThrough();
-    const logs: { level: number; msg: string; [field: string]: unknown }[] = [];
-    stream.on('data', (line: Buffer) => logs.push(JSON.parse(String(line))));
+    const { logger, logs } = capturedLogger('debug');
     const timers = new ManualTimers();
     agent = createAgent({
       config,
       inputs: [],
-      logger: createLogger({ level: 'debug', pretty: false, destination: stream }),
+      logger,
       WebSocket,
       clockSynced: () => true,
       linkTimers: timers,

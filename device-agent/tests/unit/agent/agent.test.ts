@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Agent, createAgent } from '../../../src/agent.js';
-import { createLogger } from '../../../src/log.js';
-import { agentConfig } from '../../support/agent-harness.js';
-import { type ScriptServer, startScriptServer, until } from '../../support/script-server.js';
-import { tempDir } from '../../support/temp-dir.js';
+import {
+  agentConfig,
+  capturedLogger,
+  type LogLine,
+  scriptedBridgeAndDir,
+} from '../../support/agent-harness.js';
+import { type ScriptServer, until } from '../../support/script-server.js';
 
 describe('agent (scripted bridge on port 0)', () => {
   let server: ScriptServer;
@@ -20,13 +22,10 @@ describe('agent (scripted bridge on port 0)', () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
-  async function start(
-    flags: Record<string, string> = {},
-  ): Promise<{ logs: Record<string, unknown>[]; dir: string }> {
-    server = await startScriptServer();
-    cleanups.push(() => server.close());
-    const { dir, remove } = await tempDir('agent');
-    cleanups.push(remove);
+  async function start(flags: Record<string, string> = {}): Promise<{ logs: LogLine[]; dir: string }> {
+    const bed = await scriptedBridgeAndDir(cleanups, 'agent');
+    server = bed.server;
+    const { dir } = bed;
     const config = await agentConfig({
       'bridge-url': server.url,
       'state-dir': dir,
@@ -34,13 +33,11 @@ describe('agent (scripted bridge on port 0)', () => {
       'queue-fsync-interval-ms': '5',
       ...flags,
     });
-    const stream = new PassThrough();
-    const logs: Record<string, unknown>[] = [];
-    stream.on('data', (line: Buffer) => logs.push(JSON.parse(String(line))));
+    const { logger, logs } = capturedLogger('info');
     agent = createAgent({
       config,
       inputs: [],
-      logger: createLogger({ level: 'info', pretty: false, destination: stream }),
+      logger,
       WebSocket,
       clockSynced: () => true,
     });

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type HealthSnapshot, healthStatus, metricsText, startHealthServer } from '../../../src/health.js';
 import { createCounters } from '../../../src/metrics.js';
+import { emptyQueueStats } from '../../../src/queue/queue.js';
 
 function snapshot(overrides: Partial<HealthSnapshot> = {}): HealthSnapshot {
   return {
     counters: createCounters(),
-    queue: {
-      depth: 0,
-      bytes: 0,
-      head: 0,
-      tail: 0,
-      dropped: 0,
-      corruptBytesSkipped: 0,
-      diskFull: false,
-      writeFailures: 0,
-    },
+    queue: emptyQueueStats(),
     linkState: 'connected',
     inFlight: 0,
     startedAt: 1_000,
