@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort as freePort } from '../../../cloud/local/free-port.js';
 import type { TestPki } from './tls-certificates.js';
