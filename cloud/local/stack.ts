@@ -10,8 +10,8 @@ import { type OfflineProcess, startOffline } from './offline-process.js';
  * `handlerEnv` overrides it). Deployed, 256 suits API Gateway; here every post is served by the same
  * single-threaded serverless-offline process that runs the handlers, and 256 in flight only queues inside it:
  * posts waited seconds, hit the 3 s post timeout and were retried (duplicates, more work). At 100 subscribers ×
- * 20 frames/s it delivered 1.3 to 2 times as many frames with 16 and fewer or no duplicates (docs/BENCHMARKS.md,
- * "Local stack throughput"). The adaptive limit still grows from here while posts succeed.
+ * 20 frames/s, 16 about halved the duplicates at the same throughput (docs/BENCHMARKS.md, "Local stack
+ * throughput"). The adaptive limit still grows from here while posts succeed.
  */
 export const LOCAL_FAN_OUT_CONCURRENCY = 16;
 
