@@ -6,7 +6,7 @@
  * coordinated omission), per subscriber, in an HDR histogram. A frame not received within DRAIN_MS of the last
  * publish is lost; one received twice is duplicated. CPU seconds are each server's own processes (the local
  * stack: serverless-offline with its in-process handlers; dynalite runs in the harness and is not counted).
- * Run: `npx tsx bench/end-to-end.ts [--full] [--only=ours|mosquitto|ws] [--log-level=info]`. Results: docs/BENCHMARKS.md.
+ * Run: `npx tsx bench/end-to-end.ts [--full] [--only=ours|mosquitto|ws] [--log-level=info] [--loads=S:F:N,…]`. Results: docs/BENCHMARKS.md.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -27,6 +27,13 @@ const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 const LOG_LEVELS = (process.argv.find((a) => a.startsWith('--log-level='))?.split('=')[1] ?? 'info').split(
   ',',
 );
+/** `--handler-env=NAME=VALUE[,NAME=VALUE]`: extra handler environment for our stack (e.g. FAN_OUT_CONCURRENCY=16). */
+const HANDLER_ENV: Record<string, string> = Object.fromEntries(
+  (process.argv.find((a) => a.startsWith('--handler-env='))?.slice('--handler-env='.length) ?? '')
+    .split(',')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const TOPIC = 'bench/e2e';
 /** Debian's mosquitto (`apt-get install -y mosquitto`); skipped with a note when missing. */
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -44,15 +51,22 @@ export interface Load {
 }
 
 /** The quick pass: issue 10's case (100 × 20/s, 200 frames) and two smaller ones; --full: the whole grid. */
-const LOADS: Load[] = FULL
-  ? [10, 100, 1_000].flatMap((subscribers) =>
-      [1, 10, 100].map((rate) => ({ subscribers, rate, frames: Math.max(10, rate * 10) })),
-    )
-  : [
-      { subscribers: 10, rate: 10, frames: 50 },
-      { subscribers: 100, rate: 20, frames: 200 },
-      { subscribers: 10, rate: 100, frames: 300 },
-    ];
+/** `--loads=S:F:N[,S:F:N]` replaces them (e.g. `--loads=100:20:200` for issue 10's case alone). */
+const LOADS_ARG = process.argv.find((a) => a.startsWith('--loads='))?.split('=')[1];
+const LOADS: Load[] = LOADS_ARG
+  ? LOADS_ARG.split(',').map((spec) => {
+      const [subscribers, rate, frames] = spec.split(':').map(Number);
+      return { subscribers: subscribers ?? 100, rate: rate ?? 20, frames: frames ?? 200 };
+    })
+  : FULL
+    ? [10, 100, 1_000].flatMap((subscribers) =>
+        [1, 10, 100].map((rate) => ({ subscribers, rate, frames: Math.max(10, rate * 10) })),
+      )
+    : [
+        { subscribers: 10, rate: 10, frames: 50 },
+        { subscribers: 100, rate: 20, frames: 200 },
+        { subscribers: 10, rate: 100, frames: 300 },
+      ];
 
 /** What one system needs to offer the harness. */
 interface RunningSystem {
@@ -78,6 +92,8 @@ export interface EndToEndRow extends Load {
   lost: number;
   duplicated: number;
   cpuSeconds: number;
+  /** CPU seconds of the harness itself: the subscribers, the publisher and (for ours) dynalite. */
+  harnessCpuSeconds: number;
   load: number;
 }
 
@@ -109,9 +125,11 @@ function wsOpen(url: string, onFrame?: (payload: string) => void): Promise<WebSo
 }
 
 async function ours(logLevel: string): Promise<RunningSystem> {
-  const stack = await startLocalStack({ logLevel });
+  const stack = await startLocalStack({ logLevel, handlerEnv: HANDLER_ENV });
   return {
-    name: `ours (local stack, LOG_LEVEL=${logLevel})`,
+    name: `ours (local stack, LOG_LEVEL=${logLevel}${Object.entries(HANDLER_ENV)
+      .map(([name, value]) => `, ${name}=${value}`)
+      .join('')})`,
     async subscriber(onFrame) {
       const socket = await wsOpen(`${stack.wsUrl}?topicName=${encodeURIComponent(TOPIC)}`, (payload) => {
         // Published frames carry `message`; the bridge's own replies never do (PROTOCOL.md).
@@ -260,6 +278,7 @@ async function runLoad(system: RunningSystem, load: Load): Promise<EndToEndRow> 
   const publisher = await system.publisher();
   const expected = load.subscribers * load.frames;
   const cpuBefore = system.cpuSeconds();
+  const harnessCpuBefore = process.cpuUsage();
   const interval = 1000 / load.rate;
   const start = performance.now() + 100;
   for (let seq = 0; seq < load.frames; seq++) {
@@ -273,6 +292,7 @@ async function runLoad(system: RunningSystem, load: Load): Promise<EndToEndRow> 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const cpuSeconds = system.cpuSeconds() - cpuBefore;
+  const harnessCpu = process.cpuUsage(harnessCpuBefore);
   publisher.close();
   for (const close of closers) close();
   const ms = (value: number) => Number((value / 1000).toFixed(1));
@@ -288,6 +308,7 @@ async function runLoad(system: RunningSystem, load: Load): Promise<EndToEndRow> 
     lost: expected - received,
     duplicated,
     cpuSeconds: Number(cpuSeconds.toFixed(2)),
+    harnessCpuSeconds: Number(((harnessCpu.user + harnessCpu.system) / 1e6).toFixed(2)),
     load: Number(loadavg()[0]?.toFixed(1)),
   };
   histogram.destroy();

@@ -13,6 +13,12 @@ export const OFFLINE_STOP_GRACE_MS = 3_000;
 /** Lines of serverless-offline's output kept for error messages. */
 const KEPT_OUTPUT_LINES = 40;
 
+/**
+ * Set to a folder, serverless-offline runs under `node --cpu-prof` and writes its CPU profile there when it
+ * stops (open it in Chrome DevTools; how to read it: docs/BENCHMARKS.md, "Local stack throughput").
+ */
+export const OFFLINE_CPU_PROFILE_DIR_ENV = 'TOPIC_BRIDGE_OFFLINE_CPU_PROF';
+
 const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
 
 /** What serverless-offline is started with. */
@@ -66,7 +72,9 @@ function serverlessEnv(options: OfflineOptions): NodeJS.ProcessEnv {
  */
 export async function startOffline(options: OfflineOptions): Promise<OfflineProcess> {
   const service = await createServiceCopy();
+  const profileDir = process.env[OFFLINE_CPU_PROFILE_DIR_ENV];
   const args = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     '--import',
     EXIT_WITH_PARENT,
     SERVERLESS_BIN,

@@ -6,6 +6,16 @@ import { findFreePort, LOCAL_HOST } from './free-port.js';
 import { type OfflineProcess, startOffline } from './offline-process.js';
 
 /**
+ * Posts in flight when a fan-out starts, in the local stack (the handlers' FAN_OUT_CONCURRENCY; a test's
+ * `handlerEnv` overrides it). Deployed, 256 suits API Gateway; here every post is served by the same
+ * single-threaded serverless-offline process that runs the handlers, and 256 in flight only queues inside it:
+ * posts waited seconds, hit the 3 s post timeout and were retried (duplicates, more work). At 100 subscribers ×
+ * 20 frames/s, 16 about halved the duplicates at the same throughput (docs/BENCHMARKS.md, "Local stack
+ * throughput"). The adaptive limit still grows from here while posts succeed.
+ */
+export const LOCAL_FAN_OUT_CONCURRENCY = 16;
+
+/**
  * The local stack: dynalite (DynamoDB) and serverless-offline running our own serverless.yml, so that the
  * handlers that deploy are the ones that run. Used by `npm start` and by every integration test.
  */
@@ -91,6 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // `$default` hands the pages of large publishes to the fan-out worker through serverless-offline's
         // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
         LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,
+        FAN_OUT_CONCURRENCY: String(LOCAL_FAN_OUT_CONCURRENCY),
         ...options.handlerEnv,
       },
       ...(options.log === undefined ? {} : { log: options.log }),
