@@ -8,6 +8,7 @@
  * about 40 s). Results: docs/BENCHMARKS.md.
  */
 import { pathToFileURL } from 'node:url';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWrite } from '../cloud/src/aws/batch-write.js';
 import { createDynamoClients } from '../cloud/src/aws/clients.js';
 import { createDynamoStore } from '../cloud/src/aws/dynamodb-store.js';
@@ -74,18 +75,7 @@ export async function measureReadUnits(rows: number, mix: Mix): Promise<ReadUnit
           .map((id, k) => writer.addConnection(id, [filterFor(start + k, mix)], connectedAt)),
       );
     }
-    // Records the ConsumedCapacity of every response, to count requests and apply AWS's per-request minimum.
-    const perRequest: number[] = [];
-    clients.doc.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const capacity = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } })
-          .ConsumedCapacity;
-        if (capacity !== undefined) perRequest.push(capacity.CapacityUnits ?? 0);
-        return result;
-      },
-      { step: 'initialize', name: 'recordConsumedCapacity' },
-    );
+    const perRequest = recordConsumedCapacity(clients.doc);
     const results: ReadUnitsRow[] = [];
     for (const lookup of ['scan', 'query'] as const) {
       perRequest.length = 0;
@@ -192,17 +182,7 @@ export async function measureStoreCost(rows: number, subscribers: number): Promi
       const slices = Array.from({ length: 8 }, (_, k) => puts.slice(start + k * 25, start + (k + 1) * 25));
       await Promise.all(slices.filter((s) => s.length > 0).map((s) => batchWrite(clients.doc, tableName, s)));
     }
-    const perRequest: number[] = [];
-    clients.doc.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const capacity = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } })
-          .ConsumedCapacity;
-        if (capacity !== undefined) perRequest.push(capacity.CapacityUnits ?? 0);
-        return result;
-      },
-      { step: 'initialize', name: 'recordConsumedCapacity' },
-    );
+    const perRequest = recordConsumedCapacity(clients.doc);
     const results: StoreCostRow[] = [];
     for (const lookup of ['scan', 'query'] as const) {
       // A runtime past the grace period: its first lookup still reads the unsharded keys (cold), the next not.
@@ -290,4 +270,22 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(error);
     process.exitCode = 1;
   });
+}
+
+/**
+ * Records the ConsumedCapacity of every response the client gets, one entry per request, so that requests
+ * can be counted and AWS's per-request minimum applied. The array is the caller's to reset between runs.
+ */
+function recordConsumedCapacity(doc: DynamoDBDocumentClient): number[] {
+  const perRequest: number[] = [];
+  doc.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const capacity = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
+      if (capacity !== undefined) perRequest.push(capacity.CapacityUnits ?? 0);
+      return result;
+    },
+    { step: 'initialize', name: 'recordConsumedCapacity' },
+  );
+  return perRequest;
 }
