@@ -15,22 +15,26 @@ const MAX_BUNDLE_BYTES = 700 * 1024;
 
 const TABLE_ARN = { 'Fn::GetAtt': ['ConnectionsTable', 'Arn'] };
 const INDEX_ARN = { 'Fn::Join': ['', [TABLE_ARN, '/index/TopicNameIndex']] };
-const THIS_API_CONNECTIONS_ARN = {
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':execute-api:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      ':',
-      { Ref: 'WebsocketsApi' },
-      '/bridge/POST/@connections/*',
+/** The ARN of this stack's WebSocket API followed by `suffix`, as the template joins it. */
+function thisApiArn(suffix: string) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':execute-api:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':',
+        { Ref: 'WebsocketsApi' },
+        suffix,
+      ],
     ],
-  ],
-};
+  };
+}
+const THIS_API_CONNECTIONS_ARN = thisApiArn('/bridge/POST/@connections/*');
 
 interface Statement {
   Effect: string;
@@ -168,22 +172,7 @@ describe('sls package: authorization (auth=on by default)', () => {
       Action: 'lambda:InvokeFunction',
       Principal: 'apigateway.amazonaws.com',
       FunctionName: { 'Fn::GetAtt': ['AuthorizerLambdaFunction', 'Arn'] },
-      SourceArn: {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':execute-api:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            ':',
-            { Ref: 'WebsocketsApi' },
-            '/authorizers/*',
-          ],
-        ],
-      },
+      SourceArn: thisApiArn('/authorizers/*'),
     });
   });
 
