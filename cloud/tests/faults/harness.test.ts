@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectionsServer, startConnectionsServer } from '../store/support/connections-server.js';
-import { type FaultProxy, seededRandom, startFaultProxy } from './support/fault-proxy.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import { FrameLedger, FULL_SUITE } from './support/ledger.js';
 
 // The fault suite's own instruments, checked before they are trusted with figures.

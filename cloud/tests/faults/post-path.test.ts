@@ -1,7 +1,7 @@
 import { MAX_FILTERS_PER_CONNECTION } from '@topic-bridge/shared-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TableAccess, tableAccess } from '../e2e/support/table.js';
-import { seededRandom } from './support/fault-proxy.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { FrameLedger, publishReport, sized } from './support/ledger.js';
 import { inWindows, openPublisher, openSubscriber, type Subscriber, waitUntil } from './support/peers.js';
 import {

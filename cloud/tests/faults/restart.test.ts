@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { findFreePort } from '../../local/free-port.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { seededRandom } from './support/fault-proxy.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { FrameLedger, FULL_SUITE, publishReport, sized } from './support/ledger.js';
 import { waitUntil } from './support/peers.js';
 

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../cloud/tests/support/seeded-random.js';
 import { realPause, type ScriptServer, startScriptServer } from '../support/script-server.js';
 import { tempDir } from '../support/temp-dir.js';
-import { FULL, printReport, seededRandom, tally } from './support/tally.js';
+import { FULL, printReport, tally } from './support/tally.js';
 
 const CHILD = path.resolve(import.meta.dirname, 'support/stream-agent.ts');
 /** The drain pace of the killed agents: well under their emit rate, so a backlog is on disk at each kill. */

@@ -1,6 +1,7 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_HOST } from '../../../local/free-port.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /** The faults the proxy injects, each a fraction of requests in [0, 1]. */
 export interface Faults {
@@ -30,18 +31,6 @@ export interface FaultProxy {
   readonly stats: ProxyStats;
   setFaults(faults: Faults): void;
   stop(): Promise<void>;
-}
-
-/** A small seeded generator (mulberry32), so that a run's faults can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /**

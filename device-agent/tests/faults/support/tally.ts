@@ -42,15 +42,3 @@ export function printReport(report: FaultReport): void {
 
 /** Whether the full forms run (`npm run test:faults`) rather than the short ones in `npm test`. */
 export const FULL = process.env.FAULT_SUITE === 'full';
-
-/** A small seeded PRNG (mulberry32), so that a run's random moments can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
