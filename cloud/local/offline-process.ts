@@ -39,7 +39,7 @@ export interface OfflineOptions {
   readyTimeoutMs?: number;
 }
 
-/** A running serverless-offline, ready for WebSocket connections. */
+/** A running serverless-offline, ready for WebSocket connections and HTTP requests. */
 export interface OfflineProcess {
   pid: number;
   /** Stops the whole process group (serverless, esbuild) and removes its private service folder. */
@@ -63,12 +63,16 @@ function serverlessEnv(options: OfflineOptions): NodeJS.ProcessEnv {
     TOPIC_BRIDGE_OFFLINE_WS_PORT: String(options.wsPort),
     TOPIC_BRIDGE_OFFLINE_HTTP_PORT: String(options.httpPort),
     TOPIC_BRIDGE_OFFLINE_LAMBDA_PORT: String(options.lambdaPort),
+    // serverless.yml gives HTTP publish the deployed @connections URL, which would win over the handlers' own.
+    ...(options.handlerEnv.CONNECTIONS_ENDPOINT === undefined
+      ? {}
+      : { TOPIC_BRIDGE_OFFLINE_CONNECTIONS_ENDPOINT: options.handlerEnv.CONNECTIONS_ENDPOINT }),
   };
 }
 
 /**
  * Starts serverless-offline on our serverless.yml, in a private service folder (so that concurrent stacks,
- * and `sls package` in the repository, never touch its build), and resolves once its WebSocket port listens.
+ * and `sls package` in the repository, never touch its build), and resolves once its WebSocket and HTTP ports listen.
  */
 export async function startOffline(options: OfflineOptions): Promise<OfflineProcess> {
   const service = await createServiceCopy();
@@ -138,8 +142,12 @@ function waitUntilListening(
   output: OutputTracker,
   options: OfflineOptions,
 ): Promise<void> {
-  // Printed once the WebSocket port accepts connections (the "[websocket] listening" line comes earlier).
-  const readyLine = `Offline [http for websocket] listening on http://${LOCAL_HOST}:${options.wsPort}`;
+  // Printed once the WebSocket port accepts connections (the "[websocket] listening" line comes earlier), and
+  // once the HTTP API (HTTP publish) does: the two servers start side by side, in either order.
+  const waiting = new Set([
+    `Offline [http for websocket] listening on http://${LOCAL_HOST}:${options.wsPort}`,
+    `Server ready: http://${LOCAL_HOST}:${options.httpPort} `,
+  ]);
   const timeoutMs = options.readyTimeoutMs ?? OFFLINE_READY_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const fail = (problem: string) => {
@@ -148,13 +156,17 @@ function waitUntilListening(
       reject(new Error(`serverless-offline ${problem}. Its last output:\n${tail || '  (none)'}`));
     };
     const onExit = (code: number | null, signal: string | null) =>
-      fail(`exited before it was ready (code ${code}, signal ${signal}); is port ${options.wsPort} free?`);
+      fail(
+        `exited before it was ready (code ${code}, signal ${signal}); are ports ${options.wsPort} and ${options.httpPort} free?`,
+      );
     const timer = setTimeout(
-      () => fail(`was not listening on port ${options.wsPort} after ${timeoutMs} ms`),
+      () =>
+        fail(`was not listening on ports ${options.wsPort} and ${options.httpPort} after ${timeoutMs} ms`),
       timeoutMs,
     );
     const stopListening = output.onLine((line) => {
-      if (!line.includes(readyLine)) return;
+      for (const ready of waiting) if (line.includes(ready)) waiting.delete(ready);
+      if (waiting.size > 0) return;
       cleanup();
       resolve();
     });

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HTTP_PUBLISH_PATH } from '@topic-bridge/shared-types';
 import { ensureTable } from '../src/aws/ensure-table.js';
 import { DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
 import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
@@ -24,6 +25,8 @@ export const LOCAL_FAN_OUT_CONCURRENCY = 16;
 export interface LocalStackOptions {
   /** WebSocket port; 0 or absent = an OS-chosen free port. */
   wsPort?: number;
+  /** HTTP publish's port (`POST /publish`); 0 or absent = an OS-chosen free port. */
+  httpPort?: number;
   /** How `$default` finds subscribers; the default is the deployed default, `query`. */
   onMessage?: 'scan' | 'query';
   /** Keep DynamoDB data in this folder (created if missing) instead of in memory. */
@@ -55,6 +58,11 @@ export interface LocalStack {
   /** `ws://127.0.0.1:PORT`: connect here, with `?topicName=…` to subscribe. */
   wsUrl: string;
   wsPort: number;
+  /** `http://127.0.0.1:PORT`: the HTTP API, where `POST /publish` is served. */
+  httpUrl: string;
+  httpPort: number;
+  /** `http://127.0.0.1:PORT/publish`: HTTP publish (docs/PROTOCOL.md, "HTTP publish"). */
+  publishUrl: string;
   /** dynalite's URL, for tests that read or write the table directly. */
   dynamoEndpoint: string;
   tableName: string;
@@ -83,10 +91,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     await createTable(dynamo, tableName, indexName);
     const wsPort = options.wsPort || (await findFreePort());
+    const httpPort = options.httpPort || (await findFreePort());
     const lambdaPort = await findFreePort();
     offline = await startOffline({
       wsPort,
-      httpPort: await findFreePort(),
+      httpPort,
       lambdaPort,
       onMessage,
       tableName,
@@ -106,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       ...(options.log === undefined ? {} : { log: options.log }),
     });
-    return stackHandle({ wsPort, onMessage, authMode, tableName, indexName, dynamo, offline });
+    return stackHandle({ wsPort, httpPort, onMessage, authMode, tableName, indexName, dynamo, offline });
   } catch (error) {
     await offline?.stop();
     await dynamo.close();
@@ -129,6 +138,7 @@ async function createTable(dynamo: DynamoServer, tableName: string, indexName: s
 
 function stackHandle(parts: {
   wsPort: number;
+  httpPort: number;
   onMessage: 'scan' | 'query';
   authMode: 'on' | 'off';
   tableName: string;
@@ -136,11 +146,14 @@ function stackHandle(parts: {
   dynamo: DynamoServer;
   offline: OfflineProcess;
 }): LocalStack {
-  const { wsPort, dynamo, offline } = parts;
+  const { wsPort, httpPort, dynamo, offline } = parts;
   let stopping: Promise<void> | undefined;
   return {
     wsUrl: `ws://${LOCAL_HOST}:${wsPort}`,
     wsPort,
+    httpUrl: `http://${LOCAL_HOST}:${httpPort}`,
+    httpPort,
+    publishUrl: `http://${LOCAL_HOST}:${httpPort}${HTTP_PUBLISH_PATH}`,
     dynamoEndpoint: dynamo.endpoint,
     tableName: parts.tableName,
     indexName: parts.indexName,

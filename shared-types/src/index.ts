@@ -4,6 +4,7 @@ export * from './claims.js';
 export * from './connect-url.js';
 export * from './error-codes.js';
 export * from './grants.js';
+export * from './http-publish.js';
 export * from './limits.js';
 export * from './protocol.js';
 export * from './result.js';
