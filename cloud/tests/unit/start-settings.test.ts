@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_DASHBOARD_PORT,
+  DEFAULT_HTTP_PORT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_SUMMARY_SECONDS,
   DEFAULT_WS_PORT,
@@ -13,6 +14,7 @@ describe('readStartSettings', () => {
       ok: true,
       settings: {
         wsPort: DEFAULT_WS_PORT,
+        httpPort: DEFAULT_HTTP_PORT,
         dashboardPort: DEFAULT_DASHBOARD_PORT,
         demo: true,
         onMessage: 'query',
@@ -21,7 +23,7 @@ describe('readStartSettings', () => {
         summarySeconds: DEFAULT_SUMMARY_SECONDS,
       },
     });
-    expect([DEFAULT_LOG_LEVEL, DEFAULT_SUMMARY_SECONDS]).toEqual(['info', 60]);
+    expect([DEFAULT_LOG_LEVEL, DEFAULT_SUMMARY_SECONDS, DEFAULT_HTTP_PORT]).toEqual(['info', 60, 3002]);
   });
 
   it('reads the log level and the summary interval', () => {
@@ -30,6 +32,14 @@ describe('readStartSettings', () => {
   });
 
   it.each([
+    [
+      { TOPIC_BRIDGE_HTTP_PORT: '0' },
+      'TOPIC_BRIDGE_HTTP_PORT must be a port number from 1 to 65535; got "0"',
+    ],
+    [
+      { TOPIC_BRIDGE_HTTP_PORT: '3001' },
+      'TOPIC_BRIDGE_HTTP_PORT must differ from TOPIC_BRIDGE_WS_PORT and TOPIC_BRIDGE_DASHBOARD_PORT',
+    ],
     [
       { TOPIC_BRIDGE_LOG_LEVEL: 'verbose' },
       'TOPIC_BRIDGE_LOG_LEVEL must be "info" (summaries, warnings, errors) or "debug" (every publish too); got "verbose"',
