@@ -26,8 +26,12 @@ import type { BearerOutcome } from '../auth/bearer.js';
 /** Most frames in one request. */
 export const MAX_HTTP_PUBLISH_FRAMES = 25;
 
-/** Levels a batch body adds around each frame (the body object and its `frames` array). */
-const BATCH_NESTING = 2;
+/**
+ * Deepest nesting of a whole body, counted before it is parsed (as WebSocket frames are): past it the body is
+ * refused whole. Twice a frame's own limit, so that a frame a little too deep inside a batch (which adds two
+ * levels) is refused alone, with `nesting_too_deep`, like any other bad frame.
+ */
+export const MAX_HTTP_PUBLISH_BODY_DEPTH = 2 * MAX_JSON_DEPTH;
 
 /**
  * A frame is not started with less than this left of the request's time budget: it is answered
@@ -78,11 +82,11 @@ export function parsePublishBody(body: string): Result<FrameCheck[], BodyRefusal
     );
   }
   // Counted before parsing, so that a hostile `[[[[…` costs nothing (as for WebSocket frames).
-  if (jsonNestingDepth(body) > MAX_JSON_DEPTH + BATCH_NESTING) {
+  if (jsonNestingDepth(body) > MAX_HTTP_PUBLISH_BODY_DEPTH) {
     return refuseBody(
       400,
       'nesting_too_deep',
-      `the body nests objects or arrays deeper than ${MAX_JSON_DEPTH + BATCH_NESTING} levels (each frame at most ${MAX_JSON_DEPTH})`,
+      `the body nests objects or arrays deeper than ${MAX_HTTP_PUBLISH_BODY_DEPTH} levels (each frame may nest ${MAX_JSON_DEPTH})`,
     );
   }
   let parsed: unknown;
