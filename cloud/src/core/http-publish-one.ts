@@ -1,27 +1,23 @@
-import { type HttpPublishResult, publishAllowed } from '@topic-bridge/shared-types';
-import type { FanOutSettings } from '../config.js';
+import type { HttpPublishResult } from '@topic-bridge/shared-types';
 import { describeError, StoreUnavailableError } from '../errors.js';
 import type { PublishOne } from './http-publish.js';
 import { refusedFrame } from './http-publish.js';
-import { type DeliverDeps, deliver } from './publish.js';
-
-/** What publishing one HTTP frame needs: the same collaborators as a `$default` publish. */
-export type HttpPublishOneDeps = Omit<DeliverDeps, 'settings'> & { settings: FanOutSettings };
+import type { DeliverDeps } from './publish.js';
+import { publishFrame } from './publish-frame.js';
 
 /**
- * One frame of an HTTP publish through the one publish path `$default` uses: the grant check (`forbidden`,
- * nothing looked up), then the fan-out of the frame's text, bounded by what is left of the request's time.
- * Store failures become `store_unavailable` for that frame (retryable), anything else `internal`.
+ * One frame of an HTTP publish through the one publish path `$default` uses (publishFrame: the grant check,
+ * the storage steps, the fan-out of the frame's text), its fan-out bounded by what is left of the request's
+ * time. Store failures become `store_unavailable` for that frame (retryable), anything else `internal`.
  */
-export function createPublishOne(deps: HttpPublishOneDeps): PublishOne {
+export function createPublishOne(deps: DeliverDeps): PublishOne {
   return async (frame, text, caller, budgetMs) => {
-    if (!publishAllowed(caller.grants.publish, frame.topic)) {
-      deps.logger.warn('http publish forbidden', { sub: caller.sub, topic: frame.topic });
-      return refusedFrame(frame.id, 'forbidden', `your token does not allow publishing to "${frame.topic}"`);
-    }
     const settings = { ...deps.settings, publishBudgetMs: Math.min(deps.settings.publishBudgetMs, budgetMs) };
+    const origin = { via: 'http', ...(caller.sub === undefined ? {} : { sub: caller.sub }) };
     try {
-      const { delivered, subscribers, queued } = await deliver(frame.topic, text, { ...deps, settings });
+      const outcome = await publishFrame(frame, text, caller.grants, origin, { ...deps, settings });
+      if (!outcome.ok) return refusedFrame(frame.id, outcome.error.code, outcome.error.reason);
+      const { delivered, subscribers, queued } = outcome.report;
       const counts = { delivered, subscribers, queued };
       return frame.id === undefined ? counts : { id: frame.id, ...counts };
     } catch (error) {
@@ -30,7 +26,7 @@ export function createPublishOne(deps: HttpPublishOneDeps): PublishOne {
   };
 }
 
-function failed(id: string | undefined, error: unknown, deps: HttpPublishOneDeps): HttpPublishResult {
+function failed(id: string | undefined, error: unknown, deps: DeliverDeps): HttpPublishResult {
   if (error instanceof StoreUnavailableError) {
     deps.logger.warn('http publish: store unavailable', { error: describeError(error) });
     return refusedFrame(id, 'store_unavailable', 'the subscription store is unavailable; try again shortly');

@@ -1,4 +1,5 @@
 import {
+  encodePublishFrame,
   type Grants,
   type HttpError,
   type HttpErrorBody,
@@ -9,6 +10,7 @@ import {
   isActionFrame,
   jsonNestingDepth,
   MAX_HTTP_PUBLISH_BODY_BYTES,
+  MAX_HTTP_PUBLISH_FRAMES,
   MAX_JSON_DEPTH,
   type PublishFrame,
   parseClientFrame,
@@ -22,9 +24,6 @@ import type { BearerOutcome } from '../auth/bearer.js';
  * then published one after another through the same path as `$default`'s publishes, and the answer shaped
  * (docs/PROTOCOL.md, "HTTP publish"). The handler (handlers/http-publish.ts) only adapts the event.
  */
-
-/** Most frames in one request. */
-export const MAX_HTTP_PUBLISH_FRAMES = 25;
 
 /**
  * Deepest nesting of a whole body, counted before it is parsed (as WebSocket frames are): past it the body is
@@ -132,28 +131,43 @@ export function parsePublishBody(body: string): Result<FrameCheck[], BodyRefusal
 }
 
 /**
- * Checks one frame of a body with the WebSocket's own validation (parseClientFrame) on its JSON text: the
- * frame re-serialised (JSON.stringify), which is also exactly what its subscribers receive. Action frames
- * are refused: subscriptions belong to a WebSocket connection.
+ * Checks one frame of a body with the WebSocket's own validation (parseClientFrame) on its JSON text (the
+ * frame re-serialised with JSON.stringify), so that it gets exactly the codes a WebSocket frame would. Action
+ * frames are refused: subscriptions belong to a WebSocket connection. The text subscribers receive is then
+ * built by the one publish-frame encoder (encodePublishFrame): `topic`, `message`, `id`, `retain`, then the
+ * frame's other fields in their order, with no whitespace.
  */
 export function checkFrame(value: unknown): FrameCheck {
-  const text = JSON.stringify(value);
-  const parsed = parseClientFrame(text);
+  const parsed = parseClientFrame(JSON.stringify(value));
   if (!parsed.ok) {
     const { id, code, reason } = parsed.error;
     return { ok: false, result: refusedFrame(id, code, reason) };
   }
-  if (isActionFrame(parsed.value)) {
+  const frame = parsed.value;
+  if (isActionFrame(frame)) {
     return {
       ok: false,
       result: refusedFrame(
-        parsed.value.id,
+        frame.id,
         'unknown_action',
-        `HTTP publish takes publish frames only ({"topic","message"}); "${parsed.value.action}" needs a WebSocket connection`,
+        `HTTP publish takes publish frames only ({"topic","message"}); "${frame.action}" needs a WebSocket connection`,
       ),
     };
   }
-  return { ok: true, frame: parsed.value, text };
+  const { topic, message, id, retain, ...extra } = frame;
+  const encoded = encodePublishFrame({
+    topic,
+    message,
+    ...(id === undefined ? {} : { id }),
+    ...(typeof retain === 'boolean' ? { retain } : {}),
+    extra,
+  });
+  // Cannot fail for a frame parseClientFrame accepted (the same checks); kept so that a future check refuses.
+  if (!encoded.ok) {
+    const code = encoded.error.code === 'invalid_message' ? 'invalid_field' : encoded.error.code;
+    return { ok: false, result: refusedFrame(id, code, encoded.error.reason) };
+  }
+  return { ok: true, frame, text: encoded.value.text };
 }
 
 /** A request as the core sees it. */

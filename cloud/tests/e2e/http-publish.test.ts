@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   buildConnectUrl,
   MAX_HTTP_PUBLISH_BODY_BYTES,
+  MAX_HTTP_PUBLISH_FRAMES,
   TOKEN_QUERY_PARAMETER,
 } from '@topic-bridge/shared-types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { MAX_HTTP_PUBLISH_BODY_DEPTH, MAX_HTTP_PUBLISH_FRAMES } from '../../src/core/http-publish.js';
+import { MAX_HTTP_PUBLISH_BODY_DEPTH } from '../../src/core/http-publish.js';
 import { signToken, TEST_SECRET, unsignedToken } from '../auth/tokens.js';
 import { STACK_START_TIMEOUT_MS } from './support/bridge-context.js';
 import { openClient, settle, type TestClient } from './support/test-client.js';

@@ -2,6 +2,7 @@ import {
   FULL_ACCESS,
   MAX_FRAME_BYTES,
   MAX_HTTP_PUBLISH_BODY_BYTES,
+  MAX_HTTP_PUBLISH_FRAMES,
   MAX_JSON_DEPTH,
 } from '@topic-bridge/shared-types';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,6 @@ import {
   type HttpPublishDeps,
   handleHttpPublish,
   MAX_HTTP_PUBLISH_BODY_DEPTH,
-  MAX_HTTP_PUBLISH_FRAMES,
   MIN_FRAME_BUDGET_MS,
   parsePublishBody,
 } from '../../src/core/http-publish.js';
@@ -123,12 +123,27 @@ describe('parsePublishBody', () => {
     ]);
   });
 
-  it('re-serialises a frame with JSON.stringify (keys in their order, no whitespace, escapes resolved)', () => {
-    expect(checkFrame({ message: '\u00e9', topic: 't' })).toEqual({
+  it('re-serialises a frame with the one publish-frame encoder: standard fields first, then the others in order', () => {
+    expect(checkFrame({ seq: 1, message: '\u00e9', retain: false, topic: 't', id: 'i', ts: 2 })).toEqual({
       ok: true,
-      frame: { message: 'é', topic: 't' },
-      text: '{"message":"é","topic":"t"}',
+      frame: { seq: 1, message: 'é', retain: false, topic: 't', id: 'i', ts: 2 },
+      text: '{"topic":"t","message":"é","id":"i","retain":false,"seq":1,"ts":2}',
     });
+  });
+
+  it('refuses retain that is not a boolean, and a reserved replay field, as a WebSocket publish is', () => {
+    const parsed = parsePublishBody(
+      JSON.stringify({
+        frames: [
+          { topic: 't', message: 1, retain: 'yes', id: 'r' },
+          { topic: 't', message: 1, replay: 'history' },
+        ],
+      }),
+    );
+    expect(parsed.ok && parsed.value.map((check) => !check.ok && check.result)).toEqual([
+      { id: 'r', error: { code: 'invalid_field', reason: '"retain" must be true or false' } },
+      { error: { code: 'invalid_field', reason: expect.stringContaining('"replay"') } },
+    ]);
   });
 });
 
