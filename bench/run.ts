@@ -38,6 +38,8 @@ const BENCHES: Bench[] = [
   { name: 'agent', script: 'bench/agent-sink.ts', full: ['--full'] },
   // Cost model and memory sizes (benchmark 7).
   { name: 'cost-model', script: 'bench/cost-model.ts' },
+  // HTTP publish: the bearer token checked in the function, next to a Lambda authorizer (issue 11).
+  { name: 'http-token-check', script: 'bench/http-token-check.ts', quick: ['5000'] },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
