@@ -24,7 +24,7 @@ interface Answer {
   body: unknown;
 }
 
-function useStack(auth: boolean) {
+function useStack(auth: boolean, handlerEnv: Record<string, string> = {}) {
   let stack: LocalStack | undefined;
   const clients: TestClient[] = [];
   const lines: string[] = [];
@@ -32,6 +32,7 @@ function useStack(auth: boolean) {
     stack = await startLocalStack({
       logLevel: 'warn',
       log: (line) => lines.push(line),
+      handlerEnv,
       ...(auth ? { auth: { secret: TEST_SECRET } } : {}),
     });
   }, STACK_START_TIMEOUT_MS);
@@ -253,7 +254,8 @@ describe('HTTP publish with auth on', () => {
 });
 
 describe('HTTP publish with auth off', () => {
-  const bridge = useStack(false);
+  // A share of 1 and pages of 2, so that a publish to three subscribers already goes through the fan-out worker.
+  const bridge = useStack(false, { FAN_OUT_INVOCATION_SHARE: '1', FAN_OUT_WORKER_PAGE_SIZE: '2' });
 
   it('accepts a request without a token, as the WebSocket does', async () => {
     const u = unique();
@@ -266,5 +268,18 @@ describe('HTTP publish with auth off', () => {
     await subscriber.waitForFrames(1);
     await settle();
     expect(subscriber.frames).toEqual([JSON.stringify(frame)]);
+  });
+
+  it("hands the subscribers past one invocation's share to the fan-out worker, as $default does", async () => {
+    const u = unique();
+    const subscribers = await Promise.all([1, 2, 3].map(() => bridge.subscribe(u)));
+    const frame = { topic: u, message: 'to many', id: 'w1' };
+    expect(await bridge.post(frame)).toMatchObject({
+      status: 200,
+      body: { results: [{ id: 'w1', delivered: 1, subscribers: 3, queued: 2 }] },
+    });
+    await Promise.all(subscribers.map((subscriber) => subscriber.waitForFrames(1)));
+    await settle();
+    for (const subscriber of subscribers) expect(subscriber.frames).toEqual([JSON.stringify(frame)]);
   });
 });
