@@ -16,12 +16,18 @@ import type { IncomingMessage, MessageDeps } from './message-context.js';
 import { postWithRetry } from './post-with-retry.js';
 
 /**
- * Handles one frame from a client: validates it, routes it to its action, and posts the reply (if any) to
- * the sender. Never rejects: a bad frame or a failure becomes an error frame to the sender only.
+ * One frame an action sends to its sender: a reply (serialised here), or the text of a stored frame, posted
+ * byte for byte (a retained or history frame, already marked with `replay`).
+ */
+export type OutgoingFrame = ReplyFrame | string;
+
+/**
+ * Handles one frame from a client: validates it, routes it to its action, and posts the action's frames (none,
+ * one, or several, in order) to the sender. Never rejects: a bad frame or a failure becomes an error frame to the sender only.
  */
 export async function handleMessage(message: IncomingMessage, deps: MessageDeps): Promise<void> {
   const replyDeadline = (deps.now ?? Date.now)() + HANDLER_TIME_BUDGET_MS;
-  const reply = (connectionId: string, frame: ReplyFrame) =>
+  const reply = (connectionId: string, frame: OutgoingFrame) =>
     replyTo(connectionId, frame, deps, replyDeadline);
   const parsed = parseClientFrame(message.body);
   if (!parsed.ok) {
@@ -29,30 +35,39 @@ export async function handleMessage(message: IncomingMessage, deps: MessageDeps)
     await reply(message.connectionId, errorFrame(code, reason, id));
     return;
   }
-  let answer: ReplyFrame | undefined;
+  let answers: OutgoingFrame[];
   try {
-    answer = await route(parsed.value, message, deps);
+    answers = await route(parsed.value, message, deps);
   } catch (error) {
-    answer = failureFrame(error, parsed.value.id, message, deps);
+    answers = [failureFrame(error, parsed.value.id, message, deps)];
   }
-  if (answer !== undefined) await reply(message.connectionId, answer);
+  // In order, one after another: a frame's retained values come after its confirmation. Once a post fails
+  // (the connection gone, or out of retries), the rest would fail the same way: they are not tried.
+  for (const answer of answers) {
+    if (!(await reply(message.connectionId, answer))) break;
+  }
 }
 
-/** The one place that maps a frame to its action. */
-function route(
+/** The one place that maps a frame to its action; an action answers with no frame, one, or several. */
+async function route(
   frame: ClientFrame,
   message: IncomingMessage,
   deps: MessageDeps,
-): Promise<ReplyFrame | undefined> {
-  if (!isActionFrame(frame)) return publish(frame, message, deps);
+): Promise<OutgoingFrame[]> {
+  if (!isActionFrame(frame)) return framesOf(await publish(frame, message, deps));
   switch (frame.action) {
     case 'subscribe':
-      return subscribe(frame, message, deps);
+      return framesOf(await subscribe(frame, message, deps));
     case 'unsubscribe':
-      return unsubscribe(frame, message, deps);
+      return framesOf(await unsubscribe(frame, message, deps));
     case 'ping':
-      return Promise.resolve(ping(frame));
+      return framesOf(ping(frame));
   }
+}
+
+function framesOf(answer: OutgoingFrame | readonly OutgoingFrame[] | undefined): OutgoingFrame[] {
+  if (answer === undefined) return [];
+  return Array.isArray(answer) ? [...(answer as readonly OutgoingFrame[])] : [answer as OutgoingFrame];
 }
 
 function failureFrame(
@@ -80,25 +95,23 @@ function failureFrame(
   );
 }
 
+/** Posts one frame to the sender; true when it was delivered. */
 async function replyTo(
   connectionId: string,
-  frame: ReplyFrame,
+  frame: OutgoingFrame,
   deps: MessageDeps,
   deadline: number,
-): Promise<void> {
-  const post = await postWithRetry(
-    connectionId,
-    JSON.stringify(frame),
-    { ...deps, settings: deps.config.fanOut },
-    deadline,
-  );
+): Promise<boolean> {
+  const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+  const post = await postWithRetry(connectionId, text, { ...deps, settings: deps.config.fanOut }, deadline);
   if (post.outcome !== 'delivered') {
     deps.logger.warn('could not reply to the sender', {
       connectionId,
-      type: frame.type,
+      type: typeof frame === 'string' ? 'stored frame' : frame.type,
       outcome: post.outcome,
       ...(post.outcome === 'failed' ? { code: post.code, error: describeError(post.error) } : {}),
       retried: post.retried,
     });
   }
+  return post.outcome === 'delivered';
 }
