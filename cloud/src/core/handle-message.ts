@@ -4,7 +4,6 @@ import {
   errorFrame,
   isActionFrame,
   parseClientFrame,
-  type ReplyFrame,
 } from '@topic-bridge/shared-types';
 import { HANDLER_TIME_BUDGET_MS } from '../config.js';
 import { describeError, StoreUnavailableError } from '../errors.js';
@@ -12,14 +11,8 @@ import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
 import { subscribe } from './actions/subscribe.js';
 import { unsubscribe } from './actions/unsubscribe.js';
-import type { IncomingMessage, MessageDeps } from './message-context.js';
+import type { IncomingMessage, MessageDeps, OutgoingFrame } from './message-context.js';
 import { postWithRetry } from './post-with-retry.js';
-
-/**
- * One frame an action sends to its sender: a reply (serialised here), or the text of a stored frame, posted
- * byte for byte (a retained or history frame, already marked with `replay`).
- */
-export type OutgoingFrame = ReplyFrame | string;
 
 /**
  * Handles one frame from a client: validates it, routes it to its action, and posts the action's frames (none,

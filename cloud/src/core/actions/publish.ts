@@ -7,6 +7,7 @@ import {
 } from '@topic-bridge/shared-types';
 import type { IncomingMessage, MessageDeps } from '../message-context.js';
 import { deliver } from '../publish.js';
+import { recordRetained } from './retained.js';
 
 /**
  * Refused with `forbidden` (nothing looked up, nothing broadcast) when no `publish` grant matches the topic.
@@ -22,6 +23,10 @@ export async function publish(
   if (!publishAllowed(message.grants.publish, frame.topic)) {
     deps.logger.warn('publish forbidden', { connectionId: message.connectionId, topic: frame.topic });
     return errorFrame('forbidden', `your token does not allow publishing to "${frame.topic}"`, frame.id);
+  }
+  if (deps.retained !== undefined) {
+    const receivedAtMs = message.receivedAtMs ?? (deps.now ?? Date.now)();
+    await recordRetained(frame, message.body, receivedAtMs, { ...deps.retained, logger: deps.logger });
   }
   const report = await deliver(frame.topic, message.body, { ...deps, settings: deps.config.fanOut });
   if (frame.id === undefined) return undefined;
