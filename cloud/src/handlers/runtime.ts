@@ -2,7 +2,7 @@ import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
-import { createRetainedStore } from '../aws/retained-store.js';
+import { createRetainedStore, ensureRetainedTable } from '../aws/retained-store.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
 import type { RetainedStore } from '../core/retained.js';
@@ -63,6 +63,11 @@ function createRuntime(config: CloudConfig): Runtime {
     gateway,
     retained: createRetainedStore(clients.doc, { tableName: config.retained.tableName }),
     retryQuota: new RetryQuota(),
-    ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
+    // The retained table with it: ENSURE_TABLE is for local setups, where both start missing together.
+    ensureTable: async () => {
+      const outcome = await ensureTable(clients.dynamo, { tableName, indexName });
+      await ensureRetainedTable(clients.dynamo, config.retained.tableName);
+      return outcome;
+    },
   };
 }
