@@ -9,58 +9,58 @@ import { HANDLER_TIME_BUDGET_MS } from '../config.js';
 import { describeError, StoreUnavailableError } from '../errors.js';
 import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
+import { retained } from './actions/retained.js';
 import { subscribe } from './actions/subscribe.js';
 import { unsubscribe } from './actions/unsubscribe.js';
-import type { IncomingMessage, MessageDeps, OutgoingFrame } from './message-context.js';
+import type { ActionAnswer, IncomingMessage, MessageDeps, Outgoing } from './message-context.js';
 import { postWithRetry } from './post-with-retry.js';
 
 /**
- * Handles one frame from a client: validates it, routes it to its action, and posts the action's frames (none,
- * one, or several, in order) to the sender. Never rejects: a bad frame or a failure becomes an error frame to the sender only.
+ * Handles one frame from a client: validates it, routes it to its action, and posts the reply (if any) to
+ * the sender. Never rejects: a bad frame or a failure becomes an error frame to the sender only.
  */
 export async function handleMessage(message: IncomingMessage, deps: MessageDeps): Promise<void> {
   const replyDeadline = (deps.now ?? Date.now)() + HANDLER_TIME_BUDGET_MS;
-  const reply = (connectionId: string, frame: OutgoingFrame) =>
-    replyTo(connectionId, frame, deps, replyDeadline);
+  const reply = (connectionId: string, frame: Outgoing) => replyTo(connectionId, frame, deps, replyDeadline);
   const parsed = parseClientFrame(message.body);
   if (!parsed.ok) {
     const { code, reason, id } = parsed.error;
     await reply(message.connectionId, errorFrame(code, reason, id));
     return;
   }
-  let answers: OutgoingFrame[];
+  let answer: ActionAnswer;
   try {
-    answers = await route(parsed.value, message, deps);
+    answer = await route(parsed.value, message, deps);
   } catch (error) {
-    answers = [failureFrame(error, parsed.value.id, message, deps)];
+    answer = failureFrame(error, parsed.value.id, message, deps);
   }
-  // In order, one after another: a frame's retained values come after its confirmation. Once a post fails
-  // (the connection gone, or out of retries), the rest would fail the same way: they are not tried.
-  for (const answer of answers) {
-    if (!(await reply(message.connectionId, answer))) break;
+  // Several frames (a confirmation and retained values, history and its summary) are posted one after
+  // another, so the sender receives them in this order; once one cannot be posted the rest are dropped.
+  for (const frame of answer === undefined ? [] : Array.isArray(answer) ? answer : [answer]) {
+    if (!(await reply(message.connectionId, frame))) break;
   }
 }
 
-/** The one place that maps a frame to its action; an action answers with no frame, one, or several. */
-async function route(
-  frame: ClientFrame,
-  message: IncomingMessage,
-  deps: MessageDeps,
-): Promise<OutgoingFrame[]> {
-  if (!isActionFrame(frame)) return framesOf(await publish(frame, message, deps));
+/** The one place that maps a frame to its action. */
+function route(frame: ClientFrame, message: IncomingMessage, deps: MessageDeps): Promise<ActionAnswer> {
+  if (!isActionFrame(frame)) return publish(frame, message, deps);
   switch (frame.action) {
     case 'subscribe':
-      return framesOf(await subscribe(frame, message, deps));
+      return subscribe(frame, message, deps);
     case 'unsubscribe':
-      return framesOf(await unsubscribe(frame, message, deps));
+      return unsubscribe(frame, message, deps);
     case 'ping':
-      return framesOf(ping(frame));
+      return Promise.resolve(ping(frame));
+    case 'retained':
+      return retained(frame, message, deps);
+    case 'history':
+      return Promise.resolve(notYet(frame.id));
   }
 }
 
-function framesOf(answer: OutgoingFrame | readonly OutgoingFrame[] | undefined): OutgoingFrame[] {
-  if (answer === undefined) return [];
-  return Array.isArray(answer) ? [...(answer as readonly OutgoingFrame[])] : [answer as OutgoingFrame];
+// Placeholder until retained values and history land: the actions parse, and are answered as unknown.
+function notYet(id: string | undefined): ErrorFrame {
+  return errorFrame('unknown_action', 'this bridge does not keep retained values or history yet', id);
 }
 
 function failureFrame(
@@ -88,10 +88,10 @@ function failureFrame(
   );
 }
 
-/** Posts one frame to the sender; true when it was delivered. */
+/** Posts one frame to the sender; false when it could not be posted. */
 async function replyTo(
   connectionId: string,
-  frame: OutgoingFrame,
+  frame: Outgoing,
   deps: MessageDeps,
   deadline: number,
 ): Promise<boolean> {

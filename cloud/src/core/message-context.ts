@@ -21,7 +21,13 @@ export interface MessageDeps {
   /** The instance's retry quota for posts (runtime.ts), shared across invocations. */
   retryQuota?: RetryQuota;
   /** Retained last values (absent: the bridge keeps none, and `subscribed` carries no `retained` count). */
-  retained?: { store: RetainedStore; ttlSeconds: number };
+  retained?: RetainedSettings;
+}
+
+/** The retained store and how long the values it keeps live. */
+export interface RetainedSettings {
+  store: RetainedStore;
+  ttlSeconds: number;
 }
 
 /** One frame received on a connection, as API Gateway handed it over. */
@@ -38,7 +44,10 @@ export interface IncomingMessage {
 }
 
 /**
- * One frame an action sends to its sender: a reply (serialised by handle-message), or the text of a stored
- * frame, posted byte for byte (a retained or history frame, already marked with `replay`).
+ * One frame an action sends back to the sender: a reply frame, or the text of a stored frame (a retained
+ * value, a history entry) already marked with markReplay.
  */
-export type OutgoingFrame = ReplyFrame | string;
+export type Outgoing = ReplyFrame | string;
+
+/** What an action answers: nothing, one frame, or several, posted to the sender in this order. */
+export type ActionAnswer = Outgoing | readonly Outgoing[] | undefined;

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
   MULTI_LEVEL_WILDCARD,
+  markReplay,
   type PublishFrame,
   SINGLE_LEVEL_WILDCARD,
   TOPIC_LEVEL_SEPARATOR,
   topicMatches,
 } from '@topic-bridge/shared-types';
-import { markReplay } from './issue11-placeholders.js';
 
 /**
  * Retained last values, the pure part (docs/DATA-MODEL.md, "The retained table"): what a publish asks the

@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { PublishFrame } from '@topic-bridge/shared-types';
+import { MAX_RETAINED_PER_REQUEST, type PublishFrame } from '@topic-bridge/shared-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchWrite } from '../../src/aws/batch-write.js';
 import { retainedItemOf } from '../../src/aws/retained-store.js';
 import { DEFAULT_RETAINED_TTL_SECONDS, RETAINED_TOMBSTONE_TTL_SECONDS } from '../../src/config.js';
-import { MAX_RETAINED_PER_REQUEST } from '../../src/core/issue11-placeholders.js';
+
 import { retainedChange } from '../../src/core/retained.js';
 import { signToken, TEST_SECRET } from '../auth/tokens.js';
 import { type BridgeContext, useBridge } from './support/bridge-context.js';

@@ -1,8 +1,15 @@
-import { type ErrorFrame, errorFrame, type PublishFrame, subscribeAllowed } from '@topic-bridge/shared-types';
+import {
+  type ErrorFrame,
+  errorFrame,
+  MAX_RETAINED_PER_REQUEST,
+  type PublishFrame,
+  type RetainedReplyFrame,
+  type RetainedRequestFrame,
+  subscribeAllowed,
+} from '@topic-bridge/shared-types';
 import { RETAINED_TOMBSTONE_TTL_SECONDS } from '../../config.js';
 import type { Logger } from '../../log.js';
-import { MAX_RETAINED_PER_REQUEST } from '../issue11-placeholders.js';
-import type { IncomingMessage, MessageDeps, OutgoingFrame } from '../message-context.js';
+import type { IncomingMessage, MessageDeps, Outgoing } from '../message-context.js';
 import { type RetainedSelection, type RetainedStore, retainedChange, selectRetained } from '../retained.js';
 
 /** What the retained steps need: the store, the values' TTL, a clock and a logger. */
@@ -56,32 +63,16 @@ export async function retainedFramesFor(filter: string, deps: RetainedDeps): Pro
   return selection;
 }
 
-/** `{"action":"retained","topic":F,"id"?}` (placeholder shape until shared-types' type lands). */
-export interface RetainedRequest {
-  action: 'retained';
-  topic: string;
-  id?: string;
-}
-
-/** The answer to `retained`, followed by its frames. */
-export interface RetainedReply {
-  type: 'retained';
-  topic: string;
-  id?: string;
-  count: number;
-  truncated?: true;
-}
-
 /**
  * `retained`: the retained values of a filter, for filters given at connect time (API Gateway cannot post
  * during `$connect`, so the client asks right after the connection opens). Refused with `forbidden` when no
  * `subscribe` grant covers the filter. Answered `retained` (count, truncated) and then the frames.
  */
 export async function retained(
-  frame: RetainedRequest,
+  frame: RetainedRequestFrame,
   message: IncomingMessage,
   deps: MessageDeps,
-): Promise<OutgoingFrame[] | ErrorFrame> {
+): Promise<Outgoing[] | ErrorFrame> {
   if (!subscribeAllowed(message.grants.subscribe, frame.topic)) {
     deps.logger.warn('retained forbidden', { connectionId: message.connectionId, filter: frame.topic });
     return errorFrame('forbidden', `your token does not allow subscribing to "${frame.topic}"`, frame.id);
@@ -90,14 +81,14 @@ export async function retained(
     deps.retained === undefined
       ? { frames: [], truncated: false }
       : await retainedFramesFor(frame.topic, { ...deps.retained, logger: deps.logger, ...nowOf(deps) });
-  const reply: RetainedReply = {
+  const reply: RetainedReplyFrame = {
     type: 'retained',
     topic: frame.topic,
     ...(frame.id === undefined ? {} : { id: frame.id }),
     count: selection.frames.length,
-    ...(selection.truncated ? { truncated: true as const } : {}),
+    ...(selection.truncated ? { truncated: true } : {}),
   };
-  return [reply as unknown as OutgoingFrame, ...selection.frames];
+  return [reply, ...selection.frames];
 }
 
 function nowOf(deps: MessageDeps): { now?: () => number } {

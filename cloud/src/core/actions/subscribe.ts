@@ -6,7 +6,7 @@ import {
   type SubscribeFrame,
   subscribeAllowed,
 } from '@topic-bridge/shared-types';
-import type { IncomingMessage, MessageDeps, OutgoingFrame } from '../message-context.js';
+import type { IncomingMessage, MessageDeps, Outgoing } from '../message-context.js';
 import { retainedFramesFor } from './retained.js';
 
 /**
@@ -22,7 +22,7 @@ export async function subscribe(
   frame: SubscribeFrame,
   message: IncomingMessage,
   deps: MessageDeps,
-): Promise<OutgoingFrame[] | ErrorFrame> {
+): Promise<Outgoing[] | ErrorFrame> {
   if (!subscribeAllowed(message.grants.subscribe, frame.topic)) {
     deps.logger.warn('subscribe forbidden', { connectionId: message.connectionId, filter: frame.topic });
     return errorFrame('forbidden', `your token does not allow subscribing to "${frame.topic}"`, frame.id);
@@ -40,10 +40,7 @@ export async function subscribe(
   if (deps.retained === undefined) return [reply];
   const now = deps.now === undefined ? {} : { now: deps.now };
   const selection = await retainedFramesFor(frame.topic, { ...deps.retained, logger: deps.logger, ...now });
-  const confirmed = {
-    ...reply,
-    retained: selection.frames.length,
-    ...(selection.truncated ? { retainedTruncated: true } : {}),
-  };
-  return [confirmed as SubscribedFrame, ...selection.frames];
+  reply.retained = selection.frames.length;
+  if (selection.truncated) reply.retainedTruncated = true;
+  return [reply, ...selection.frames];
 }
