@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HTTP_PUBLISH_PATH } from '@topic-bridge/shared-types';
 import { ensureTable } from '../src/aws/ensure-table.js';
-import { DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
+import { ensureRetainedTable } from '../src/aws/retained-store.js';
+import { DEFAULT_RETAINED_TABLE_NAME, DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
 import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
 import { findFreePort, LOCAL_HOST } from './free-port.js';
 import { type OfflineProcess, startOffline } from './offline-process.js';
@@ -67,6 +68,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   tableName: string;
   indexName: string;
+  /** The retained last values' table (serverless.yml's default `retainedTableName`). */
+  retainedTableName: string;
   onMessage: 'scan' | 'query';
   /** Whether tokens are required (the `auth` option was given). */
   authMode: 'on' | 'off';
@@ -89,7 +92,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startDynamoServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   let offline: OfflineProcess | undefined;
   try {
-    await createTable(dynamo, tableName, indexName);
+    await createTables(dynamo, tableName, indexName);
     const wsPort = options.wsPort || (await findFreePort());
     const httpPort = options.httpPort || (await findFreePort());
     const lambdaPort = await findFreePort();
@@ -123,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function createTable(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
+async function createTables(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: 'us-east-1',
@@ -131,6 +134,7 @@ async function createTable(dynamo: DynamoServer, tableName: string, indexName: s
   });
   try {
     await ensureTable(client, { tableName, indexName });
+    await ensureRetainedTable(client, DEFAULT_RETAINED_TABLE_NAME);
   } finally {
     client.destroy();
   }
@@ -157,6 +161,7 @@ function stackHandle(parts: {
     dynamoEndpoint: dynamo.endpoint,
     tableName: parts.tableName,
     indexName: parts.indexName,
+    retainedTableName: DEFAULT_RETAINED_TABLE_NAME,
     onMessage: parts.onMessage,
     authMode: parts.authMode,
     offlinePid: offline.pid,

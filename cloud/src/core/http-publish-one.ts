@@ -2,20 +2,23 @@ import type { HttpPublishResult } from '@topic-bridge/shared-types';
 import { describeError, StoreUnavailableError } from '../errors.js';
 import type { PublishOne } from './http-publish.js';
 import { refusedFrame } from './http-publish.js';
-import type { DeliverDeps } from './publish.js';
-import { publishFrame } from './publish-frame.js';
+import { type PublishFrameDeps, publishFrame } from './publish-frame.js';
 
 /**
  * One frame of an HTTP publish through the one publish path `$default` uses (publishFrame: the grant check,
  * the storage steps, the fan-out of the frame's text), its fan-out bounded by what is left of the request's
- * time. Store failures become `store_unavailable` for that frame (retryable), anything else `internal`.
+ * time, its retained write ordered by `receivedAtMs`. Store failures become `store_unavailable` for that frame (retryable), anything else `internal`.
  */
-export function createPublishOne(deps: DeliverDeps): PublishOne {
-  return async (frame, text, caller, budgetMs) => {
+export function createPublishOne(deps: PublishFrameDeps): PublishOne {
+  return async (frame, text, caller, { budgetMs, receivedAtMs }) => {
     const settings = { ...deps.settings, publishBudgetMs: Math.min(deps.settings.publishBudgetMs, budgetMs) };
     const origin = { via: 'http', ...(caller.sub === undefined ? {} : { sub: caller.sub }) };
     try {
-      const outcome = await publishFrame(frame, text, caller.grants, origin, { ...deps, settings });
+      const outcome = await publishFrame(frame, text, caller.grants, origin, {
+        ...deps,
+        settings,
+        receivedAtMs,
+      });
       if (!outcome.ok) return refusedFrame(frame.id, outcome.error.code, outcome.error.reason);
       const { delivered, subscribers, queued } = outcome.report;
       const counts = { delivered, subscribers, queued };
@@ -26,7 +29,7 @@ export function createPublishOne(deps: DeliverDeps): PublishOne {
   };
 }
 
-function failed(id: string | undefined, error: unknown, deps: DeliverDeps): HttpPublishResult {
+function failed(id: string | undefined, error: unknown, deps: PublishFrameDeps): HttpPublishResult {
   if (error instanceof StoreUnavailableError) {
     deps.logger.warn('http publish: store unavailable', { error: describeError(error) });
     return refusedFrame(id, 'store_unavailable', 'the subscription store is unavailable; try again shortly');

@@ -177,6 +177,8 @@ export interface HttpPublishRequest {
   authorization: string | undefined;
   /** The body as text (already decoded when API Gateway base64-encoded it). */
   body: string;
+  /** When API Gateway received the request (epoch ms): orders retained writes, as a WebSocket frame's time does. */
+  receivedAtMs: number;
 }
 
 /** The answer: status, extra headers, and the JSON body. */
@@ -186,12 +188,12 @@ export interface HttpPublishResponse {
   body: HttpPublishAnswer | HttpErrorBody;
 }
 
-/** Publishes one checked frame (grant check, then fan-out) within `budgetMs`; never rejects. */
+/** Publishes one checked frame (grant check, storage steps, fan-out) within `budgetMs`; never rejects. */
 export type PublishOne = (
   frame: PublishFrame,
   text: string,
   caller: { grants: Grants; sub?: string },
-  budgetMs: number,
+  timing: { budgetMs: number; receivedAtMs: number },
 ) => Promise<HttpPublishResult>;
 
 /** What a request needs: who the caller is, how a frame is published, the request's time budget. */
@@ -249,7 +251,7 @@ export async function handleHttpPublish(
   if (!parsed.ok)
     return errorResponse(parsed.error.status, parsed.error.error.code, parsed.error.error.reason);
   const results: HttpPublishResult[] = [];
-  for (const check of parsed.value) {
+  for (const [index, check] of parsed.value.entries()) {
     if (!check.ok) {
       results.push(check.result);
       continue;
@@ -262,7 +264,11 @@ export async function handleHttpPublish(
             'not_attempted',
             "the request's time ran out before this frame; nothing was sent for it: send it again",
           )
-        : await deps.publishOne(check.frame, check.text, caller, left),
+        : // Frames of one request count as received 1 ms apart, in order: a later retained frame wins.
+          await deps.publishOne(check.frame, check.text, caller, {
+            budgetMs: left,
+            receivedAtMs: request.receivedAtMs + index,
+          }),
     );
   }
   return { status: 200, headers: {}, body: { results } };

@@ -16,7 +16,7 @@ export interface HttpApiEvent {
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
-  requestContext?: { http?: { method?: string } };
+  requestContext?: { http?: { method?: string }; timeEpoch?: number };
 }
 
 /** A payload 2.0 answer: API Gateway sends it as is. */
@@ -90,13 +90,17 @@ export function createHttpPublishHandler(lookup: LookupStrategy) {
         settings: runtime.config.fanOut,
         logger: runtime.logger,
         retryQuota: runtime.retryQuota,
+        retained: { store: runtime.retained, ttlSeconds: runtime.config.retained.ttlSeconds },
         ...(runtime.handoff === undefined ? {} : { handoff: runtime.handoff }),
       });
+      const receivedAt = event.requestContext?.timeEpoch;
       const response = await handleHttpPublish(
         {
           method: event.requestContext?.http?.method ?? 'POST',
           authorization: headerOf(event, 'authorization'),
           body: bodyOf(event),
+          receivedAtMs:
+            typeof receivedAt === 'number' && Number.isFinite(receivedAt) ? receivedAt : Date.now(),
         },
         {
           authenticate: (authorization) => authenticate(runtime, authorization),

@@ -178,7 +178,12 @@ describe('handleHttpPublish', () => {
       ...overrides,
     };
   };
-  const request = (body: string, method = 'POST') => ({ method, authorization: 'Bearer t', body });
+  const request = (body: string, method = 'POST') => ({
+    method,
+    authorization: 'Bearer t',
+    body,
+    receivedAtMs: 1_700_000_000_000,
+  });
 
   it('answers 405 with Allow: POST to another method, before checking anything', async () => {
     const d = deps({
@@ -245,13 +250,26 @@ describe('handleHttpPublish', () => {
     expect(d.published).toEqual(['{"topic":"a","message":1,"id":"1"}', '{"topic":"b","message":3}']);
   });
 
+  it("times each frame of a batch 1 ms after the one before, from the request's time (later retained frames win)", async () => {
+    const times: number[] = [];
+    const d = deps({
+      publishOne: async (_frame, _text, _caller, { receivedAtMs }) => {
+        times.push(receivedAtMs);
+        return { delivered: 0, subscribers: 0, queued: 0 };
+      },
+    });
+    const frames = [1, 2, 3].map((message) => ({ topic: 'a', message, retain: true }));
+    await handleHttpPublish(request(JSON.stringify({ frames })), d);
+    expect(times).toEqual([1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_002]);
+  });
+
   it('gives each frame what is left of the request budget, and answers not_attempted once too little is left', async () => {
     let clock = 0;
     const budgets: number[] = [];
     const d = deps({
       now: () => clock,
       budgetMs: 10_000,
-      publishOne: async (frame, _text, _caller, budgetMs) => {
+      publishOne: async (frame, _text, _caller, { budgetMs }) => {
         budgets.push(budgetMs);
         clock += 4_800; // a slow, throttled fan-out
         return { id: frame.id ?? '', delivered: 1, subscribers: 1, queued: 0 };
