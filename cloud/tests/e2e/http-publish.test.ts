@@ -282,4 +282,25 @@ describe('HTTP publish with auth off', () => {
     await settle();
     for (const subscriber of subscribers) expect(subscriber.frames).toEqual([JSON.stringify(frame)]);
   });
+
+  it('retains a frame published over HTTP: the last of a batch wins, replayed to a later retained request', async () => {
+    const u = unique();
+    const first = { topic: u, message: 1, retain: true, id: 'k1' };
+    const last = { topic: u, message: 2, retain: true, id: 'k2' };
+    expect((await bridge.post({ frames: [first, last] })).body).toEqual({
+      results: [
+        { id: 'k1', delivered: 0, subscribers: 0, queued: 0 },
+        { id: 'k2', delivered: 0, subscribers: 0, queued: 0 },
+      ],
+    });
+    const late = await bridge.subscribe(`${u}/nothing`);
+    late.send({ action: 'retained', topic: u, id: 'q' });
+    await late.waitForFrames(2);
+    await settle();
+    expect(late.frames).toEqual([
+      JSON.stringify({ type: 'retained', topic: u, id: 'q', count: 1 }),
+      // The encoder's order (topic, message, id, retain), then the replay mark.
+      `{"topic":"${u}","message":2,"id":"k2","retain":true,"replay":"retained"}`,
+    ]);
+  });
 });
