@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONNECTION_TTL_SECONDS,
   DEFAULT_FAN_OUT,
+  DEFAULT_HISTORY_TABLE_NAME,
   DEFAULT_TABLE_NAME,
   DEFAULT_TOPIC_INDEX_NAME,
   loadConfig,
@@ -20,6 +21,7 @@ describe('loadConfig', () => {
       fanOut: DEFAULT_FAN_OUT,
       connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
       authMode: 'on',
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
     expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
   });
@@ -57,6 +59,7 @@ describe('loadConfig', () => {
       },
       connectionTtlSeconds: 3600,
       authMode: 'off',
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
   });
 
