@@ -2,8 +2,10 @@ import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
+import { createHistoryStore } from '../aws/history-store.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import type { HistoryStore } from '../core/history.js';
 import { RetryQuota } from '../core/retry-quota.js';
 import type { SubscriptionStore } from '../core/subscriptions.js';
 import { createLogger, type Logger } from '../log.js';
@@ -15,6 +17,8 @@ export interface Runtime {
   clients: DynamoClients;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
+  /** The topic history, when HISTORY_TOPICS names any filter (undefined: history is off). */
+  history: HistoryStore | undefined;
   /** Bounds post retries across every invocation of this instance (see RetryQuota). */
   retryQuota: RetryQuota;
   ensureTable(): Promise<'created' | 'exists'>;
@@ -44,9 +48,10 @@ function createRuntime(config: CloudConfig): Runtime {
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
   const { tableName, indexName, connectionTtlSeconds } = config;
+  const logger = createLogger(config.logLevel);
   return {
     config,
-    logger: createLogger(config.logLevel),
+    logger,
     clients,
     store(lookup) {
       let store = stores.get(lookup);
@@ -57,6 +62,10 @@ function createRuntime(config: CloudConfig): Runtime {
       return store;
     },
     gateway,
+    history:
+      config.history.filters.length === 0
+        ? undefined
+        : createHistoryStore(clients.doc, { config: config.history, logger }),
     retryQuota: new RetryQuota(),
     ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
   };
