@@ -7,6 +7,7 @@ import {
 } from '@topic-bridge/shared-types';
 import { HANDLER_TIME_BUDGET_MS } from '../config.js';
 import { describeError, StoreUnavailableError } from '../errors.js';
+import { history } from './actions/history.js';
 import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
 import { subscribe } from './actions/subscribe.js';
@@ -53,7 +54,7 @@ function route(frame: ClientFrame, message: IncomingMessage, deps: MessageDeps):
     case 'retained':
       return Promise.resolve(notYet(frame.id));
     case 'history':
-      return Promise.resolve(notYet(frame.id));
+      return history(frame, message, deps);
   }
 }
 

@@ -3,6 +3,7 @@ import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
 import type { Handoff } from './publish.js';
+import type { HistoryDeps } from './record-history.js';
 import type { RetryQuota } from './retry-quota.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
@@ -19,6 +20,8 @@ export interface MessageDeps {
   random?: () => number;
   /** The instance's retry quota for posts (runtime.ts), shared across invocations. */
   retryQuota?: RetryQuota;
+  /** The topic history (absent: history is off, every `history` request is history_not_enabled). */
+  history?: HistoryDeps;
 }
 
 /** One frame received on a connection, as API Gateway handed it over. */

@@ -1,5 +1,11 @@
 import { type ErrorCode, type Grants, type PublishFrame, publishAllowed } from '@topic-bridge/shared-types';
 import { type DeliverDeps, type DeliveryReport, deliver } from './publish.js';
+import { type HistoryDeps, recordHistory } from './record-history.js';
+
+/** What a publish needs: the delivery's collaborators and the storage steps' stores (absent: step off). */
+export interface PublishFrameDeps extends DeliverDeps {
+  history?: HistoryDeps | undefined;
+}
 
 /** Why a publish was refused before anything was stored or delivered. */
 export interface PublishRefusal {
@@ -21,15 +27,22 @@ export async function publishFrame(
   text: string,
   grants: Grants,
   origin: Readonly<Record<string, string>>,
-  deps: DeliverDeps,
+  deps: PublishFrameDeps,
 ): Promise<PublishOutcome> {
   if (!publishAllowed(grants.publish, frame.topic)) {
     deps.logger.warn('publish forbidden', { ...origin, topic: frame.topic });
     return refuse('forbidden', `your token does not allow publishing to "${frame.topic}"`);
   }
-  // The storage steps (the retained value, the history) go here, run side by side and before the fan-out,
-  // so that a frame is stored no later than it is delivered and a late joiner never misses it.
-  return { ok: true, report: await deliver(frame.topic, text, deps) };
+  // The storage steps (the retained value, the history) run side by side and before the fan-out, so that a
+  // frame is stored before any subscriber receives it and a late joiner never misses it. A step that fails
+  // (StoreUnavailableError) fails the publish: nothing is delivered, the sender may retry with the same id.
+  const [history] = await Promise.all([recordHistory(frame.topic, text, frame.id, deps)]);
+  try {
+    return { ok: true, report: await deliver(frame.topic, text, deps) };
+  } finally {
+    // The history's count bound is enforced while the fan-out runs; the invocation must not end before it.
+    await history.trimmed;
+  }
 }
 
 function refuse(code: ErrorCode, reason: string): { ok: false; error: PublishRefusal } {

@@ -45,6 +45,9 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
         config: runtime.config,
         retryQuota: runtime.retryQuota,
         ...(handoff === undefined ? {} : { handoff }),
+        ...(runtime.history === undefined
+          ? {}
+          : { history: { store: runtime.history, config: runtime.config.history } }),
       });
       return { statusCode: 200 };
     },

@@ -67,13 +67,13 @@ const replayed = (text: string) => `${text.slice(0, -1)},"replay":"history"}`;
 async function askHistory(client: TestClient, request: Record<string, unknown>) {
   const before = client.frames.length;
   client.send({ action: 'history', ...request });
-  for (;;) {
-    const frames = await client.waitForFrames(client.frames.length + 1);
-    const last = JSON.parse(frames.at(-1) ?? 'null') as Record<string, unknown>;
+  for (let count = before + 1; ; count++) {
+    const frames = await client.waitForFrames(count);
+    const last = JSON.parse(frames[count - 1] ?? 'null') as Record<string, unknown>;
     if (last.type === 'history' || last.type === 'error') {
       await settle();
-      expect(client.frames.length).toBe(frames.length);
-      return { frames: frames.slice(before, -1), summary: last };
+      expect(client.frames.length).toBe(count);
+      return { frames: frames.slice(before, count - 1), summary: last };
     }
   }
 }
@@ -99,7 +99,10 @@ describe('history, end to end (auth on)', () => {
     expect(next.frames).toEqual([replayed(texts[2] ?? '')]);
     expect(next.summary).toEqual({ type: 'history', topic, count: 1, more: false, sinceFound: true });
     const none = await askHistory(client, { topic, since: '3' });
-    expect(none).toEqual({ frames: [], summary: { type: 'history', topic, count: 0, more: false, sinceFound: true } });
+    expect(none).toEqual({
+      frames: [],
+      summary: { type: 'history', topic, count: 0, more: false, sinceFound: true },
+    });
   });
 
   it('answers since a time: only the frames the bridge received after it', async () => {
