@@ -77,21 +77,33 @@ export function createHistoryStore(doc: DynamoDBDocumentClient, options: History
   const A = HISTORY_ATTRIBUTES;
   let counter = 0;
 
-  const trim = async (topic: string, position: string, expiresAt: number, nowSec: number) => {
-    let units = 0;
+  // Counts the topic's frames and takes the ring slot of the new one; deletes the frame that held the slot.
+  // Resolves with the write units of the whole append (the frame's put included).
+  const trim = async (
+    topic: string,
+    position: string,
+    expiresAt: number,
+    nowSec: number,
+    stored: Promise<{ ConsumedCapacity?: ConsumedCapacity | undefined }>,
+  ) => {
     const trimPartition = `${TRIM_PARTITION_PREFIX}${topic}`;
-    const next = await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { [A.partition]: trimPartition, [A.position]: COUNTER_POSITION },
-        UpdateExpression: 'ADD #seq :one SET #exp = :exp',
-        ExpressionAttributeNames: { '#seq': A.seq, '#exp': A.expiresAt },
-        ExpressionAttributeValues: { ':one': 1, ':exp': expiresAt },
-        ReturnValues: 'UPDATED_NEW',
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    units += writeUnits(next.ConsumedCapacity);
+    // The counter update does not need the frame row, so it runs beside the put; the ring step waits for
+    // both, so that a failed put never evicts an older frame.
+    const [put, next] = await Promise.all([
+      stored,
+      doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { [A.partition]: trimPartition, [A.position]: COUNTER_POSITION },
+          UpdateExpression: 'ADD #seq :one SET #exp = :exp',
+          ExpressionAttributeNames: { '#seq': A.seq, '#exp': A.expiresAt },
+          ExpressionAttributeValues: { ':one': 1, ':exp': expiresAt },
+          ReturnValues: 'UPDATED_NEW',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    ]);
+    let units = writeUnits(put.ConsumedCapacity) + writeUnits(next.ConsumedCapacity);
     const seq = Number(next.Attributes?.[A.seq]);
     const slot = String(ringSlot(seq, maxFrames)).padStart(SLOT_DIGITS, '0');
     let evicted: string | undefined;
@@ -157,14 +169,21 @@ export function createHistoryStore(doc: DynamoDBDocumentClient, options: History
           }),
         ),
       );
-      // The trim starts with the put (its counter update does not need the frame row), and deletes only
-      // once the put succeeded, so a failed put never evicts an older frame.
-      const trimmed = Promise.all([
-        stored,
-        trim(entry.topic, position, expiresAt, Math.floor(entry.receivedAtMs / 1000)),
-      ]).then(
-        ([put, units]) => options.onWriteUnits?.(writeUnits(put.ConsumedCapacity) + units),
+      let putFailed = false;
+      const trimmed = trim(
+        entry.topic,
+        position,
+        expiresAt,
+        Math.floor(entry.receivedAtMs / 1000),
+        stored.catch((error: unknown) => {
+          putFailed = true;
+          throw error;
+        }),
+      ).then(
+        (units) => options.onWriteUnits?.(units),
         (error: unknown) => {
+          // A failed put is the publish's failure (store_unavailable), not the trim's.
+          if (putFailed) return;
           options.logger.warn('could not trim a topic history (one frame too many until its TTL)', {
             topic: entry.topic,
             error: describeError(error),
