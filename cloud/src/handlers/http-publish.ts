@@ -92,6 +92,9 @@ export function createHttpPublishHandler(lookup: LookupStrategy) {
         retryQuota: runtime.retryQuota,
         retained: { store: runtime.retained, ttlSeconds: runtime.config.retained.ttlSeconds },
         ...(runtime.handoff === undefined ? {} : { handoff: runtime.handoff }),
+        ...(runtime.history === undefined
+          ? {}
+          : { history: { store: runtime.history, config: runtime.config.history } }),
       });
       const receivedAt = event.requestContext?.timeEpoch;
       const response = await handleHttpPublish(
