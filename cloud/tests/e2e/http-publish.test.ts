@@ -24,7 +24,11 @@ interface Answer {
   body: unknown;
 }
 
-function useStack(auth: boolean, handlerEnv: Record<string, string> = {}) {
+function useStack(
+  auth: boolean,
+  handlerEnv: Record<string, string> = {},
+  history?: { topics: string[]; maxFrames?: number },
+) {
   let stack: LocalStack | undefined;
   const clients: TestClient[] = [];
   const lines: string[] = [];
@@ -33,6 +37,7 @@ function useStack(auth: boolean, handlerEnv: Record<string, string> = {}) {
       logLevel: 'warn',
       log: (line) => lines.push(line),
       handlerEnv,
+      ...(history === undefined ? {} : { history }),
       ...(auth ? { auth: { secret: TEST_SECRET } } : {}),
     });
   }, STACK_START_TIMEOUT_MS);
@@ -255,7 +260,12 @@ describe('HTTP publish with auth on', () => {
 
 describe('HTTP publish with auth off', () => {
   // A share of 1 and pages of 2, so that a publish to three subscribers already goes through the fan-out worker.
-  const bridge = useStack(false, { FAN_OUT_INVOCATION_SHARE: '1', FAN_OUT_WORKER_PAGE_SIZE: '2' });
+  // History kept for `hist/#`.
+  const bridge = useStack(
+    false,
+    { FAN_OUT_INVOCATION_SHARE: '1', FAN_OUT_WORKER_PAGE_SIZE: '2' },
+    { topics: ['hist/#'] },
+  );
 
   it('accepts a request without a token, as the WebSocket does', async () => {
     const u = unique();
@@ -301,6 +311,20 @@ describe('HTTP publish with auth off', () => {
       JSON.stringify({ type: 'retained', topic: u, id: 'q', count: 1 }),
       // The encoder's order (topic, message, id, retain), then the replay mark.
       `{"topic":"${u}","message":2,"id":"k2","retain":true,"replay":"retained"}`,
+    ]);
+  });
+
+  it('keeps the frames of a batch in the topic history, in the batch order', async () => {
+    const topic = `hist/${unique()}`;
+    const frames = ['1', '2', '3'].map((n) => ({ topic, message: { n }, id: `hh${n}` }));
+    expect((await bridge.post({ frames })).status).toBe(200);
+    const reader = await bridge.subscribe(`${topic}/nothing`);
+    reader.send({ action: 'history', topic, id: 'q' });
+    await reader.waitForFrames(4);
+    await settle();
+    expect(reader.frames).toEqual([
+      ...frames.map((frame) => `${JSON.stringify(frame).slice(0, -1)},"replay":"history"}`),
+      JSON.stringify({ type: 'history', topic, id: 'q', count: 3, more: false }),
     ]);
   });
 });
