@@ -158,8 +158,6 @@ export interface CaughtUp {
   kind: 'reconnect' | 'initial';
   /** History frames delivered (new ones; duplicates of frames already delivered are not counted). */
   delivered: number;
-  /** Live or retained frames that waited for the history and were delivered after it. */
-  released: number;
 }
 
 /**
