@@ -278,6 +278,67 @@ describe('client against a fake bridge: catch-up after a reconnect', () => {
     expect(r.caughtUp).toEqual([{ filter: 't', kind: 'reconnect', delivered: 0 }]);
   });
 
+  it('asks again on the next connection when the link drops before the answer, and a refused request is a gap', async () => {
+    const b = await fakeBridge({ historyTopics: ['t'], answerHistory: false });
+    const r = start(b, { topics: ['t'], retained: false });
+    await opened(r, 1);
+    publish(b, 't', ['1']);
+    await waitFor(() => r.messages.length === 1, 'the live frame');
+    await dropAndReconnect(b, r, () => publish(b, 't', ['2']));
+    await waitFor(() => b.pendingHistory.length === 1, 'the first history request');
+    await dropAndReconnect(b, r, () => publish(b, 't', ['3']));
+    await waitFor(() => b.pendingHistory.length === 2, 'the request again');
+    expect(b.pendingHistory.map((p) => [b.connections.indexOf(p.connection), p.request.since])).toEqual([
+      [1, 'id-1'],
+      [2, 'id-1'],
+    ]);
+    const again = b.pendingHistory[1];
+    if (again) b.answerHistory(again);
+    await waitFor(() => r.caughtUp.length === 1, 'caught up');
+    expect(seen(r)).toEqual(['1/-', '2/history', '3/history']);
+    b.pendingHistory.length = 0;
+    await dropAndReconnect(b, r);
+    await waitFor(() => b.pendingHistory.length === 1, 'the third request');
+    const refused = b.pendingHistory[0];
+    refused?.connection.send({
+      type: 'error',
+      code: 'store_unavailable',
+      reason: 'down',
+      id: refused.request.id,
+    });
+    await waitFor(() => r.gaps.length === 1, 'the gap');
+    expect(r.gaps).toEqual([
+      {
+        filter: 't',
+        since: 'id-3',
+        reason: 'failed',
+        detail: 'the history request was refused (store_unavailable): down',
+      },
+    ]);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('an unsubscribe during catch-up drops the held frames and the answer', async () => {
+    const b = await fakeBridge({ historyTopics: ['t'], answerHistory: false });
+    const r = start(b, { topics: ['t', 'u'], retained: false });
+    await opened(r, 1);
+    publish(b, 't', ['1']);
+    await waitFor(() => r.messages.length === 1, 'the live frame');
+    await dropAndReconnect(b, r, () => publish(b, 't', ['2']));
+    await waitFor(() => b.pendingHistory.length === 1, 'the history request');
+    b.connections[1]?.send({ topic: 't', message: 'held', id: 'h' });
+    await waitFor(() => r.frames.some((f) => f.includes('"held"')), 'the held frame to arrive');
+    await r.client.unsubscribe('t');
+    const pending = b.pendingHistory.shift();
+    if (pending) b.answerHistory(pending);
+    // The next filter's request goes out once the first one is gone.
+    await waitFor(() => b.pendingHistory.length === 1, 'the request for "u"');
+    expect(b.pendingHistory[0]?.request).toMatchObject({ topic: 'u' });
+    await settle();
+    expect(seen(r)).toEqual(['1/-']);
+    expect([...r.gaps, ...r.caughtUp]).toEqual([]);
+  });
+
   it('with catchUp: false sends no history request after a reconnect', async () => {
     const b = await fakeBridge({ historyTopics: ['t'] });
     const r = start(b, { topics: ['t'], retained: false, catchUp: false });
