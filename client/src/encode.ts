@@ -22,13 +22,15 @@ export function encodePublish(
   topic: string,
   message: JsonValue,
   id: string,
+  retain?: boolean,
 ): { ok: true; text: string } | { ok: false; error: EncodeRejection } {
   const checked = validatePublishTopic(topic);
   if (!checked.ok) return checked;
   if (message === undefined) return refuse('missing_message', 'publish() needs a message');
   let text: string;
   try {
-    text = JSON.stringify({ topic, message, id } satisfies PublishFrame);
+    const frame: PublishFrame = retain === undefined ? { topic, message, id } : { topic, message, id, retain };
+    text = JSON.stringify(frame);
   } catch (cause) {
     return refuse('invalid_message', `the message cannot be sent as JSON: ${String(cause)}`);
   }

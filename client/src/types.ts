@@ -199,6 +199,11 @@ export interface PublishResult {
 export interface PublishOptions {
   /** The frame id (for acks and deduplication); a unique one is generated when absent. */
   id?: string;
+  /**
+   * Also keep the frame as its topic's retained last value, which subscribers get when they open or
+   * subscribe (`replay: 'retained'`); with a `null` message, clears it (still delivered live).
+   */
+  retain?: boolean;
 }
 
 /** Payload of the `unauthorized` event: a final refusal, which reconnecting with the same token cannot fix. */
