@@ -29,7 +29,8 @@ export function encodePublish(
   if (message === undefined) return refuse('missing_message', 'publish() needs a message');
   let text: string;
   try {
-    const frame: PublishFrame = retain === undefined ? { topic, message, id } : { topic, message, id, retain };
+    const frame: PublishFrame =
+      retain === undefined ? { topic, message, id } : { topic, message, id, retain };
     text = JSON.stringify(frame);
   } catch (cause) {
     return refuse('invalid_message', `the message cannot be sent as JSON: ${String(cause)}`);

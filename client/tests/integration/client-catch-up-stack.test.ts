@@ -36,7 +36,9 @@ function startStack(): Promise<LocalStack> {
 }
 
 /** A recorded client with manual timers: it reconnects only when the test advances its clock. */
-function manualClient(options: Partial<ConnectOptions>): RecordedClient & { gaps: CatchUpGap[]; caughtUp: CaughtUp[] } {
+function manualClient(
+  options: Partial<ConnectOptions>,
+): RecordedClient & { gaps: CatchUpGap[]; caughtUp: CaughtUp[] } {
   const recorded = recordingClient({ url: stack.wsUrl, ...options });
   opened.push(recorded.client);
   const gaps: CatchUpGap[] = [];
@@ -48,7 +50,13 @@ function manualClient(options: Partial<ConnectOptions>): RecordedClient & { gaps
 
 /** A client with real timers and short reconnect delays (the publisher). */
 function realTimeClient(options: Partial<ConnectOptions> = {}): TopicBridgeClient {
-  const client = connect({ url: stack.wsUrl, WebSocket, minReconnectDelayMs: 100, maxReconnectDelayMs: 500, ...options });
+  const client = connect({
+    url: stack.wsUrl,
+    WebSocket,
+    minReconnectDelayMs: 100,
+    maxReconnectDelayMs: 500,
+    ...options,
+  });
   opened.push(client);
   return client;
 }
@@ -82,7 +90,10 @@ describe('client catch-up and retained values against the real local stack', () 
     await waitFor(() => sub.messages.length === 5, 'the live frames before the drop');
 
     await stack.stop();
-    await waitFor(() => sub.client.state === 'reconnecting' && pub.state === 'reconnecting', 'both to notice');
+    await waitFor(
+      () => sub.client.state === 'reconnecting' && pub.state === 'reconnecting',
+      'both to notice',
+    );
     stack = await startStack();
     await waitFor(() => pub.state === 'open', 'the publisher to reconnect', 20_000);
     // The subscriber is still away (its clock has not moved): these are the frames it misses.
@@ -101,12 +112,15 @@ describe('client catch-up and retained values against the real local stack', () 
     await settle(300);
 
     expect(sub.messages.map((m) => m.id)).toEqual(published);
-    const replayOf = (prefix: string) =>
-      [...new Set(sub.messages.filter((m) => m.id?.startsWith(prefix)).map((m) => m.replay ?? 'live'))];
+    const replayOf = (prefix: string) => [
+      ...new Set(sub.messages.filter((m) => m.id?.startsWith(prefix)).map((m) => m.replay ?? 'live')),
+    ];
     expect(replayOf('before-')).toEqual(['live']);
     expect(replayOf('missed-')).toEqual(['history']);
     expect(sub.messages.at(-1)?.replay).toBeUndefined();
-    expect(sub.caughtUp).toEqual([{ filter: HISTORY_FILTER, kind: 'reconnect', delivered: expect.any(Number) }]);
+    expect(sub.caughtUp).toEqual([
+      { filter: HISTORY_FILTER, kind: 'reconnect', delivered: expect.any(Number) },
+    ]);
     expect(sub.caughtUp[0]?.delivered).toBeGreaterThanOrEqual(30);
     expect([...sub.gaps, ...sub.errors, ...sub.invalid]).toEqual([]);
   }, 120_000);
@@ -125,7 +139,9 @@ describe('client catch-up and retained values against the real local stack', () 
     await waitFor(() => off.client.state === 'open', 'open');
     await settle(500);
     expect(
-      sub.messages.map((m) => [m.topic, m.message, m.id, m.replay]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      sub.messages
+        .map((m) => [m.topic, m.message, m.id, m.replay])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     ).toEqual([
       ['it/retained/hall', { c: 19.5 }, 'ret-h2', 'retained'],
       ['it/retained/kitchen', { c: 21.5 }, 'ret-k', 'retained'],
