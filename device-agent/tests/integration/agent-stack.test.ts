@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { connect } from '@topic-bridge/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { type LocalStack, startLocalStack } from '../../../cloud/local/stack.js';
 import type { Agent } from '../../src/agent.js';
 import { agentConfig, gatedWebSocket, recordingSubscriber, testAgent } from '../support/agent-harness.js';
@@ -64,6 +66,27 @@ describe('device agent against the real local stack (serverless-offline + dynali
     expect(result.stdout).toBe(
       '{"topic":"cli/a","message":{"c":21.5},"id":"p1"}\n{"topic":"cli/b","message":"from stdin","id":"p2"}\n',
     );
+  });
+
+  it('subscribe prints the retained value of each matching topic first, marked "replay":"retained"', async () => {
+    const publisher = connect({ url: stack.wsUrl, WebSocket });
+    cleanups.push(() => publisher.close());
+    await publisher.publish('cli-retained/door', 'closed', { id: 'rv-1', retain: true });
+    const run = await runCli([
+      'subscribe',
+      '--url',
+      stack.wsUrl,
+      '--topic',
+      'cli-retained/+',
+      '--count',
+      '1',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n').map((line) => (line === '' ? line : JSON.parse(line)))).toEqual([
+      { topic: 'cli-retained/door', message: 'closed', id: 'rv-1', retain: true, replay: 'retained' },
+      '',
+    ]);
+    expect(run.stdout).toMatch(/,"replay":"retained"\}\n$/);
   });
 
   it('an outage: the stack stops while 1,000 readings are read; after it restarts a subscriber gets all 1,000', async () => {
