@@ -1,4 +1,4 @@
-import type { JsonValue, PublishFrame } from '@topic-bridge/shared-types';
+import type { JsonValue, PublishFrame, ReplayKind } from '@topic-bridge/shared-types';
 import type { TopicBridgeClientError } from './errors.js';
 import type { TokenSource } from './token.js';
 
@@ -84,7 +84,7 @@ export interface ConnectOptions {
 }
 
 /** Where a delivered frame came from: the bridge's storage (`retained`, `history`) rather than a live publish. */
-export type ReplayKind = 'retained' | 'history';
+export type { ReplayKind };
 
 /** History fetched when a filter is first held (no last position yet), such as a dashboard filling its chart. */
 export interface HistoryOptions {
@@ -200,8 +200,8 @@ export interface PublishOptions {
   /** The frame id (for acks and deduplication); a unique one is generated when absent. */
   id?: string;
   /**
-   * Also keep the frame as its topic's retained last value, which subscribers get when they open or
-   * subscribe (`replay: 'retained'`); with a `null` message, clears it (still delivered live).
+   * Also keep the frame as the topic's last value, sent to later subscribers at once; `retain: true` with a
+   * `null` message clears it (docs/PROTOCOL.md, retained values).
    */
   retain?: boolean;
 }
