@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { TOPIC_QUERY_PARAMETER, topicMatches } from '@topic-bridge/shared-types';
+import { markReplay, TOPIC_QUERY_PARAMETER, topicMatches } from '@topic-bridge/shared-types';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /** One connection the scripted bridge accepted, with everything it received. */
@@ -73,11 +73,6 @@ export interface ScriptedBridge {
 interface Storage {
   retained: Map<string, string>;
   history: { topic: string; id: unknown; at: number; text: string }[];
-}
-
-/** The bridge's marking of a stored frame (shared-types' markReplay): one field before the closing brace. */
-function marked(text: string, kind: 'retained' | 'history'): string {
-  return `${text.slice(0, text.lastIndexOf('}'))},"replay":"${kind}"}`;
 }
 
 /**
@@ -170,7 +165,7 @@ function respond(
   const retainedOf = (filter: string) =>
     [...storage.retained]
       .filter(([t]) => topicMatches(filter, t))
-      .map(([, text]) => marked(text, 'retained'));
+      .map(([, text]) => markReplay(text, 'retained'));
   switch (frame.action) {
     case 'ping':
       if (settings.answerPings) connection.send({ type: 'pong', ...id });
@@ -256,7 +251,7 @@ function answerHistory(
     if (start < 0) start = matching.length;
   }
   const page = matching.slice(start, start + settings.historyPageSize);
-  for (const entry of page) connection.send(marked(entry.text, 'history'));
+  for (const entry of page) connection.send(markReplay(entry.text, 'history'));
   const more = start + page.length < matching.length;
   connection.send({
     type: 'history',
