@@ -5,6 +5,7 @@ import {
   DEFAULT_HISTORY_TIMEOUT_MS,
   DEFAULT_MAX_CATCH_UP_PAGES,
   DEFAULT_RENEW_DRAIN_MS,
+  MAX_HELD_FRAMES,
   type Notice,
 } from '../../src/index.js';
 import { type RecordedClient, recordingClient } from '../support/recording-client.js';
@@ -337,6 +338,28 @@ describe('client against a fake bridge: catch-up after a reconnect', () => {
     await settle();
     expect(seen(r)).toEqual(['1/-']);
     expect([...r.gaps, ...r.caughtUp]).toEqual([]);
+  });
+
+  it('gives up when more than MAX_HELD_FRAMES live frames wait, and delivers them all in order', async () => {
+    const b = await fakeBridge({ historyTopics: ['t'], answerHistory: false });
+    const r = start(b, { topics: ['t'], retained: false });
+    await opened(r, 1);
+    publish(b, 't', ['0']);
+    await waitFor(() => r.messages.length === 1, 'the live frame');
+    await dropAndReconnect(b, r);
+    await waitFor(() => b.pendingHistory.length === 1, 'the history request');
+    const names = Array.from({ length: MAX_HELD_FRAMES + 1 }, (_, i) => `${i + 1}`);
+    for (const name of names) b.connections[1]?.send({ topic: 't', message: name, id: `id-${name}` });
+    await waitFor(() => r.messages.length === names.length + 1, 'every held frame');
+    expect(r.messages.map((m) => m.message)).toEqual(['0', ...names]);
+    expect(r.gaps).toEqual([
+      {
+        filter: 't',
+        since: 'id-0',
+        reason: 'timeout',
+        detail: `more than ${MAX_HELD_FRAMES} live frames waited for the history`,
+      },
+    ]);
   });
 
   it('with catchUp: false sends no history request after a reconnect', async () => {
