@@ -31,7 +31,7 @@ function startStack(): Promise<LocalStack> {
     wsPort,
     dataDir: dataDir.dir,
     logLevel: 'warn',
-    history: { topics: [HISTORY_FILTER] },
+    handlerEnv: { HISTORY_TOPICS: HISTORY_FILTER },
   });
 }
 
