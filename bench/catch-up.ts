@@ -63,7 +63,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 export async function measureCatchUp(missed: number, runs: number): Promise<CatchUpRun[]> {
   const stack = await startLocalStack({
     logLevel: 'warn',
-    handlerEnv: { HISTORY_TOPICS: FILTER, HISTORY_MAX_FRAMES: String(HISTORY_MAX_FRAMES) },
+    history: { topics: [FILTER], maxFrames: HISTORY_MAX_FRAMES },
   });
   const sockets: WebSocket[] = [];
   const sent: string[] = [];

@@ -31,7 +31,7 @@ function startStack(): Promise<LocalStack> {
     wsPort,
     dataDir: dataDir.dir,
     logLevel: 'warn',
-    handlerEnv: { HISTORY_TOPICS: HISTORY_FILTER },
+    history: { topics: [HISTORY_FILTER] },
   });
 }
 
