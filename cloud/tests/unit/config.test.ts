@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       fanOut: DEFAULT_FAN_OUT,
       connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
       authMode: 'on',
+      indexShards: 4,
+      legacyWildcardKeys: 'read',
     });
     expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
   });
@@ -39,6 +41,8 @@ describe('loadConfig', () => {
       BACKOFF_CAP_MS: '100',
       CONNECTION_TTL_SECONDS: '3600',
       AUTH_MODE: 'off',
+      WILDCARD_INDEX_SHARDS: '1',
+      LEGACY_WILDCARD_KEYS: 'skip',
     });
     expect(config).toEqual({
       tableName: 'T',
@@ -57,6 +61,8 @@ describe('loadConfig', () => {
       },
       connectionTtlSeconds: 3600,
       authMode: 'off',
+      indexShards: 1,
+      legacyWildcardKeys: 'skip',
     });
   });
 
@@ -70,6 +76,9 @@ describe('loadConfig', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error; got "loud"'],
     [{ AUTH_MODE: 'maybe' }, 'AUTH_MODE must be one of on, off; got "maybe"'],
+    [{ WILDCARD_INDEX_SHARDS: '0' }, 'WILDCARD_INDEX_SHARDS must be a whole number of at least 1; got "0"'],
+    [{ WILDCARD_INDEX_SHARDS: '17' }, 'WILDCARD_INDEX_SHARDS must be at most 16; got "17"'],
+    [{ LEGACY_WILDCARD_KEYS: 'maybe' }, 'LEGACY_WILDCARD_KEYS must be one of read, skip; got "maybe"'],
   ])('names the malformed variable %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });
