@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONNECTION_TTL_SECONDS,
   DEFAULT_FAN_OUT,
+  DEFAULT_HISTORY_TABLE_NAME,
+  DEFAULT_RETAINED_TABLE_NAME,
+  DEFAULT_RETAINED_TTL_SECONDS,
   DEFAULT_TABLE_NAME,
   DEFAULT_TOPIC_INDEX_NAME,
   loadConfig,
@@ -22,8 +25,11 @@ describe('loadConfig', () => {
       authMode: 'on',
       indexShards: 4,
       legacyWildcardKeys: 'read',
+      retained: { tableName: DEFAULT_RETAINED_TABLE_NAME, ttlSeconds: DEFAULT_RETAINED_TTL_SECONDS },
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
     expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
+    expect(DEFAULT_RETAINED_TTL_SECONDS).toBe(7 * 24 * 3600);
   });
 
   it('reads every variable', () => {
@@ -43,6 +49,8 @@ describe('loadConfig', () => {
       AUTH_MODE: 'off',
       WILDCARD_INDEX_SHARDS: '1',
       LEGACY_WILDCARD_KEYS: 'skip',
+      RETAINED_TABLE_NAME: 'R',
+      RETAINED_TTL_SECONDS: '120',
     });
     expect(config).toEqual({
       tableName: 'T',
@@ -63,6 +71,8 @@ describe('loadConfig', () => {
       authMode: 'off',
       indexShards: 1,
       legacyWildcardKeys: 'skip',
+      retained: { tableName: 'R', ttlSeconds: 120 },
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
   });
 
@@ -79,6 +89,7 @@ describe('loadConfig', () => {
     [{ WILDCARD_INDEX_SHARDS: '0' }, 'WILDCARD_INDEX_SHARDS must be a whole number of at least 1; got "0"'],
     [{ WILDCARD_INDEX_SHARDS: '17' }, 'WILDCARD_INDEX_SHARDS must be at most 16; got "17"'],
     [{ LEGACY_WILDCARD_KEYS: 'maybe' }, 'LEGACY_WILDCARD_KEYS must be one of read, skip; got "maybe"'],
+    [{ RETAINED_TTL_SECONDS: '59' }, 'RETAINED_TTL_SECONDS must be a whole number of at least 60; got "59"'],
   ])('names the malformed variable %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });
