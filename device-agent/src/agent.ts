@@ -161,13 +161,16 @@ export function createAgent(deps: AgentDependencies): Agent {
       // Temporary refusals are `retryable`: an MQTT input then leaves the message unacknowledged for redelivery.
       if (stopping || !queue || !sequence)
         return { accepted: false, reason: 'the agent is not running', retryable: true };
-      let seq: number;
-      try {
-        seq = await sequence.next();
-      } catch (error) {
-        // Reserving the next block of sequence numbers writes a file: a full disk must refuse, not throw.
-        logger.error({ err: describeError(error) }, 'cannot reserve sequence numbers');
-        return { accepted: false, reason: describeError(error), retryable: true };
+      // Most readings take a number already reserved, without awaiting anything.
+      let seq = sequence.tryNext();
+      if (seq === undefined) {
+        try {
+          seq = await sequence.next();
+        } catch (error) {
+          // Reserving the next block of sequence numbers writes a file: a full disk must refuse, not throw.
+          logger.error({ err: describeError(error) }, 'cannot reserve sequence numbers');
+          return { accepted: false, reason: describeError(error), retryable: true };
+        }
       }
       const time = now();
       const stamped = stampReading(reading, {
@@ -186,7 +189,7 @@ export function createAgent(deps: AgentDependencies): Agent {
         return { accepted: false, reason: stamped.reason };
       }
       try {
-        await queue.append(Buffer.from(stamped.text), stamped.id);
+        await queue.append(stamped.bytes, stamped.id);
       } catch (error) {
         logger.error({ err: describeError(error) }, 'cannot queue a reading');
         return { accepted: false, reason: describeError(error), retryable: true };

@@ -17,6 +17,12 @@ import { OrderedAcks } from './ordered-acks.js';
 // CONNACK codes for "this protocol version is not supported": 3.1.1's return code 1 and MQTT 5's 0x84.
 const UNSUPPORTED_PROTOCOL_CODES = [1, 132];
 
+/**
+ * MQTT topics mapped lately, with their bridge topics: sensors publish to a fixed set of topics, so the mapping
+ * (filter match and template) runs once per topic, not per message. Cleared at this size: memory stays bounded.
+ */
+export const MQTT_TOPIC_CACHE_SIZE = 1024;
+
 // mqtt.js sends a QoS 1 PUBACK when `handleMessage` calls back without an error; calling back with this
 // marker moves on to the next packet without one, so that OrderedAcks sends it once the agent has queued.
 const ACK_LATER = new Error('PUBACK deferred until the reading is queued');
@@ -29,6 +35,7 @@ export class MqttInput implements Input {
   readonly name: string;
   readonly clientId: string;
   private readonly mappings: TopicMapping[];
+  private readonly mapped = new Map<string, string>();
   private client: MqttClient | undefined;
   private version: MqttVersion;
   private connection = 0;
@@ -176,17 +183,27 @@ export class MqttInput implements Input {
   }
 
   private toReading(packet: IPublishPacket, context: InputContext): Reading | undefined {
-    const mapped = mapTopicFirstMatch(this.mappings, packet.topic);
-    if (!mapped.ok) {
-      context.logger.warn({ mqttTopic: packet.topic, reason: mapped.error.reason }, 'MQTT message skipped');
-      return undefined;
-    }
+    const topic = this.mapTopic(packet.topic, context);
+    if (topic === undefined) return undefined;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     return {
-      topic: mapped.value,
+      topic,
       message: buildMqttEnvelope(packet.topic, payload, packet.retain),
       readAt: this.deps.clock(),
     };
+  }
+
+  private mapTopic(mqttTopic: string, context: InputContext): string | undefined {
+    const known = this.mapped.get(mqttTopic);
+    if (known !== undefined) return known;
+    const mapped = mapTopicFirstMatch(this.mappings, mqttTopic);
+    if (!mapped.ok) {
+      context.logger.warn({ mqttTopic, reason: mapped.error.reason }, 'MQTT message skipped');
+      return undefined;
+    }
+    if (this.mapped.size >= MQTT_TOPIC_CACHE_SIZE) this.mapped.clear();
+    this.mapped.set(mqttTopic, mapped.value);
+    return mapped.value;
   }
 
   private sendPuback(messageId: number, connection: number): void {
