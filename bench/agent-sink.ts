@@ -13,7 +13,7 @@
  * measure the setting, not the agent. Other settings are the defaults unless given here.
  * Run: npx tsx bench/agent-sink.ts [--full] [--window=32] [--max-in-flight=500] [--qos=1] [--cpu-prof=DIR]
  *   [--agent-node-args='--max-semi-space-size=1'] [--messages=N] [--load-seconds=S] [--backlog=N]
- *   [--bundle=FILE] [--fsync-interval-ms=N]
+ *   [--agent-env='MALLOC_TRIM_THRESHOLD_=131072'] [--bundle=FILE] [--fsync-interval-ms=N]
  * (--bundle runs a bundle built before, e.g. from another commit, instead of building this tree's: that is how
  * bench/agent-compare.ts puts two versions side by side.)
  * (--cpu-prof writes the agent's CPU profile of the throughput phase to DIR; open it in Chrome DevTools.)
@@ -44,6 +44,14 @@ const fsyncIntervalMs = arg('fsync-interval-ms');
 const GATEWAY_NODE_ARGS = ['--max-semi-space-size=1'];
 /** Node flags for the agent's process instead (`--agent-node-args=` alone: node's own defaults). */
 const agentNodeArgs = (arg('agent-node-args') ?? GATEWAY_NODE_ARGS.join(' ')).split(' ').filter(Boolean);
+/** The unit's environment for node and glibc (`--agent-env=` alone: none), as NAME=VALUE separated by spaces. */
+const GATEWAY_ENV = 'MALLOC_TRIM_THRESHOLD_=131072';
+const agentEnv = Object.fromEntries(
+  (arg('agent-env') ?? GATEWAY_ENV)
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 /** Messages the publisher keeps unacknowledged at most (mqtt.js has no limit of its own). */
 const PUBLISHER_IN_FLIGHT = 2000;
 /** The idle reading is taken this long after the agent connected and subscribed. */
@@ -183,6 +191,7 @@ async function startAgent(name: string, bridgeUrl: string, withInput: boolean, n
   );
   const child = spawn(process.execPath, [...nodeArgs, bundle, 'run', '--config', config], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...agentEnv },
   });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -231,6 +240,9 @@ async function publish(client: mqtt.MqttClient, count: number, ratePerSecond: nu
 const result: Record<string, unknown> = {
   bench: 'agent-sink',
   agentNodeArgs: agentNodeArgs.join(' '),
+  agentEnv: Object.entries(agentEnv)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' '),
   qos,
   window: Number(window ?? 32),
   maxInFlight: Number(maxInFlight ?? 500),

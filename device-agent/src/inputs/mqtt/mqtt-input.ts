@@ -4,7 +4,7 @@ import {
   mapTopicFirstMatch,
   type TopicMapping,
 } from '@topic-bridge/shared-types';
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient, default as mqtt } from 'mqtt';
 import type { MqttInputConfig } from '../config-types.js';
 import type { Input, InputContext, Reading } from '../input.js';
 import { Backoff } from '../shared/backoff.js';
@@ -36,6 +36,7 @@ export class MqttInput implements Input {
   readonly clientId: string;
   private readonly mappings: TopicMapping[];
   private readonly mapped = new Map<string, string>();
+  private mqttConnect: typeof mqtt.connect | undefined;
   private client: MqttClient | undefined;
   private version: MqttVersion;
   private connection = 0;
@@ -63,6 +64,7 @@ export class MqttInput implements Input {
   async start(context: InputContext): Promise<void> {
     this.stopping = false;
     const tls = await readTlsFiles(this.config);
+    this.mqttConnect ??= this.deps.mqttConnect ?? (await import('mqtt')).default.connect;
     this.window = new EmitWindow(context, this.config.maxInFlight);
     this.acks = new OrderedAcks((messageId, connection) => this.sendPuback(messageId, connection));
     this.subscribedOnce = new Promise<void>((resolve) => {
@@ -107,7 +109,7 @@ export class MqttInput implements Input {
       this.deps.random,
       this.deps.clock,
     );
-    const client = this.deps.mqttConnect(
+    const client = (this.mqttConnect as typeof mqtt.connect)(
       this.config.url,
       clientOptions(this.config, this.version, this.clientId, tls),
     );
