@@ -3,7 +3,9 @@
  * a few rounds, and prints the median and the range of every figure per bundle. On a shared machine the load
  * changes from minute to minute; alternating puts both versions under the same load, so the ratio means more
  * than either figure alone.
- * Run: npx tsx bench/agent-compare.ts --baseline=OLD.mjs [--candidate=NEW.mjs] [--rounds=3] [agent-sink options]
+ * Run: npx tsx bench/agent-compare.ts --baseline=OLD.mjs [--candidate=NEW.mjs] [--rounds=3]
+ *   [--baseline-agent-env='…'] [agent-sink options]
+ * (--baseline-agent-env: the baseline's environment, when it ran under another unit file; `=` alone: none.)
  * A bundle of another commit: `git worktree add /tmp/base COMMIT && cd /tmp/base && npm ci &&
  * node device-agent/deploy/build.mjs /tmp/base.mjs`. Without --candidate, this tree is built and used.
  */
@@ -20,7 +22,8 @@ if (!baseline)
 const rounds = Number(arg('rounds') ?? 3);
 const passOn = process.argv
   .slice(2)
-  .filter((a) => !/^--(baseline|candidate|rounds)=/.test(a) && !a.startsWith('--bundle='));
+  .filter((a) => !/^--(baseline|candidate|rounds|baseline-agent-env)=/.test(a) && !a.startsWith('--bundle='));
+const baselineEnv = arg('baseline-agent-env');
 const root = path.resolve(import.meta.dirname, '..');
 const dir = await mkdtemp(path.join(tmpdir(), 'agent-compare-'));
 let candidate = arg('candidate');
@@ -59,7 +62,14 @@ try {
       const bundle = which === 'baseline' ? baseline : candidate;
       const run = spawnSync(
         process.execPath,
-        ['--import', 'tsx', path.join(root, 'bench/agent-sink.ts'), `--bundle=${bundle}`, ...passOn],
+        [
+          '--import',
+          'tsx',
+          path.join(root, 'bench/agent-sink.ts'),
+          `--bundle=${bundle}`,
+          ...passOn,
+          ...(which === 'baseline' && baselineEnv !== undefined ? [`--agent-env=${baselineEnv}`] : []),
+        ],
         { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       );
       const line = run.stdout.split('\n').find((l) => l.startsWith('{"bench":"agent-sink"'));
