@@ -114,6 +114,7 @@ async function rig(maxInFlight: number): Promise<Rig> {
   return { agent, publisher, acks, syncs, emits, release: open };
 }
 
+/** Publishes `count` QoS 1 messages; resolves once the broker has them all (its PUBACKs to the publisher). */
 async function publish(publisher: mqtt.MqttClient, count: number): Promise<void> {
   await Promise.all(
     Array.from({ length: count }, (_, i) => publisher.publishAsync(`sensors/s${i}`, String(i), { qos: 1 })),
@@ -123,8 +124,11 @@ async function publish(publisher: mqtt.MqttClient, count: number): Promise<void>
 describe('MQTT QoS 1 into the disk queue (aedes)', () => {
   it('sends no PUBACK before the fsync that covers the reading; readings that wait share one fsync', async () => {
     const { agent, publisher, acks, syncs, emits, release } = await rig(500);
-    await publish(publisher, 20);
-    // Every reading reached the agent while the first batch's fsync is held: none may be acknowledged yet.
+    // One reading first: its batch's fsync starts, and is held.
+    await publish(publisher, 1);
+    await until('the first fsync', () => syncs.length === 1);
+    // 19 more arrive while it is held: none may be acknowledged, and they wait for the next batch.
+    await publish(publisher, 19);
     await until('20 readings handed to the agent', () => emits.total === 20 && emits.outstanding === 20);
     expect(acks).toEqual([]);
     expect(agent.snapshot().queue.tail).toBe(0);
@@ -133,10 +137,8 @@ describe('MQTT QoS 1 into the disk queue (aedes)', () => {
     // In order, each one after its reading was durable (the k-th PUBACK with at least k records fsynced).
     for (const [index, ack] of acks.entries()) expect(ack.durable).toBeGreaterThanOrEqual(index + 1);
     expect(new Set(acks.map((a) => a.messageId)).size).toBe(20);
-    // Group commit: the first batch (what had arrived when it started), then all the rest in one more fsync.
-    expect(syncs.length).toBe(2);
-    expect(syncs[0]).toBe(0);
-    expect(syncs[1]).toBeGreaterThanOrEqual(1);
+    // Group commit: the first reading's fsync, then the 19 that waited for it in one more (not 19 fsyncs).
+    expect(syncs).toEqual([0, 1]);
     expect(agent.snapshot().queue.tail).toBe(20);
     expect(agent.snapshot().counters.read).toBe(20);
   });
