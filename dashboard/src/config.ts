@@ -12,11 +12,21 @@ export const CONFIG_PATH = './config.json';
 /** Most frames kept in the list; older ones are dropped. */
 export const MAX_FRAMES_SHOWN = 200;
 
-/** Most rows (instants) kept in the chart; older ones are dropped. */
+/** Most rows (instants) kept in each chart; the earliest ones are dropped. */
 export const MAX_CHART_ROWS = 600;
 
-/** Most series in the chart; numeric fields past it are not charted (they still show in the list). */
+/** Most series in each chart; numeric fields past it are not charted (they still show in the list). */
 export const MAX_SERIES = 12;
+
+/** Most charts, one per unit (readings without a unit share one); units past it are not charted. */
+export const MAX_CHARTS = 6;
+
+/**
+ * A frame's `ts` further ahead of this browser's clock than this is not trusted and is plotted at receipt
+ * time instead (marked approximate): a device clock that far off would push the point off the chart's right
+ * edge. Clocks a few seconds apart are normal.
+ */
+export const MAX_TS_AHEAD_MS = 60_000;
 
 /** The window over which messages per second are averaged. */
 export const RATE_WINDOW_MS = 5_000;

@@ -1,10 +1,11 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { connect, type ReceivedMessage, type TopicBridgeClient } from '@topic-bridge/client';
-import { LiveChart } from './chart.js';
+import { ChartBoard } from './chart-board.js';
 import {
   CONFIG_PATH,
   MAX_CHART_ROWS,
+  MAX_CHARTS,
   MAX_FRAMES_SHOWN,
   MAX_RECONNECT_DELAY_MS,
   MAX_SERIES,
@@ -13,10 +14,11 @@ import {
 import { byId } from './dom.js';
 import { describeMessage, FrameList, type ShownFrame } from './frame-list.js';
 import { numericReadings } from './numeric.js';
+import { describeTimeSource, plotTime } from './plot-time.js';
 import { RateMeter } from './rate.js';
-import { SeriesStore } from './series-store.js';
 import { resolveSettings, type ServedConfig, searchWithTopics } from './settings.js';
 import { describeState } from './status.js';
+import { installTestHook } from './test-hook.js';
 import { mountTopicsPanel } from './topics-panel.js';
 
 const RATE_REFRESH_MS = 500;
@@ -59,8 +61,12 @@ async function start(): Promise<void> {
   }
 
   const frames = new FrameList(byId('frames', HTMLOListElement), MAX_FRAMES_SHOWN);
-  const store = new SeriesStore(MAX_CHART_ROWS, MAX_SERIES);
-  const chart = new LiveChart(byId('chart', HTMLElement), store);
+  const charts = new ChartBoard(byId('charts', HTMLElement), {
+    maxCharts: MAX_CHARTS,
+    maxRows: MAX_CHART_ROWS,
+    maxSeries: MAX_SERIES,
+  });
+  installTestHook(charts);
   const rate = new RateMeter(RATE_WINDOW_MS);
   const frameCount = byId('frame-count', HTMLElement);
   const pause = byId('pause', HTMLButtonElement);
@@ -72,7 +78,7 @@ async function start(): Promise<void> {
     renderQueued = false;
     if (paused) return;
     frames.render();
-    chart.render();
+    charts.render();
     frameCount.textContent = String(received);
     // Load-to-first-frame, as the user sees it: set when the first frame is on screen (bench/client-first-frame.ts).
     if (received > 0) body.dataset.firstFrameMs ??= String(Math.round(performance.now()));
@@ -91,12 +97,14 @@ async function start(): Promise<void> {
     received += 1;
     body.dataset.frames = String(received);
     rate.record(performance.now());
-    store.add(message.receivedAt, numericReadings(message.topic, message.message));
+    const time = plotTime(message.frame, message.receivedAt);
+    charts.add(time.atMs, numericReadings(message.topic, message.message), time.approximate);
     show({
-      atMs: message.receivedAt,
+      atMs: time.atMs,
       label: message.topic,
       text: describeMessage(message.message),
       kind: 'message',
+      tags: time.approximate ? [describeTimeSource(time.source)] : [],
     });
   });
   client.on('invalid-frame', (frame) =>
