@@ -28,6 +28,23 @@ export const MAX_CHARTS = 6;
  */
 export const MAX_TS_AHEAD_MS = 60_000;
 
+/** Most topics in the "Latest values" panel; past it, the topic updated longest ago leaves it. */
+export const MAX_LATEST_TOPICS = 24;
+
+/** Longest text of a non-numeric latest value, in characters (the whole message is in the frame list). */
+export const MAX_LATEST_TEXT_CHARS = 80;
+
+/** How often the ages of stored values ("retained · 3 min ago") are brought up to date. */
+export const AGE_REFRESH_MS = 5_000;
+
+/**
+ * Stored frames asked for per filter when the page opens (the client's `history.initial`), so the charts
+ * start filled: the newest ones the bridge's history keeps, where history is on for the filter. A filter
+ * without history just gets none. 300 is the bridge's default history of three topics (100 each, like the
+ * demo's three sensors under `demo/#`), and half a chart's MAX_CHART_ROWS.
+ */
+export const HISTORY_INITIAL_FRAMES = 300;
+
 /** The window over which messages per second are averaged. */
 export const RATE_WINDOW_MS = 5_000;
 
