@@ -34,6 +34,9 @@ export const MAX_LATEST_TOPICS = 24;
 /** Longest text of a non-numeric latest value, in characters (the whole message is in the frame list). */
 export const MAX_LATEST_TEXT_CHARS = 80;
 
+/** Most "data may be missing" notes shown at once; older ones leave. */
+export const MAX_GAP_NOTES = 5;
+
 /** How often the ages of stored values ("retained · 3 min ago") are brought up to date. */
 export const AGE_REFRESH_MS = 5_000;
 
