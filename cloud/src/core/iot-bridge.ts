@@ -1,14 +1,13 @@
 import {
   buildMqttEnvelope,
   type ErrorCode,
+  encodePublishFrame,
   MAX_FRAME_BYTES,
   mapTopic,
   ok,
-  type PublishFrame,
   type Result,
   reject,
   type TopicMapping,
-  utf8Bytes,
   validateFrameId,
 } from '@topic-bridge/shared-types';
 import { CloudError, describeError } from '../errors.js';
@@ -47,24 +46,24 @@ export function buildIotFrame(event: IotRuleEvent, mapping: TopicMapping): Resul
   const topic = mapTopic(mapping, event.mqttTopic);
   if (!topic.ok) return topic;
   const bytes = Buffer.from(event.payloadBase64, 'base64');
-  const frame: PublishFrame = {
+  const id = validateFrameId(event.traceId);
+  const encoded = encodePublishFrame({
     topic: topic.value,
     message: buildMqttEnvelope(event.mqttTopic, bytes, false),
-  };
-  const id = validateFrameId(event.traceId);
-  if (id.ok && id.value !== undefined) frame.id = id.value;
-  if (event.receivedAt !== undefined) frame.ts = event.receivedAt;
-  if (event.clientId !== undefined) frame.device = event.clientId;
-  const text = JSON.stringify(frame);
-  const size = utf8Bytes(text);
-  if (size > MAX_FRAME_BYTES) {
+    ...(id.ok && id.value !== undefined ? { id: id.value } : {}),
+    extra: { ts: event.receivedAt, device: event.clientId },
+  });
+  if (encoded.ok) return ok({ topic: topic.value, text: encoded.value.text });
+  const { code, reason } = encoded.error;
+  if (code === 'message_too_large') {
     return reject(
-      'message_too_large',
-      `the frame for MQTT topic "${event.mqttTopic}" would be ${size} bytes (payload ${bytes.length} bytes); ` +
+      code,
+      `the frame for MQTT topic "${event.mqttTopic}" would be ${encoded.error.bytes} bytes (payload ${bytes.length} bytes); ` +
         `WebSocket subscribers can receive at most ${MAX_FRAME_BYTES}`,
     );
   }
-  return ok({ topic: topic.value, text });
+  // The envelope is always JSON, so `invalid_message` cannot happen; were it to, it is the bridge's fault.
+  return reject(code === 'invalid_message' ? 'internal' : code, reason);
 }
 
 /**

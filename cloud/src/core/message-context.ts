@@ -1,4 +1,4 @@
-import type { Grants } from '@topic-bridge/shared-types';
+import type { Grants, ReplyFrame } from '@topic-bridge/shared-types';
 import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
@@ -31,3 +31,12 @@ export interface IncomingMessage {
   /** What the connection's token allows (from the authorizer context; everything with auth off). */
   grants: Grants;
 }
+
+/**
+ * One frame an action sends back to the sender: a reply frame, or the text of a stored frame (a retained
+ * value, a history entry) already marked with markReplay.
+ */
+export type Outgoing = ReplyFrame | string;
+
+/** What an action answers: nothing, one frame, or several, posted to the sender in this order. */
+export type ActionAnswer = Outgoing | readonly Outgoing[] | undefined;
