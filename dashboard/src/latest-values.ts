@@ -1,4 +1,4 @@
-import type { JsonValue } from '@topic-bridge/shared-types';
+import type { JsonValue, ReplayKind } from '@topic-bridge/shared-types';
 import { describeAge, timeOfDay } from './age.js';
 import { MAX_LATEST_TEXT_CHARS } from './config.js';
 import type { Reading } from './numeric.js';
@@ -13,7 +13,7 @@ export interface LatestValue {
   /** Whether `atMs` is only the receipt time of a frame whose own time is missing or untrusted. */
   approximate: boolean;
   /** Where it came from: `retained` or `history` (from the bridge's storage), absent when live. */
-  replay?: 'retained' | 'history';
+  replay?: ReplayKind;
 }
 
 /**

@@ -48,11 +48,11 @@ describe('the dashboard plots by frame time, one chart per unit (headless Chromi
     const t0 = Date.now() - 60_000;
     // Sent newest first, as a drained backlog or a second device might deliver them.
     const frames = [
-      { topic: 'dash/time/temp', message: { value: 22, unit: '°C' }, ts: t0 + 2_000 },
-      { topic: 'dash/time/temp', message: { value: 20, unit: '°C' }, ts: t0 },
-      { topic: 'dash/time/humidity', message: { value: 41, unit: '%' }, ts: t0 + 1_500 },
-      { topic: 'dash/time/temp', message: { value: 21, unit: '°C' }, ts: t0 + 1_000 },
-      { topic: 'dash/time/humidity', message: { value: 40, unit: '%' }, ts: t0 + 500 },
+      { topic: 'dash/time/temp', message: { value: 22, unit: '°C' }, extra: { ts: t0 + 2_000 } },
+      { topic: 'dash/time/temp', message: { value: 20, unit: '°C' }, extra: { ts: t0 } },
+      { topic: 'dash/time/humidity', message: { value: 41, unit: '%' }, extra: { ts: t0 + 1_500 } },
+      { topic: 'dash/time/temp', message: { value: 21, unit: '°C' }, extra: { ts: t0 + 1_000 } },
+      { topic: 'dash/time/humidity', message: { value: 40, unit: '%' }, extra: { ts: t0 + 500 } },
     ];
     for (const [i, frame] of frames.entries())
       expect(await publisher.publish({ ...frame, id: `time-${i}` })).toEqual({ delivered: 1 });
@@ -102,8 +102,8 @@ describe('the dashboard plots by frame time, one chart per unit (headless Chromi
     const page = await openPage('dash/clock/+');
     const before = Date.now();
     const sent = [
-      { topic: 'dash/clock/a', message: 1, ts: 86_400_000, clock: 'unsynced' },
-      { topic: 'dash/clock/a', message: 2, ts: before - 3_600_000, clock: 'behind' },
+      { topic: 'dash/clock/a', message: 1, extra: { ts: 86_400_000, clock: 'unsynced' } },
+      { topic: 'dash/clock/a', message: 2, extra: { ts: before - 3_600_000, clock: 'behind' } },
       { topic: 'dash/clock/a', message: 3 },
     ];
     for (const [i, frame] of sent.entries())

@@ -1,12 +1,14 @@
+import { encodePublishFrame, type PublishFields } from '@topic-bridge/shared-types';
 import { WebSocket } from 'ws';
 
-/** A frame to publish as written, extra fields (`ts`, `clock`, `retain`, …) included. */
-export type RawFrame = { topic: string; message: unknown; id: string } & Record<string, unknown>;
+/** A frame to publish: the shared encoder's fields, with the `id` the ack is matched by. */
+export type RawFrame = PublishFields & { id: string };
 
 /**
- * A bare WebSocket publisher that sends frames exactly as given (the client library's `publish` takes only
- * topic, message and id) and resolves each publish with the bridge's `ack`, so a test knows the frame was
- * handled (stored, when it asked for retain or history) before it opens the page.
+ * A bare WebSocket publisher for frames with extra fields (`ts`, `clock`), which the client library's
+ * `publish` does not set; built by the shared encoder like every publisher's. Each publish resolves with the
+ * bridge's `ack`, so a test knows the frame was handled (retained, recorded in history) before it opens
+ * the page.
  */
 export async function openRawPublisher(wsUrl: string): Promise<{
   publish(frame: RawFrame): Promise<{ delivered: number }>;
@@ -22,12 +24,7 @@ export async function openRawPublisher(wsUrl: string): Promise<{
     { done: (reply: { delivered: number }) => void; fail: (e: Error) => void }
   >();
   socket.on('message', (data) => {
-    const reply = JSON.parse(String(data)) as {
-      type?: string;
-      id?: string;
-      delivered?: number;
-      code?: string;
-    };
+    const reply = JSON.parse(String(data)) as { type?: string; id?: string; delivered?: number };
     const entry = reply.id === undefined ? undefined : waiting.get(reply.id);
     if (entry === undefined || reply.id === undefined) return;
     waiting.delete(reply.id);
@@ -37,8 +34,13 @@ export async function openRawPublisher(wsUrl: string): Promise<{
   return {
     publish: (frame) =>
       new Promise((done, fail) => {
+        const encoded = encodePublishFrame(frame);
+        if (!encoded.ok) {
+          fail(new Error(`cannot encode frame ${frame.id}: ${encoded.error.reason}`));
+          return;
+        }
         waiting.set(frame.id, { done, fail });
-        socket.send(JSON.stringify(frame));
+        socket.send(encoded.value.text);
       }),
     close: () => socket.close(),
   };
