@@ -276,7 +276,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
  * Records the ConsumedCapacity of every response the client gets, one entry per request, so that requests
  * can be counted and AWS's per-request minimum applied. The array is the caller's to reset between runs.
  */
-function recordConsumedCapacity(doc: DynamoDBDocumentClient): number[] {
+export function recordConsumedCapacity(doc: DynamoDBDocumentClient): number[] {
   const perRequest: number[] = [];
   doc.middlewareStack.add(
     (next) => async (args) => {

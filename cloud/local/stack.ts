@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../src/aws/ensure-table.js';
-import { DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
+import { ensureRetainedTable } from '../src/aws/retained-store.js';
+import { DEFAULT_RETAINED_TABLE_NAME, DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
 import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
 import { findFreePort, LOCAL_HOST } from './free-port.js';
 import { type OfflineProcess, startOffline } from './offline-process.js';
@@ -59,6 +60,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   tableName: string;
   indexName: string;
+  /** The retained last values' table (serverless.yml's default `retainedTableName`). */
+  retainedTableName: string;
   onMessage: 'scan' | 'query';
   /** Whether tokens are required (the `auth` option was given). */
   authMode: 'on' | 'off';
@@ -81,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startDynamoServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   let offline: OfflineProcess | undefined;
   try {
-    await createTable(dynamo, tableName, indexName);
+    await createTables(dynamo, tableName, indexName);
     const wsPort = options.wsPort || (await findFreePort());
     const lambdaPort = await findFreePort();
     offline = await startOffline({
@@ -114,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function createTable(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
+async function createTables(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: 'us-east-1',
@@ -122,6 +125,7 @@ async function createTable(dynamo: DynamoServer, tableName: string, indexName: s
   });
   try {
     await ensureTable(client, { tableName, indexName });
+    await ensureRetainedTable(client, DEFAULT_RETAINED_TABLE_NAME);
   } finally {
     client.destroy();
   }
@@ -144,6 +148,7 @@ function stackHandle(parts: {
     dynamoEndpoint: dynamo.endpoint,
     tableName: parts.tableName,
     indexName: parts.indexName,
+    retainedTableName: DEFAULT_RETAINED_TABLE_NAME,
     onMessage: parts.onMessage,
     authMode: parts.authMode,
     offlinePid: offline.pid,

@@ -11,6 +11,29 @@ export const DEFAULT_TABLE_NAME = 'WSConnections';
 /** Global secondary index used when TOPIC_INDEX_NAME is unset: hash `topicName`, range `expiresAt`, KEYS_ONLY. */
 export const DEFAULT_TOPIC_INDEX_NAME = 'TopicNameIndex';
 
+/** The retained-values table when RETAINED_TABLE_NAME is unset (docs/DATA-MODEL.md, "The retained table"). */
+export const DEFAULT_RETAINED_TABLE_NAME = 'TopicBridgeRetained';
+
+/**
+ * How long a retained value lives after its publish when RETAINED_TTL_SECONDS is unset: 7 days, so a sensor
+ * that reports weekly still shows a value, while a topic nobody publishes to any more fades out by itself.
+ */
+export const DEFAULT_RETAINED_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * How long the tombstone a clear (`"retain": true, "message": null`) leaves lives. It only has to outlast any
+ * write older than the clear still in flight, and no publish lives past API Gateway's 29 s integration
+ * timeout: an hour is ample, and keeps the Scan of wildcard-first filters from paying for old tombstones.
+ */
+export const RETAINED_TOMBSTONE_TTL_SECONDS = 60 * 60;
+
+/**
+ * Most pages (of at most 1 MB each) one retained lookup reads. A filter whose first level is a word reads
+ * one partition, a filter starting with a wildcard Scans the table: either stops here and answers
+ * `truncated`. 4 MB is at most 512 read units (eventually consistent) per lookup (docs/DATA-MODEL.md).
+ */
+export const RETAINED_READ_PAGE_BUDGET = 4;
+
 /** Log level when LOG_LEVEL is unset. */
 export const DEFAULT_LOG_LEVEL = 'info';
 
@@ -111,6 +134,13 @@ export interface CloudConfig {
   connectionTtlSeconds: number;
   /** `on`: every route checks the token's grants (from the authorizer); `off`: everything is allowed. */
   authMode: AuthMode;
+  retained: RetainedConfig;
+}
+
+/** Where retained values are kept, and for how long. */
+export interface RetainedConfig {
+  tableName: string;
+  ttlSeconds: number;
 }
 
 /** The knobs of one fan-out. */
@@ -159,6 +189,10 @@ export function loadConfig(env: Env = process.env): CloudConfig {
     },
     connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', DEFAULT_CONNECTION_TTL_SECONDS, 60),
     authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, DEFAULT_AUTH_MODE),
+    retained: {
+      tableName: text(env, 'RETAINED_TABLE_NAME', DEFAULT_RETAINED_TABLE_NAME),
+      ttlSeconds: integer(env, 'RETAINED_TTL_SECONDS', DEFAULT_RETAINED_TTL_SECONDS, 60),
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   type TableDescription,
@@ -25,7 +26,19 @@ export async function ensureTable(
   dynamo: DynamoDBClient,
   options: { tableName: string; indexName: string },
 ): Promise<'created' | 'exists'> {
-  const { tableName } = options;
+  return ensureTableFrom(dynamo, tableDefinition(options), ATTRIBUTES.expiresAt);
+}
+
+/**
+ * Creates a table from its CreateTable input when missing (with TTL on `ttlAttribute`, best effort) and waits
+ * until it and its indexes are ACTIVE only then; an existing table costs one DescribeTable and no wait.
+ */
+export async function ensureTableFrom(
+  dynamo: DynamoDBClient,
+  definition: CreateTableCommandInput & { TableName: string },
+  ttlAttribute: string,
+): Promise<'created' | 'exists'> {
+  const tableName = definition.TableName;
   const existing = await describe(dynamo, tableName);
   if (existing !== undefined) {
     // Another caller may have just created it: wait only in that case, so that the write that follows works.
@@ -33,7 +46,7 @@ export async function ensureTable(
     return 'exists';
   }
   try {
-    await dynamo.send(new CreateTableCommand(tableDefinition(options)));
+    await dynamo.send(new CreateTableCommand(definition));
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ResourceInUseException')) {
       throw translateStoreError(error, 'CreateTable', tableName);
@@ -42,7 +55,7 @@ export async function ensureTable(
     return 'exists';
   }
   await waitUntilActive(dynamo, tableName);
-  await enableTimeToLive(dynamo, tableName);
+  await enableTimeToLive(dynamo, tableName, ttlAttribute);
   return 'created';
 }
 
@@ -103,12 +116,12 @@ async function waitUntilActive(dynamo: DynamoDBClient, tableName: string): Promi
   }
 }
 
-async function enableTimeToLive(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+async function enableTimeToLive(dynamo: DynamoDBClient, tableName: string, attribute: string): Promise<void> {
   try {
     await dynamo.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: ATTRIBUTES.expiresAt, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
       }),
     );
   } catch {

@@ -9,6 +9,7 @@ import { HANDLER_TIME_BUDGET_MS } from '../config.js';
 import { describeError, StoreUnavailableError } from '../errors.js';
 import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
+import { retained } from './actions/retained.js';
 import { subscribe } from './actions/subscribe.js';
 import { unsubscribe } from './actions/unsubscribe.js';
 import type { ActionAnswer, IncomingMessage, MessageDeps, Outgoing } from './message-context.js';
@@ -51,7 +52,7 @@ function route(frame: ClientFrame, message: IncomingMessage, deps: MessageDeps):
     case 'ping':
       return Promise.resolve(ping(frame));
     case 'retained':
-      return Promise.resolve(notYet(frame.id));
+      return retained(frame, message, deps);
     case 'history':
       return Promise.resolve(notYet(frame.id));
   }

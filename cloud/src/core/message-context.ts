@@ -3,6 +3,7 @@ import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
 import type { Handoff } from './publish.js';
+import type { RetainedStore } from './retained.js';
 import type { RetryQuota } from './retry-quota.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
@@ -19,6 +20,14 @@ export interface MessageDeps {
   random?: () => number;
   /** The instance's retry quota for posts (runtime.ts), shared across invocations. */
   retryQuota?: RetryQuota;
+  /** Retained last values (absent: the bridge keeps none, and `subscribed` carries no `retained` count). */
+  retained?: RetainedSettings;
+}
+
+/** The retained store and how long the values it keeps live. */
+export interface RetainedSettings {
+  store: RetainedStore;
+  ttlSeconds: number;
 }
 
 /** One frame received on a connection, as API Gateway handed it over. */
@@ -30,6 +39,8 @@ export interface IncomingMessage {
   connectedAtMs: number;
   /** What the connection's token allows (from the authorizer context; everything with auth off). */
   grants: Grants;
+  /** When API Gateway received the frame (epoch ms, its `requestTimeEpoch`); absent: the handler's clock. */
+  receivedAtMs?: number;
 }
 
 /**

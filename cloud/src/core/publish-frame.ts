@@ -1,4 +1,6 @@
 import { type ErrorCode, type Grants, type PublishFrame, publishAllowed } from '@topic-bridge/shared-types';
+import { recordRetained } from './actions/retained.js';
+import type { RetainedSettings } from './message-context.js';
 import { type DeliverDeps, type DeliveryReport, deliver } from './publish.js';
 
 /** Why a publish was refused before anything was stored or delivered. */
@@ -21,15 +23,34 @@ export async function publishFrame(
   text: string,
   grants: Grants,
   origin: Readonly<Record<string, string>>,
-  deps: DeliverDeps,
+  deps: PublishFrameDeps,
 ): Promise<PublishOutcome> {
   if (!publishAllowed(grants.publish, frame.topic)) {
     deps.logger.warn('publish forbidden', { ...origin, topic: frame.topic });
     return refuse('forbidden', `your token does not allow publishing to "${frame.topic}"`);
   }
-  // The storage steps (the retained value, the history) go here, run side by side and before the fan-out,
-  // so that a frame is stored no later than it is delivered and a late joiner never misses it.
+  // The storage steps (the retained value, the history) run side by side and before the fan-out, so that a
+  // frame is stored no later than it is delivered and a late joiner never misses it. A step that fails
+  // (StoreUnavailableError) rejects the publish before anything is delivered: the sender gets
+  // store_unavailable, and its retry is delivered once.
+  const receivedAtMs = deps.receivedAtMs ?? (deps.now ?? Date.now)();
+  await Promise.all([
+    deps.retained === undefined
+      ? undefined
+      : recordRetained(frame, text, receivedAtMs, { ...deps.retained, logger: deps.logger }),
+  ]);
   return { ok: true, report: await deliver(frame.topic, text, deps) };
+}
+
+/** What publishFrame needs besides a delivery's collaborators: the storage steps' stores. */
+export interface PublishFrameDeps extends DeliverDeps {
+  /** Retained last values (absent: `retain` is ignored). */
+  retained?: RetainedSettings;
+  /**
+   * When the frame was received (epoch ms; API Gateway's request time over WebSocket): orders retained
+   * writes across publishers. Absent: `now()`.
+   */
+  receivedAtMs?: number;
 }
 
 function refuse(code: ErrorCode, reason: string): { ok: false; error: PublishRefusal } {

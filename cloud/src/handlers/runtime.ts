@@ -2,8 +2,10 @@ import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
+import { createRetainedStore, ensureRetainedTable } from '../aws/retained-store.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import type { RetainedStore } from '../core/retained.js';
 import { RetryQuota } from '../core/retry-quota.js';
 import type { SubscriptionStore } from '../core/subscriptions.js';
 import { createLogger, type Logger } from '../log.js';
@@ -15,6 +17,8 @@ export interface Runtime {
   clients: DynamoClients;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
+  /** The retained last values (their own table). */
+  retained: RetainedStore;
   /** Bounds post retries across every invocation of this instance (see RetryQuota). */
   retryQuota: RetryQuota;
   ensureTable(): Promise<'created' | 'exists'>;
@@ -57,7 +61,13 @@ function createRuntime(config: CloudConfig): Runtime {
       return store;
     },
     gateway,
+    retained: createRetainedStore(clients.doc, { tableName: config.retained.tableName }),
     retryQuota: new RetryQuota(),
-    ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
+    // The retained table with it: ENSURE_TABLE is for local setups, where both start missing together.
+    ensureTable: async () => {
+      const outcome = await ensureTable(clients.dynamo, { tableName, indexName });
+      await ensureRetainedTable(clients.dynamo, config.retained.tableName);
+      return outcome;
+    },
   };
 }

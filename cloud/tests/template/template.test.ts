@@ -15,6 +15,13 @@ const MAX_BUNDLE_BYTES = 700 * 1024;
 
 const TABLE_ARN = { 'Fn::GetAtt': ['ConnectionsTable', 'Arn'] };
 const INDEX_ARN = { 'Fn::Join': ['', [TABLE_ARN, '/index/TopicNameIndex']] };
+const RETAINED_TABLE_ARN = { 'Fn::GetAtt': ['RetainedTable', 'Arn'] };
+/** Retained values: written by a publish (conditionally; a clear writes a tombstone), read by subscribe and `retained`. */
+const RETAINED_ACCESS = {
+  Effect: 'Allow',
+  Action: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  Resource: RETAINED_TABLE_ARN,
+};
 /** The ARN of this stack's WebSocket API followed by `suffix`, as the template joins it. */
 function thisApiArn(suffix: string) {
   return {
@@ -219,8 +226,8 @@ describe('sls package: the WebSocket API', () => {
 describe('sls package: the DynamoDB table', () => {
   it('is keyed by connectionId + topicFilter, on demand, with TTL on expiresAt and the KEYS_ONLY topic index', () => {
     const tables = resourcesOfType(query.template, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id)).toEqual(['ConnectionsTable']);
-    expect(tables[0]?.[1].Properties).toEqual({
+    expect(tables.map(([id]) => id).sort()).toEqual(['ConnectionsTable', 'RetainedTable']);
+    expect(query.template.Resources.ConnectionsTable?.Properties).toEqual({
       TableName: 'WSConnections',
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
@@ -242,6 +249,22 @@ describe('sls package: the DynamoDB table', () => {
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('keeps retained values in their own table: first level + topic, on demand, TTL on expiresAt', () => {
+    expect(query.template.Resources.RetainedTable?.Properties).toEqual({
+      TableName: 'TopicBridgeRetained',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'firstLevel', AttributeType: 'S' },
+        { AttributeName: 'topic', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'firstLevel', KeyType: 'HASH' },
+        { AttributeName: 'topic', KeyType: 'RANGE' },
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
@@ -292,6 +315,8 @@ describe('sls package: the functions', () => {
             TABLE_NAME: 'WSConnections',
             TOPIC_INDEX_NAME: 'TopicNameIndex',
             LOG_LEVEL: 'info',
+            RETAINED_TABLE_NAME: 'TopicBridgeRetained',
+            RETAINED_TTL_SECONDS: '604800',
           },
         },
       });
@@ -366,7 +391,7 @@ describe('sls package: IAM is least privilege', () => {
           );
           expect(JSON.stringify(statement.Resource)).not.toMatch(/^"?\*"?$/);
           if (actions.some((action) => action.startsWith('dynamodb:'))) {
-            expect([TABLE_ARN, INDEX_ARN]).toContainEqual(statement.Resource);
+            expect([TABLE_ARN, INDEX_ARN, RETAINED_TABLE_ARN]).toContainEqual(statement.Resource);
           }
           if (actions.includes('execute-api:ManageConnections')) {
             expect(statement.Resource).toEqual(THIS_API_CONNECTIONS_ARN);
@@ -404,6 +429,7 @@ describe('sls package: IAM is least privilege', () => {
         TABLE_ARN,
       ),
       allow(['dynamodb:Query'], INDEX_ARN),
+      RETAINED_ACCESS,
       INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);
@@ -423,6 +449,7 @@ describe('sls package: IAM is least privilege', () => {
         TABLE_ARN,
       ),
       allow(['dynamodb:Scan'], TABLE_ARN),
+      RETAINED_ACCESS,
       INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);

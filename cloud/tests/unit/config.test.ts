@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONNECTION_TTL_SECONDS,
   DEFAULT_FAN_OUT,
+  DEFAULT_RETAINED_TABLE_NAME,
+  DEFAULT_RETAINED_TTL_SECONDS,
   DEFAULT_TABLE_NAME,
   DEFAULT_TOPIC_INDEX_NAME,
   loadConfig,
@@ -20,8 +22,10 @@ describe('loadConfig', () => {
       fanOut: DEFAULT_FAN_OUT,
       connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
       authMode: 'on',
+      retained: { tableName: DEFAULT_RETAINED_TABLE_NAME, ttlSeconds: DEFAULT_RETAINED_TTL_SECONDS },
     });
     expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
+    expect(DEFAULT_RETAINED_TTL_SECONDS).toBe(7 * 24 * 3600);
   });
 
   it('reads every variable', () => {
@@ -39,6 +43,8 @@ describe('loadConfig', () => {
       BACKOFF_CAP_MS: '100',
       CONNECTION_TTL_SECONDS: '3600',
       AUTH_MODE: 'off',
+      RETAINED_TABLE_NAME: 'R',
+      RETAINED_TTL_SECONDS: '120',
     });
     expect(config).toEqual({
       tableName: 'T',
@@ -57,6 +63,7 @@ describe('loadConfig', () => {
       },
       connectionTtlSeconds: 3600,
       authMode: 'off',
+      retained: { tableName: 'R', ttlSeconds: 120 },
     });
   });
 
@@ -70,6 +77,7 @@ describe('loadConfig', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error; got "loud"'],
     [{ AUTH_MODE: 'maybe' }, 'AUTH_MODE must be one of on, off; got "maybe"'],
+    [{ RETAINED_TTL_SECONDS: '59' }, 'RETAINED_TTL_SECONDS must be a whole number of at least 60; got "59"'],
   ])('names the malformed variable %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -18,7 +18,11 @@ export async function publish(
     message.body,
     message.grants,
     { connectionId: message.connectionId },
-    { ...deps, settings: deps.config.fanOut },
+    {
+      ...deps,
+      settings: deps.config.fanOut,
+      ...(message.receivedAtMs === undefined ? {} : { receivedAtMs: message.receivedAtMs }),
+    },
   );
   if (!outcome.ok) return errorFrame(outcome.error.code, outcome.error.reason, frame.id);
   if (frame.id === undefined) return undefined;
