@@ -1,7 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../src/aws/ensure-table.js';
+import { ensureHistoryTable } from '../src/aws/history-table.js';
 import { ensureRetainedTable } from '../src/aws/retained-store.js';
-import { DEFAULT_RETAINED_TABLE_NAME, DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
+import {
+  DEFAULT_HISTORY_TABLE_NAME,
+  DEFAULT_RETAINED_TABLE_NAME,
+  DEFAULT_TABLE_NAME,
+  DEFAULT_TOPIC_INDEX_NAME,
+} from '../src/config.js';
 import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
 import { findFreePort, LOCAL_HOST } from './free-port.js';
 import { type OfflineProcess, startOffline } from './offline-process.js';
@@ -45,10 +51,23 @@ export interface LocalStackOptions {
    */
   auth?: { secret: string; audience?: string };
   /**
+   * Turns topic history on for the topics these filters match (serverless.yml's historyTopics, historyMaxFrames,
+   * historyMaxAgeSeconds parameters; their defaults when a number is absent). Absent: history is off, as
+   * deployed by default; `npm start` turns it on (TOPIC_BRIDGE_HISTORY_TOPICS).
+   */
+  history?: LocalHistoryOptions;
+  /**
    * Extra environment for the handlers, over the stack's own (tests set small limits this way, e.g.
    * FAN_OUT_INVOCATION_SHARE so that a publish to a few subscribers already goes through the fan-out worker).
    */
   handlerEnv?: Record<string, string>;
+}
+
+/** The local stack's history settings (cloud/src/config.ts, loadHistoryConfig, checks them at cold start). */
+export interface LocalHistoryOptions {
+  topics: readonly string[];
+  maxFrames?: number;
+  maxAgeSeconds?: number;
 }
 
 /** A running local stack. */
@@ -62,6 +81,8 @@ export interface LocalStack {
   indexName: string;
   /** The retained last values' table (serverless.yml's default `retainedTableName`). */
   retainedTableName: string;
+  /** The history table (created whether history is on or not, as deployed). */
+  historyTableName: string;
   onMessage: 'scan' | 'query';
   /** Whether tokens are required (the `auth` option was given). */
   authMode: 'on' | 'off';
@@ -95,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName,
       logLevel: options.logLevel ?? 'info',
       authMode,
+      ...(options.history === undefined ? {} : { history: options.history }),
       ...(options.auth?.audience === undefined ? {} : { authAudience: options.auth.audience }),
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -126,6 +148,7 @@ async function createTables(dynamo: DynamoServer, tableName: string, indexName: 
   try {
     await ensureTable(client, { tableName, indexName });
     await ensureRetainedTable(client, DEFAULT_RETAINED_TABLE_NAME);
+    await ensureHistoryTable(client, DEFAULT_HISTORY_TABLE_NAME);
   } finally {
     client.destroy();
   }
@@ -149,6 +172,7 @@ function stackHandle(parts: {
     tableName: parts.tableName,
     indexName: parts.indexName,
     retainedTableName: DEFAULT_RETAINED_TABLE_NAME,
+    historyTableName: DEFAULT_HISTORY_TABLE_NAME,
     onMessage: parts.onMessage,
     authMode: parts.authMode,
     offlinePid: offline.pid,

@@ -7,6 +7,7 @@ import {
 } from '@topic-bridge/shared-types';
 import { HANDLER_TIME_BUDGET_MS } from '../config.js';
 import { describeError, StoreUnavailableError } from '../errors.js';
+import { history } from './actions/history.js';
 import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
 import { retained } from './actions/retained.js';
@@ -54,13 +55,8 @@ function route(frame: ClientFrame, message: IncomingMessage, deps: MessageDeps):
     case 'retained':
       return retained(frame, message, deps);
     case 'history':
-      return Promise.resolve(notYet(frame.id));
+      return history(frame, message, deps);
   }
-}
-
-// Placeholder until retained values and history land: the actions parse, and are answered as unknown.
-function notYet(id: string | undefined): ErrorFrame {
-  return errorFrame('unknown_action', 'this bridge does not keep retained values or history yet', id);
 }
 
 function failureFrame(

@@ -13,6 +13,7 @@ import {
 import { CloudError, describeError } from '../errors.js';
 import { type IotRuleEvent, parseIotRuleEvent } from './iot-rule-event.js';
 import { type DeliverDeps, type DeliveryReport, deliver } from './publish.js';
+import { type HistoryDeps, recordHistory } from './record-history.js';
 
 /** An IoT rule event that cannot become a frame (bad shape, unmappable topic, too large). Retrying will not help. */
 export class IotMessageRejectedError extends CloudError {
@@ -28,6 +29,8 @@ export class IotMessageRejectedError extends CloudError {
 /** What the bridge needs: delivery (store, gateway, fan-out knobs, logger) and the topic mapping. */
 export interface IotBridgeDeps extends DeliverDeps {
   mapping: TopicMapping;
+  /** The topic history (absent: off): MQTT messages on history topics are kept like WebSocket publishes. */
+  history?: HistoryDeps | undefined;
 }
 
 /** A frame built from one MQTT message: its bridge topic and its exact text. */
@@ -83,7 +86,15 @@ export async function bridgeIotMessage(event: unknown, deps: IotBridgeDeps): Pro
     throw new IotMessageRejectedError(code, reason);
   }
   try {
-    return await deliver(frame.value.topic, frame.value.text, deps);
+    // As for a WebSocket publish: stored in the history (when its topic keeps one) before it is delivered.
+    const id = parsed.ok ? validateFrameId(parsed.value.traceId) : undefined;
+    const frameId = id?.ok ? id.value : undefined;
+    const history = await recordHistory(frame.value.topic, frame.value.text, frameId, deps);
+    try {
+      return await deliver(frame.value.topic, frame.value.text, deps);
+    } finally {
+      await history.trimmed;
+    }
   } catch (error) {
     deps.logger.error('iot message not delivered', { topic: frame.value.topic, error: describeError(error) });
     throw error;

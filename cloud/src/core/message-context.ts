@@ -3,6 +3,7 @@ import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
 import type { Handoff } from './publish.js';
+import type { HistoryDeps } from './record-history.js';
 import type { RetainedStore } from './retained.js';
 import type { RetryQuota } from './retry-quota.js';
 import type { SubscriptionStore } from './subscriptions.js';
@@ -22,6 +23,8 @@ export interface MessageDeps {
   retryQuota?: RetryQuota;
   /** Retained last values (absent: the bridge keeps none, and `subscribed` carries no `retained` count). */
   retained?: RetainedSettings;
+  /** The topic history (absent: history is off, every `history` request is history_not_enabled). */
+  history?: HistoryDeps;
 }
 
 /** The retained store and how long the values it keeps live. */

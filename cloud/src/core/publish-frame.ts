@@ -2,6 +2,7 @@ import { type ErrorCode, type Grants, type PublishFrame, publishAllowed } from '
 import { recordRetained } from './actions/retained.js';
 import type { RetainedSettings } from './message-context.js';
 import { type DeliverDeps, type DeliveryReport, deliver } from './publish.js';
+import { type HistoryDeps, recordHistory } from './record-history.js';
 
 /** Why a publish was refused before anything was stored or delivered. */
 export interface PublishRefusal {
@@ -30,20 +31,28 @@ export async function publishFrame(
     return refuse('forbidden', `your token does not allow publishing to "${frame.topic}"`);
   }
   // The storage steps (the retained value, the history) run side by side and before the fan-out, so that a
-  // frame is stored no later than it is delivered and a late joiner never misses it. A step that fails
+  // frame is stored before any subscriber receives it and a late joiner never misses it. A step that fails
   // (StoreUnavailableError) rejects the publish before anything is delivered: the sender gets
-  // store_unavailable, and its retry is delivered once.
+  // store_unavailable, and its retry (same id) is delivered once.
   const receivedAtMs = deps.receivedAtMs ?? (deps.now ?? Date.now)();
-  await Promise.all([
+  const [history] = await Promise.all([
+    recordHistory(frame.topic, text, frame.id, deps),
     deps.retained === undefined
       ? undefined
       : recordRetained(frame, text, receivedAtMs, { ...deps.retained, logger: deps.logger }),
   ]);
-  return { ok: true, report: await deliver(frame.topic, text, deps) };
+  try {
+    return { ok: true, report: await deliver(frame.topic, text, deps) };
+  } finally {
+    // The history's count bound is enforced while the fan-out runs; the invocation must not end before it.
+    await history.trimmed;
+  }
 }
 
 /** What publishFrame needs besides a delivery's collaborators: the storage steps' stores. */
 export interface PublishFrameDeps extends DeliverDeps {
+  /** The topic history (absent: history is off). */
+  history?: HistoryDeps | undefined;
   /** Retained last values (absent: `retain` is ignored). */
   retained?: RetainedSettings;
   /**

@@ -48,6 +48,9 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
         retryQuota: runtime.retryQuota,
         retained: { store: runtime.retained, ttlSeconds: runtime.config.retained.ttlSeconds },
         ...(handoff === undefined ? {} : { handoff }),
+        ...(runtime.history === undefined
+          ? {}
+          : { history: { store: runtime.history, config: runtime.config.history } }),
       });
       return { statusCode: 200 };
     },

@@ -2,9 +2,11 @@ import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
+import { createHistoryStore } from '../aws/history-store.js';
 import { createRetainedStore, ensureRetainedTable } from '../aws/retained-store.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import type { HistoryStore } from '../core/history.js';
 import type { RetainedStore } from '../core/retained.js';
 import { RetryQuota } from '../core/retry-quota.js';
 import type { SubscriptionStore } from '../core/subscriptions.js';
@@ -19,6 +21,8 @@ export interface Runtime {
   gateway(endpoint: string): ConnectionGateway;
   /** The retained last values (their own table). */
   retained: RetainedStore;
+  /** The topic history, when HISTORY_TOPICS names any filter (undefined: history is off). */
+  history: HistoryStore | undefined;
   /** Bounds post retries across every invocation of this instance (see RetryQuota). */
   retryQuota: RetryQuota;
   ensureTable(): Promise<'created' | 'exists'>;
@@ -48,9 +52,10 @@ function createRuntime(config: CloudConfig): Runtime {
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
   const { tableName, indexName, connectionTtlSeconds } = config;
+  const logger = createLogger(config.logLevel);
   return {
     config,
-    logger: createLogger(config.logLevel),
+    logger,
     clients,
     store(lookup) {
       let store = stores.get(lookup);
@@ -62,6 +67,10 @@ function createRuntime(config: CloudConfig): Runtime {
     },
     gateway,
     retained: createRetainedStore(clients.doc, { tableName: config.retained.tableName }),
+    history:
+      config.history.filters.length === 0
+        ? undefined
+        : createHistoryStore(clients.doc, { config: config.history, logger }),
     retryQuota: new RetryQuota(),
     // The retained table with it: ENSURE_TABLE is for local setups, where both start missing together.
     ensureTable: async () => {

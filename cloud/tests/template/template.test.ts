@@ -14,6 +14,13 @@ const SPEC_LOAD_TIMEOUT_MS = 60_000;
 const MAX_BUNDLE_BYTES = 700 * 1024;
 
 const TABLE_ARN = { 'Fn::GetAtt': ['ConnectionsTable', 'Arn'] };
+const HISTORY_TABLE_ARN = { 'Fn::GetAtt': ['HistoryTable', 'Arn'] };
+/** The topic history's calls (append, trim, read), on the history table only. */
+const HISTORY_STATEMENT = {
+  Effect: 'Allow',
+  Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  Resource: HISTORY_TABLE_ARN,
+};
 const INDEX_ARN = { 'Fn::Join': ['', [TABLE_ARN, '/index/TopicNameIndex']] };
 const RETAINED_TABLE_ARN = { 'Fn::GetAtt': ['RetainedTable', 'Arn'] };
 /** Retained values: written by a publish (conditionally; a clear writes a tombstone), read by subscribe and `retained`. */
@@ -167,6 +174,19 @@ describe('sls package: authorization (auth=on by default)', () => {
     expect(query.output).not.toContain('Authorization is OFF');
   });
 
+  it('gives onMessage the history settings, off by default (historyTopics empty)', () => {
+    expect(functionProperties(query.template, 'OnMessageLambdaFunction')).toMatchObject({
+      Environment: {
+        Variables: {
+          HISTORY_TOPICS: '',
+          HISTORY_MAX_FRAMES: '100',
+          HISTORY_MAX_AGE_SECONDS: '86400',
+          HISTORY_TABLE_NAME: 'TopicBridgeHistory',
+        },
+      },
+    });
+  });
+
   it('lets the authorizer read exactly one SSM parameter, the token key, and write its own logs; nothing else', () => {
     expect(statementsOf(query.template, 'AuthorizerRole')).toEqual([
       logsOf('AuthorizerLogGroup'),
@@ -226,7 +246,7 @@ describe('sls package: the WebSocket API', () => {
 describe('sls package: the DynamoDB table', () => {
   it('is keyed by connectionId + topicFilter, on demand, with TTL on expiresAt and the KEYS_ONLY topic index', () => {
     const tables = resourcesOfType(query.template, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['ConnectionsTable', 'RetainedTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['ConnectionsTable', 'HistoryTable', 'RetainedTable']);
     expect(query.template.Resources.ConnectionsTable?.Properties).toEqual({
       TableName: 'WSConnections',
       BillingMode: 'PAY_PER_REQUEST',
@@ -265,6 +285,25 @@ describe('sls package: the DynamoDB table', () => {
       KeySchema: [
         { AttributeName: 'firstLevel', KeyType: 'HASH' },
         { AttributeName: 'topic', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('keeps the topic history in its own table: partition + position, on demand, TTL on expiresAt', () => {
+    const history = resourcesOfType(query.template, 'AWS::DynamoDB::Table').find(
+      ([id]) => id === 'HistoryTable',
+    );
+    expect(history?.[1].Properties).toEqual({
+      TableName: 'TopicBridgeHistory',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'partition', AttributeType: 'S' },
+        { AttributeName: 'position', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'partition', KeyType: 'HASH' },
+        { AttributeName: 'position', KeyType: 'RANGE' },
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
@@ -391,7 +430,9 @@ describe('sls package: IAM is least privilege', () => {
           );
           expect(JSON.stringify(statement.Resource)).not.toMatch(/^"?\*"?$/);
           if (actions.some((action) => action.startsWith('dynamodb:'))) {
-            expect([TABLE_ARN, INDEX_ARN, RETAINED_TABLE_ARN]).toContainEqual(statement.Resource);
+            expect([TABLE_ARN, INDEX_ARN, RETAINED_TABLE_ARN, HISTORY_TABLE_ARN]).toContainEqual(
+              statement.Resource,
+            );
           }
           if (actions.includes('execute-api:ManageConnections')) {
             expect(statement.Resource).toEqual(THIS_API_CONNECTIONS_ARN);
@@ -430,6 +471,7 @@ describe('sls package: IAM is least privilege', () => {
       ),
       allow(['dynamodb:Query'], INDEX_ARN),
       RETAINED_ACCESS,
+      HISTORY_STATEMENT,
       INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);
@@ -450,6 +492,7 @@ describe('sls package: IAM is least privilege', () => {
       ),
       allow(['dynamodb:Scan'], TABLE_ARN),
       RETAINED_ACCESS,
+      HISTORY_STATEMENT,
       INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);

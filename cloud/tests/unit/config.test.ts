@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONNECTION_TTL_SECONDS,
   DEFAULT_FAN_OUT,
+  DEFAULT_HISTORY_TABLE_NAME,
   DEFAULT_RETAINED_TABLE_NAME,
   DEFAULT_RETAINED_TTL_SECONDS,
   DEFAULT_TABLE_NAME,
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
       connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
       authMode: 'on',
       retained: { tableName: DEFAULT_RETAINED_TABLE_NAME, ttlSeconds: DEFAULT_RETAINED_TTL_SECONDS },
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
     expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
     expect(DEFAULT_RETAINED_TTL_SECONDS).toBe(7 * 24 * 3600);
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
       connectionTtlSeconds: 3600,
       authMode: 'off',
       retained: { tableName: 'R', ttlSeconds: 120 },
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
   });
 
