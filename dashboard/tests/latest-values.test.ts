@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeAge, timeOfDay } from '../src/age.js';
 import { describeGap } from '../src/gap-notes.js';
 import { describeLatest, describeValue, type LatestValue, LatestValues } from '../src/latest-values.js';
+import { viewMessage } from '../src/message-view.js';
 import { numericReadings } from '../src/numeric.js';
 
 const value = (topic: string, atMs: number, replay?: 'retained' | 'history', text = String(atMs)) =>
@@ -83,5 +84,39 @@ describe('describeGap', () => {
     expect(describeGap({ filter: 'a', since: yesterday, detail: 'x' }, undefined, now)).toContain(
       `between ${new Date(yesterday).toLocaleDateString()} ${timeOfDay(yesterday)} and`,
     );
+  });
+});
+
+describe('viewMessage', () => {
+  it("plots a stored frame at its ts, tags it, and makes it its topic's stored latest value", () => {
+    const frame = { topic: 'p/1', message: { value: 2, unit: 'V' }, id: 'x', ts: 1_000 };
+    const view = viewMessage({
+      topic: 'p/1',
+      message: frame.message,
+      frame,
+      receivedAt: 9_000,
+      replay: 'retained',
+    });
+    expect(view).toEqual({
+      time: { atMs: 1_000, source: 'device', approximate: false },
+      readings: [{ series: 'p/1 · value', value: 2, unit: 'V' }],
+      latest: { topic: 'p/1', text: '2 V', atMs: 1_000, approximate: false, replay: 'retained' },
+      shown: {
+        atMs: 1_000,
+        label: 'p/1',
+        text: '{"value":2,"unit":"V"}',
+        kind: 'message',
+        tags: ['retained'],
+      },
+    });
+  });
+
+  it('shows a history frame without ts at receipt time, tagged with both reasons', () => {
+    const frame = { topic: 'p/1', message: 'on' };
+    const view = viewMessage({ topic: 'p/1', message: 'on', frame, receivedAt: 9_000, replay: 'history' });
+    expect(view.shown.tags).toEqual(['history', 'stored frame without a time: shown at receipt time']);
+    expect([view.readings, view.latest.approximate, view.time.atMs]).toEqual([[], true, 9_000]);
+    const live = viewMessage({ topic: 'p/1', message: 'on', frame, receivedAt: 9_000 });
+    expect([live.shown.tags, live.latest.replay, live.time.approximate]).toEqual([[], undefined, false]);
   });
 });
