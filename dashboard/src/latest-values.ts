@@ -43,6 +43,11 @@ export class LatestValues {
     return true;
   }
 
+  /** Forgets the topics `keep` says no to (those no filter of the page matches any more). */
+  retain(keep: (topic: string) => boolean): void {
+    for (const topic of [...this.#byTopic.keys()]) if (!keep(topic)) this.#byTopic.delete(topic);
+  }
+
   /** The latest values, by topic name. */
   list(): LatestValue[] {
     return [...this.#byTopic.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));

@@ -28,6 +28,8 @@ describe('LatestValues', () => {
     latest.offer(value('b', 3));
     latest.offer(value('c', 4));
     expect(latest.list().map((v) => v.topic)).toEqual(['b', 'c']);
+    latest.retain((topic) => topic !== 'b');
+    expect(latest.list().map((v) => v.topic)).toEqual(['c']);
   });
 });
 
