@@ -142,6 +142,9 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     await expect.poll(() => publish('dash/extra/1', { value: 6 }), { timeout: 5_000 }).toBe(0);
     expect(new URL(page.url()).searchParams.getAll('topic')).toEqual(['dash/room1/+']);
     expect(await page.locator('#topic-list .filter').allTextContents()).toEqual(['dash/room1/+']);
+    // Its topic leaves the latest values; the others stay.
+    await page.waitForSelector('#latest li[data-topic="dash/extra/1"]', { state: 'detached' });
+    expect(await page.locator('#latest li[data-topic="dash/room1/temp"]').count()).toBe(1);
   });
 
   it('fits a phone screen without sideways scrolling', async () => {
