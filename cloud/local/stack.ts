@@ -1,4 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_REGION } from '../src/aws/clients.js';
+import { LOCAL_SIGNING_CREDENTIALS } from '../src/aws/credentials.js';
+import { createDynamoHttpClient } from '../src/aws/dynamodb-http/client.js';
 import { ensureTable } from '../src/aws/ensure-table.js';
 import { DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
 import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
@@ -115,15 +117,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 async function createTable(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
-  const client = new DynamoDBClient({
+  const client = createDynamoHttpClient({
     endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: LOCAL_REGION,
+    credentials: async () => LOCAL_SIGNING_CREDENTIALS,
   });
   try {
     await ensureTable(client, { tableName, indexName });
   } finally {
-    client.destroy();
+    client.close();
   }
 }
 

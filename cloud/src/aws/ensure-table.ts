@@ -1,12 +1,6 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type TableDescription,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
 import { sleep } from '../core/backoff.js';
-import { StoreUnavailableError } from '../errors.js';
+import { awsErrorType, StoreUnavailableError } from '../errors.js';
+import type { DynamoHttpClient } from './dynamodb-http/client.js';
 import { translateStoreError } from './store-errors.js';
 import { ATTRIBUTES } from './subscription-rows.js';
 
@@ -16,13 +10,20 @@ export const ENSURE_TABLE_POLL_MS = 250;
 /** Longest wait for a new table to become ACTIVE (DynamoDB takes seconds; dynalite 0.5 s by default). */
 export const ENSURE_TABLE_MAX_WAIT_MS = 60_000;
 
+/** What DescribeTable tells of a table (the part read here). */
+interface TableDescription {
+  TableStatus?: string;
+  GlobalSecondaryIndexes?: Array<{ IndexStatus?: string }>;
+}
+
 /**
  * Creates the subscription table and its topic index (PAY_PER_REQUEST) when missing, and waits until they
  * are ACTIVE only then; an existing table costs one DescribeTable and no wait. Rejects with a
- * StoreUnavailableError when DynamoDB fails or the table does not become ACTIVE in time.
+ * StoreUnavailableError when DynamoDB fails or the table does not become ACTIVE in time. Control-plane calls
+ * through the lean client's `call` (wire JSON), so the `$connect` bundle (ENSURE_TABLE=true) needs no SDK.
  */
 export async function ensureTable(
-  dynamo: DynamoDBClient,
+  dynamo: DynamoHttpClient,
   options: { tableName: string; indexName: string },
 ): Promise<'created' | 'exists'> {
   const { tableName } = options;
@@ -33,9 +34,9 @@ export async function ensureTable(
     return 'exists';
   }
   try {
-    await dynamo.send(new CreateTableCommand(tableDefinition(options)));
+    await dynamo.call('CreateTable', tableDefinition(options));
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceInUseException')) {
+    if (awsErrorType(error) !== 'ResourceInUseException') {
       throw translateStoreError(error, 'CreateTable', tableName);
     }
     await waitUntilActive(dynamo, tableName);
@@ -74,12 +75,12 @@ export function tableDefinition(options: { tableName: string; indexName: string 
   };
 }
 
-async function describe(dynamo: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+async function describe(dynamo: DynamoHttpClient, tableName: string): Promise<TableDescription | undefined> {
   try {
-    const output = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-    return output.Table;
+    const output = await dynamo.call('DescribeTable', { TableName: tableName });
+    return output.Table as TableDescription | undefined;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    if (awsErrorType(error) === 'ResourceNotFoundException') return undefined;
     throw translateStoreError(error, 'DescribeTable', tableName);
   }
 }
@@ -89,7 +90,7 @@ function isActive(table: TableDescription): boolean {
   return table.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE');
 }
 
-async function waitUntilActive(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+async function waitUntilActive(dynamo: DynamoHttpClient, tableName: string): Promise<void> {
   const deadline = Date.now() + ENSURE_TABLE_MAX_WAIT_MS;
   for (;;) {
     const table = await describe(dynamo, tableName);
@@ -103,14 +104,12 @@ async function waitUntilActive(dynamo: DynamoDBClient, tableName: string): Promi
   }
 }
 
-async function enableTimeToLive(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+async function enableTimeToLive(dynamo: DynamoHttpClient, tableName: string): Promise<void> {
   try {
-    await dynamo.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: ATTRIBUTES.expiresAt, Enabled: true },
-      }),
-    );
+    await dynamo.call('UpdateTimeToLive', {
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: ATTRIBUTES.expiresAt, Enabled: true },
+    });
   } catch {
     // Best effort: dynalite does not implement TTL (UnknownOperationException), and readers ignore expired
     // rows themselves; on AWS, serverless.yml enables TTL anyway.

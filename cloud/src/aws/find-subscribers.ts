@@ -1,7 +1,6 @@
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { topicMatches } from '@topic-bridge/shared-types';
 import type { SubscriberPage } from '../core/subscriptions.js';
+import type { ConsumedCapacity, DynamoHttpClient } from './dynamodb-http/client.js';
 import { mergePages } from './merge-pages.js';
 import { storeCall } from './store-errors.js';
 import { ATTRIBUTES, indexKeysFor, isConnectionItem, legacyIndexKeysFor } from './subscription-rows.js';
@@ -59,14 +58,15 @@ interface RawPage {
  * several of its filters match (they may sit in different pages or under different index keys).
  */
 export async function* findSubscribers(
-  doc: DynamoDBDocumentClient,
+  dynamo: DynamoHttpClient,
   strategy: LookupStrategy,
   topic: string,
   options: LookupOptions,
 ): AsyncGenerator<SubscriberPage> {
   const seen = new Set<string>();
   const nowSeconds = Math.floor(options.nowMs / 1000);
-  const pages = strategy === 'scan' ? scanPages(doc, options) : queryPages(doc, topic, nowSeconds, options);
+  const pages =
+    strategy === 'scan' ? scanPages(dynamo, options) : queryPages(dynamo, topic, nowSeconds, options);
   for await (const page of pages) {
     const connectionIds: string[] = [];
     for (const row of page.rows) {
@@ -94,42 +94,40 @@ function units(capacity: ConsumedCapacity | undefined): number {
 }
 
 /** Scans every page of the table, reading only keys and `expiresAt`; filters are matched in memory. */
-async function* scanPages(doc: DynamoDBDocumentClient, options: LookupOptions): AsyncGenerator<RawPage> {
+async function* scanPages(dynamo: DynamoHttpClient, options: LookupOptions): AsyncGenerator<RawPage> {
   let startKey: Row | undefined;
   do {
     const page = await storeCall('Scan', options.tableName, () =>
-      doc.send(
-        new ScanCommand({
-          TableName: options.tableName,
-          ProjectionExpression: '#c, #f, #e',
-          ExpressionAttributeNames: {
-            '#c': ATTRIBUTES.connectionId,
-            '#f': ATTRIBUTES.topicFilter,
-            '#e': ATTRIBUTES.expiresAt,
-          },
-          ExclusiveStartKey: startKey,
-          Limit: options.pageSize,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+      dynamo.scan({
+        TableName: options.tableName,
+        ProjectionExpression: '#c, #f, #e',
+        ExpressionAttributeNames: {
+          '#c': ATTRIBUTES.connectionId,
+          '#f': ATTRIBUTES.topicFilter,
+          '#e': ATTRIBUTES.expiresAt,
+        },
+        ExclusiveStartKey: startKey,
+        Limit: options.pageSize,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     );
-    yield { rows: page.Items ?? [], readUnits: units(page.ConsumedCapacity) };
+    yield { rows: page.Items, readUnits: units(page.ConsumedCapacity) };
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
 }
 
 /** Queries the topic index under every key that may hold a matching filter, all in parallel, page by page. */
 function queryPages(
-  doc: DynamoDBDocumentClient,
+  dynamo: DynamoHttpClient,
   topic: string,
   nowSeconds: number,
   options: LookupOptions,
 ): AsyncGenerator<RawPage> {
   const legacy = options.legacy;
   const legacyKeysToRead = legacyIndexKeysFor(topic).filter((key) => !legacy?.empty.has(key));
-  const current = indexKeysFor(topic).map((key) => keyPages(doc, key, nowSeconds, options));
+  const current = indexKeysFor(topic).map((key) => keyPages(dynamo, key, nowSeconds, options));
   const old = legacyKeysToRead.map((key) =>
-    keyPages(doc, key, nowSeconds, options, (rowsFound) => {
+    keyPages(dynamo, key, nowSeconds, options, (rowsFound) => {
       const pastGrace = legacy !== undefined && options.nowMs - legacy.startedAtMs >= LEGACY_KEY_GRACE_MS;
       if (rowsFound === 0 && pastGrace) legacy.empty.add(key);
     }),
@@ -138,7 +136,7 @@ function queryPages(
 }
 
 async function* keyPages(
-  doc: DynamoDBDocumentClient,
+  dynamo: DynamoHttpClient,
   key: string,
   nowSeconds: number,
   options: LookupOptions,
@@ -148,21 +146,19 @@ async function* keyPages(
   let startKey: Row | undefined;
   do {
     const page = await storeCall('Query', options.tableName, () =>
-      doc.send(
-        new QueryCommand({
-          TableName: options.tableName,
-          IndexName: options.indexName,
-          KeyConditionExpression: '#t = :t AND #e > :now',
-          ExpressionAttributeNames: { '#t': ATTRIBUTES.topicName, '#e': ATTRIBUTES.expiresAt },
-          ExpressionAttributeValues: { ':t': key, ':now': nowSeconds },
-          ExclusiveStartKey: startKey,
-          Limit: options.pageSize,
-          // INDEXES also reports the index's share; CapacityUnits stays the total.
-          ReturnConsumedCapacity: 'INDEXES',
-        }),
-      ),
+      dynamo.query({
+        TableName: options.tableName,
+        IndexName: options.indexName,
+        KeyConditionExpression: '#t = :t AND #e > :now',
+        ExpressionAttributeNames: { '#t': ATTRIBUTES.topicName, '#e': ATTRIBUTES.expiresAt },
+        ExpressionAttributeValues: { ':t': key, ':now': nowSeconds },
+        ExclusiveStartKey: startKey,
+        Limit: options.pageSize,
+        // INDEXES also reports the index's share; CapacityUnits stays the total.
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
     );
-    const rows = page.Items ?? [];
+    const rows = page.Items;
     rowsFound += rows.length;
     yield { rows, readUnits: units(page.ConsumedCapacity) };
     startKey = page.LastEvaluatedKey;

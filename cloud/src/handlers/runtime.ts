@@ -1,4 +1,5 @@
-import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from '../aws/clients.js';
+import { connectionsGatewayCache, createDynamoClient } from '../aws/clients.js';
+import type { DynamoHttpClient } from '../aws/dynamodb-http/client.js';
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
@@ -12,7 +13,8 @@ import { createLogger, type Logger } from '../log.js';
 export interface Runtime {
   config: CloudConfig;
   logger: Logger;
-  clients: DynamoClients;
+  /** The lean DynamoDB client (no SDK) every store of this instance shares. */
+  dynamo: DynamoHttpClient;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
   /** Bounds post retries across every invocation of this instance (see RetryQuota). */
@@ -40,24 +42,24 @@ export function getRuntime(): Runtime {
 }
 
 function createRuntime(config: CloudConfig): Runtime {
-  const clients = createDynamoClients(config.dynamoEndpoint);
+  const dynamo = createDynamoClient(config.dynamoEndpoint);
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
   const { tableName, indexName, connectionTtlSeconds } = config;
   return {
     config,
     logger: createLogger(config.logLevel),
-    clients,
+    dynamo,
     store(lookup) {
       let store = stores.get(lookup);
       if (store === undefined) {
-        store = createDynamoStore(clients.doc, { tableName, indexName, lookup, connectionTtlSeconds });
+        store = createDynamoStore(dynamo, { tableName, indexName, lookup, connectionTtlSeconds });
         stores.set(lookup, store);
       }
       return store;
     },
     gateway,
     retryQuota: new RetryQuota(),
-    ensureTable: () => ensureTable(clients.dynamo, { tableName, indexName }),
+    ensureTable: () => ensureTable(dynamo, { tableName, indexName }),
   };
 }

@@ -2,7 +2,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { topicMatches } from '@topic-bridge/shared-types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import type { DynamoHttpClientOptions } from '../../src/aws/dynamodb-http/client.js';
 import { LEGACY_KEY_GRACE_MS, type LookupStrategy } from '../../src/aws/find-subscribers.js';
 import { indexKeysFor, WILDCARD_INDEX_SHARDS } from '../../src/aws/subscription-rows.js';
 import { collectSubscribers, type SubscriberPage } from '../../src/core/subscriptions.js';
@@ -107,24 +107,19 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
 /** Items per page in the paging tests: small, so a few dozen rows span many pages. */
 const TEST_PAGE_LIMIT = 3;
 
-/** Counts the Scan and Query requests a client sends, by operation. */
-function countRequests(target: DynamoClients): Record<string, number> {
+/** Counts the requests a lean client has answered, by operation (pass `options` when creating it). */
+function requestCounter(): { counts: Record<string, number>; options: Partial<DynamoHttpClientOptions> } {
   const counts: Record<string, number> = {};
-  target.doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName ?? '').replace(/Command$/, '');
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
-  return counts;
+  const onResponse = (operation: string) => {
+    counts[operation] = (counts[operation] ?? 0) + 1;
+  };
+  return { counts, options: { onResponse } };
 }
 
 describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page by page', (lookup) => {
   it('yields the first page before the last one is read, and every connection in exactly one page', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       const store = storeFor(counting, tableName, lookup, { pageSize: TEST_PAGE_LIMIT });
@@ -151,13 +146,13 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page 
       expect(requestsAtFirstPage).toBeLessThan(requestsTotal);
       expect(requestsTotal).toBe(pages.length);
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 
   it('stops reading when the consumer stops', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       const store = storeFor(counting, tableName, lookup, { pageSize: 1 });
@@ -173,7 +168,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page 
       // Scan: one page per row; Query: every key's first page in parallel, then at most one more.
       expect(sent() - beforeStop).toBeLessThan(fullRead / 2);
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 });
@@ -205,8 +200,8 @@ describe('sharded wildcard keys (query)', () => {
   });
 
   it('finds rows an older release stored under the unsharded key, until that key is found empty', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       let now = Date.now();
@@ -238,13 +233,13 @@ describe('sharded wildcard keys (query)', () => {
       expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 1 });
       expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 2 });
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 
   it('keeps reading an empty unsharded key during the grace period (a rollout may still write it)', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       const now = Date.now();
@@ -255,7 +250,7 @@ describe('sharded wildcard keys (query)', () => {
         expect((counts.Query ?? 0) - before).toBe(1 + 2 * WILDCARD_INDEX_SHARDS + 2);
       }
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 });
