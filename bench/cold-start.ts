@@ -23,6 +23,7 @@ export const HANDLERS = {
   connect: 'cloud/src/handlers/connect.ts',
   disconnect: 'cloud/src/handlers/disconnect.ts',
   onMessage: 'cloud/src/handlers/on-message-optimized.ts',
+  onMessageScan: 'cloud/src/handlers/on-message.ts',
   fanOutWorker: 'cloud/src/handlers/fan-out-worker.ts',
   iotBridge: 'cloud/src/handlers/iot-bridge.ts',
   authorizer: 'cloud/src/handlers/authorizer.ts',

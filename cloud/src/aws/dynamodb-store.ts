@@ -1,4 +1,5 @@
 import { MAX_FILTERS_PER_CONNECTION } from '@topic-bridge/shared-types';
+import { DEFAULT_EXACT_INDEX_NAME } from '../config.js';
 import type { AddFilterOutcome, SubscriberPage, SubscriptionStore } from '../core/subscriptions.js';
 import { awsErrorType } from '../errors.js';
 import { type BatchTiming, batchWrite } from './batch-write.js';
@@ -16,7 +17,10 @@ import {
 /** Where the store lives and how it behaves. */
 export interface DynamoStoreOptions extends BatchTiming {
   tableName: string;
+  /** The topic index (wildcard filters). */
   indexName: string;
+  /** The exact index (exact filters); DEFAULT_EXACT_INDEX_NAME when absent. */
+  exactIndexName?: string;
   /** How `findSubscribers` reads: the whole table (`scan`) or the topic index (`query`). */
   lookup: LookupStrategy;
   /** Rows expire this long after their connection was opened (see DEFAULT_CONNECTION_TTL_SECONDS). */
@@ -181,6 +185,8 @@ export function createDynamoStore(dynamo: DynamoHttpClient, options: DynamoStore
       return findSubscribers(dynamo, options.lookup, topic, {
         tableName,
         indexName,
+        exactIndexName: options.exactIndexName ?? DEFAULT_EXACT_INDEX_NAME,
+        connectionTtlSeconds,
         nowMs: now(),
         pageSize: options.pageSize,
         legacy,

@@ -1,3 +1,4 @@
+import { DEFAULT_EXACT_INDEX_NAME } from '../config.js';
 import { sleep } from '../core/backoff.js';
 import { awsErrorType, StoreUnavailableError } from '../errors.js';
 import type { DynamoHttpClient } from './dynamodb-http/client.js';
@@ -24,7 +25,7 @@ interface TableDescription {
  */
 export async function ensureTable(
   dynamo: DynamoHttpClient,
-  options: { tableName: string; indexName: string },
+  options: TableNames,
 ): Promise<'created' | 'exists'> {
   const { tableName } = options;
   const existing = await describe(dynamo, tableName);
@@ -47,8 +48,15 @@ export async function ensureTable(
   return 'created';
 }
 
-/** The CreateTable input: keys, the KEYS_ONLY topic index, on-demand billing. */
-export function tableDefinition(options: { tableName: string; indexName: string }) {
+/** The table and its two indexes' names; the exact index is DEFAULT_EXACT_INDEX_NAME unless given. */
+export interface TableNames {
+  tableName: string;
+  indexName: string;
+  exactIndexName?: string;
+}
+
+/** The CreateTable input: keys, the two KEYS_ONLY indexes (topic and exact), on-demand billing. */
+export function tableDefinition(options: TableNames) {
   return {
     TableName: options.tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
@@ -57,6 +65,7 @@ export function tableDefinition(options: { tableName: string; indexName: string 
       { AttributeName: ATTRIBUTES.topicFilter, AttributeType: 'S' as const },
       { AttributeName: ATTRIBUTES.topicName, AttributeType: 'S' as const },
       { AttributeName: ATTRIBUTES.expiresAt, AttributeType: 'N' as const },
+      { AttributeName: ATTRIBUTES.exactUntil, AttributeType: 'N' as const },
     ],
     KeySchema: [
       { AttributeName: ATTRIBUTES.connectionId, KeyType: 'HASH' as const },
@@ -68,6 +77,14 @@ export function tableDefinition(options: { tableName: string; indexName: string 
         KeySchema: [
           { AttributeName: ATTRIBUTES.topicName, KeyType: 'HASH' as const },
           { AttributeName: ATTRIBUTES.expiresAt, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      },
+      {
+        IndexName: options.exactIndexName ?? DEFAULT_EXACT_INDEX_NAME,
+        KeySchema: [
+          { AttributeName: ATTRIBUTES.topicFilter, KeyType: 'HASH' as const },
+          { AttributeName: ATTRIBUTES.exactUntil, KeyType: 'RANGE' as const },
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' as const },
       },

@@ -3,7 +3,12 @@ import type { SubscriberPage } from '../core/subscriptions.js';
 import type { ConsumedCapacity, DynamoHttpClient } from './dynamodb-http/client.js';
 import { mergePages } from './merge-pages.js';
 import { storeCall } from './store-errors.js';
-import { ATTRIBUTES, indexKeysFor, isConnectionItem, legacyIndexKeysFor } from './subscription-rows.js';
+import {
+  ATTRIBUTES,
+  isConnectionItem,
+  legacyIndexKeysFor,
+  wildcardIndexKeysFor,
+} from './subscription-rows.js';
 
 /** How subscribers are found: `scan` reads the whole table (the original's design), `query` the topic index. */
 export type LookupStrategy = 'scan' | 'query';
@@ -17,13 +22,20 @@ export type LookupStrategy = 'scan' | 'query';
 export const LEGACY_KEY_GRACE_MS = 15 * 60 * 1000;
 
 /**
- * What a runtime remembers about the unsharded wildcard keys of releases before sharding (docs/DATA-MODEL.md,
- * "Migration"): those found empty once the grace period has passed are never read again by this runtime.
+ * Legacy keys found empty that a runtime remembers at most (one per topic published: bounded, so that a runtime
+ * publishing to millions of topics does not grow without end; past it, keys are read until they all expire).
+ */
+export const LEGACY_EMPTY_KEYS_LIMIT = 10_000;
+
+/**
+ * What a runtime remembers about the topic-index keys of older releases (docs/DATA-MODEL.md, "Migrations"):
+ * those found empty once the grace period has passed are never read again by this runtime, and none at all
+ * once every row an older release could have written has expired (grace period plus the connection TTL).
  */
 export interface LegacyKeys {
   /** When this runtime started, epoch ms. */
   startedAtMs: number;
-  /** Unsharded keys found empty after the grace period. */
+  /** Legacy keys found empty after the grace period. */
   empty: Set<string>;
 }
 
@@ -35,7 +47,12 @@ export function legacyKeys(startedAtMs: number): LegacyKeys {
 /** Where and when to look. */
 export interface LookupOptions {
   tableName: string;
+  /** The topic index (wildcard filters). */
   indexName: string;
+  /** The exact index (exact filters). */
+  exactIndexName: string;
+  /** Rows live this long after their connection opened: past grace + TTL no legacy row is left. */
+  connectionTtlSeconds: number;
   /** Epoch ms; rows whose `expiresAt` is not after it are ignored (dynalite does not expire them). */
   nowMs: number;
   /** Items per Scan or Query page (tests use a small one to force pagination); undefined reads 1 MB pages. */
@@ -81,7 +98,8 @@ export async function* findSubscribers(
 
 function matchingConnection(row: Row, topic: string, nowSeconds: number): string | undefined {
   const filter = row[ATTRIBUTES.topicFilter];
-  const expiresAt = row[ATTRIBUTES.expiresAt];
+  // The exact index projects its own range key, `exactUntil` (= `expiresAt`), and not `expiresAt`.
+  const expiresAt = row[ATTRIBUTES.expiresAt] ?? row[ATTRIBUTES.exactUntil];
   if (typeof filter !== 'string' || typeof expiresAt !== 'number' || expiresAt <= nowSeconds)
     return undefined;
   // The connection item (the filter-limit set) is no subscription; the Scan meets it, the index never.
@@ -116,28 +134,67 @@ async function* scanPages(dynamo: DynamoHttpClient, options: LookupOptions): Asy
   } while (startKey !== undefined);
 }
 
-/** Queries the topic index under every key that may hold a matching filter, all in parallel, page by page. */
+/** The index and key attributes one lookup Query reads. */
+interface IndexKey {
+  indexName: string;
+  hash: string;
+  range: string;
+  value: string;
+}
+
+/**
+ * Queries every index key that may hold a matching filter, all in parallel, page by page: the topic in the exact
+ * index, its wildcard keys in the topic index, and the keys older releases wrote while they may hold rows.
+ */
 function queryPages(
   dynamo: DynamoHttpClient,
   topic: string,
   nowSeconds: number,
   options: LookupOptions,
 ): AsyncGenerator<RawPage> {
-  const legacy = options.legacy;
-  const legacyKeysToRead = legacyIndexKeysFor(topic).filter((key) => !legacy?.empty.has(key));
-  const current = indexKeysFor(topic).map((key) => keyPages(dynamo, key, nowSeconds, options));
-  const old = legacyKeysToRead.map((key) =>
-    keyPages(dynamo, key, nowSeconds, options, (rowsFound) => {
-      const pastGrace = legacy !== undefined && options.nowMs - legacy.startedAtMs >= LEGACY_KEY_GRACE_MS;
-      if (rowsFound === 0 && pastGrace) legacy.empty.add(key);
-    }),
+  const inTopicIndex = (value: string): IndexKey => ({
+    indexName: options.indexName,
+    hash: ATTRIBUTES.topicName,
+    range: ATTRIBUTES.expiresAt,
+    value,
+  });
+  const exact: IndexKey = {
+    indexName: options.exactIndexName,
+    hash: ATTRIBUTES.topicFilter,
+    range: ATTRIBUTES.exactUntil,
+    value: topic,
+  };
+  const current = [exact, ...wildcardIndexKeysFor(topic).map(inTopicIndex)].map((key) =>
+    keyPages(dynamo, key, nowSeconds, options),
   );
-  return mergePages([...current, ...old]);
+  return mergePages([...current, ...legacyPages(dynamo, topic, nowSeconds, options, inTopicIndex)]);
+}
+
+/** The reads of the keys older releases wrote (legacyIndexKeysFor) that may still hold live rows. */
+function legacyPages(
+  dynamo: DynamoHttpClient,
+  topic: string,
+  nowSeconds: number,
+  options: LookupOptions,
+  inTopicIndex: (value: string) => IndexKey,
+): AsyncGenerator<RawPage>[] {
+  const legacy = options.legacy;
+  const runningMs = legacy === undefined ? 0 : options.nowMs - legacy.startedAtMs;
+  if (runningMs >= LEGACY_KEY_GRACE_MS + options.connectionTtlSeconds * 1000) return [];
+  const pastGrace = legacy !== undefined && runningMs >= LEGACY_KEY_GRACE_MS;
+  return legacyIndexKeysFor(topic)
+    .filter((key) => !legacy?.empty.has(key))
+    .map((key) =>
+      keyPages(dynamo, inTopicIndex(key), nowSeconds, options, (rowsFound) => {
+        if (rowsFound === 0 && pastGrace && legacy.empty.size < LEGACY_EMPTY_KEYS_LIMIT)
+          legacy.empty.add(key);
+      }),
+    );
 }
 
 async function* keyPages(
   dynamo: DynamoHttpClient,
-  key: string,
+  key: IndexKey,
   nowSeconds: number,
   options: LookupOptions,
   onEnd?: (rowsFound: number) => void,
@@ -148,10 +205,10 @@ async function* keyPages(
     const page = await storeCall('Query', options.tableName, () =>
       dynamo.query({
         TableName: options.tableName,
-        IndexName: options.indexName,
-        KeyConditionExpression: '#t = :t AND #e > :now',
-        ExpressionAttributeNames: { '#t': ATTRIBUTES.topicName, '#e': ATTRIBUTES.expiresAt },
-        ExpressionAttributeValues: { ':t': key, ':now': nowSeconds },
+        IndexName: key.indexName,
+        KeyConditionExpression: '#k = :k AND #e > :now',
+        ExpressionAttributeNames: { '#k': key.hash, '#e': key.range },
+        ExpressionAttributeValues: { ':k': key.value, ':now': nowSeconds },
         ExclusiveStartKey: startKey,
         Limit: options.pageSize,
         // INDEXES also reports the index's share; CapacityUnits stays the total.

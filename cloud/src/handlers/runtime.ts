@@ -45,7 +45,7 @@ function createRuntime(config: CloudConfig): Runtime {
   const dynamo = createDynamoClient(config.dynamoEndpoint);
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
-  const { tableName, indexName, connectionTtlSeconds } = config;
+  const { tableName, indexName, exactIndexName, connectionTtlSeconds } = config;
   return {
     config,
     logger: createLogger(config.logLevel),
@@ -53,13 +53,19 @@ function createRuntime(config: CloudConfig): Runtime {
     store(lookup) {
       let store = stores.get(lookup);
       if (store === undefined) {
-        store = createDynamoStore(dynamo, { tableName, indexName, lookup, connectionTtlSeconds });
+        store = createDynamoStore(dynamo, {
+          tableName,
+          indexName,
+          exactIndexName,
+          lookup,
+          connectionTtlSeconds,
+        });
         stores.set(lookup, store);
       }
       return store;
     },
     gateway,
     retryQuota: new RetryQuota(),
-    ensureTable: () => ensureTable(dynamo, { tableName, indexName }),
+    ensureTable: () => ensureTable(dynamo, { tableName, indexName, exactIndexName }),
   };
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { DynamoHttpClientOptions } from '../../src/aws/dynamodb-http/client.js';
 import { LEGACY_KEY_GRACE_MS, type LookupStrategy } from '../../src/aws/find-subscribers.js';
 import { indexKeysFor, WILDCARD_INDEX_SHARDS } from '../../src/aws/subscription-rows.js';
+import { DEFAULT_CONNECTION_TTL_SECONDS } from '../../src/config.js';
 import { collectSubscribers, type SubscriberPage } from '../../src/core/subscriptions.js';
 import { dynamoClients, freshTable, storeFor } from './support/fixture.js';
 import { useLocalStore } from './support/use-local-store.js';
@@ -103,6 +104,9 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
     }
   });
 });
+
+/** Keys older releases wrote that a young runtime also reads: the old exact key and the two unsharded ones. */
+const LEGACY_KEYS = 3;
 
 /** Items per page in the paging tests: small, so a few dozen rows span many pages. */
 const TEST_PAGE_LIMIT = 3;
@@ -221,17 +225,51 @@ describe('sharded wildcard keys (query)', () => {
         const found = await collectSubscribers(store.findSubscribers('a/b'));
         return { ids: sorted(found.connectionIds), queries: (counts.Query ?? 0) - before };
       };
-      const allKeys = 1 + 2 * WILDCARD_INDEX_SHARDS + 2;
+      const allKeys = 1 + 2 * WILDCARD_INDEX_SHARDS + LEGACY_KEYS;
       expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys });
-      // Past the grace period: the empty `$wildcard/+` is read once more, then never again; the old row is
-      // still live, so `$wildcard/a` is still read.
+      // Past the grace period: the empty `$wildcard/+` and the empty old exact key `a/b` are read once more,
+      // then never again; the old row is still live, so `$wildcard/a` is still read.
       now += LEGACY_KEY_GRACE_MS;
       expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys });
-      expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys - 1 });
+      expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys - 2 });
       // The old row expired: `$wildcard/a` is found empty once, then never read again.
       now += 301_000;
-      expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 1 });
       expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 2 });
+      expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 3 });
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it('finds exact rows an older release put in the topic index, and reads no legacy key once all have expired', async () => {
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
+    try {
+      const tableName = await freshTable(counting);
+      let now = Date.now();
+      const store = storeFor(counting, tableName, 'query', { now: () => now });
+      // As releases before the exact index wrote an exact filter: `topicName` = the filter, no `exactUntil`.
+      const oldExact = {
+        connectionId: 'old-exact',
+        topicFilter: 'a/b',
+        topicName: 'a/b',
+        expiresAt: Math.floor(now / 1000) + DEFAULT_CONNECTION_TTL_SECONDS,
+        connectedAt: now,
+      };
+      await counting.doc.send(new PutCommand({ TableName: tableName, Item: oldExact }));
+      await store.addConnection('new-exact', ['a/b'], now);
+      const lookup = async () => {
+        const before = counts.Query ?? 0;
+        const found = await collectSubscribers(store.findSubscribers('a/b'));
+        return { ids: sorted(found.connectionIds), queries: (counts.Query ?? 0) - before };
+      };
+      const current = 1 + 2 * WILDCARD_INDEX_SHARDS;
+      expect(await lookup()).toEqual({ ids: ['new-exact', 'old-exact'], queries: current + LEGACY_KEYS });
+      // Past the grace period plus one connection TTL, no row an older release wrote can be live: the old
+      // row's own expiry (checked by the key condition) agrees, and no legacy key is read any more.
+      now += LEGACY_KEY_GRACE_MS + DEFAULT_CONNECTION_TTL_SECONDS * 1000;
+      await store.addConnection('later-exact', ['a/b'], now);
+      expect(await lookup()).toEqual({ ids: ['later-exact'], queries: current });
     } finally {
       counting.destroy();
     }
@@ -247,7 +285,7 @@ describe('sharded wildcard keys (query)', () => {
       for (let i = 0; i < 2; i++) {
         const before = counts.Query ?? 0;
         await collectSubscribers(store.findSubscribers('a/b'));
-        expect((counts.Query ?? 0) - before).toBe(1 + 2 * WILDCARD_INDEX_SHARDS + 2);
+        expect((counts.Query ?? 0) - before).toBe(1 + 2 * WILDCARD_INDEX_SHARDS + LEGACY_KEYS);
       }
     } finally {
       counting.destroy();

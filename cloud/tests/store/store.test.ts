@@ -44,7 +44,7 @@ describe('the DynamoDB store', () => {
         connectedAt,
       },
       { connectionId: 'c1', topicFilter: 'a/+/c', topicName: `$wildcard/a#${shard}`, expiresAt, connectedAt },
-      { connectionId: 'c1', topicFilter: 'a/b', topicName: 'a/b', expiresAt, connectedAt },
+      { connectionId: 'c1', topicFilter: 'a/b', exactUntil: expiresAt, expiresAt, connectedAt },
     ]);
   });
 
