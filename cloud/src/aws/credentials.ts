@@ -1,9 +1,9 @@
 /**
  * Credentials for signing requests (posts, DynamoDB, Lambda, SSM), read from the Lambda environment. Lambda
  * puts the function role's temporary credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
- * AWS_SESSION_TOKEN (and, where set, AWS_CREDENTIAL_EXPIRATION). This is what the SDK's `fromEnv` reads; we read the variables ourselves instead
- * of bundling the SDK's default chain (a third of a handler's bundle, see docs/BENCHMARKS.md) and re-read them
- * once they expire, or every CREDENTIALS_REREAD_MS when no expiry is given, so rotated values are picked up.
+ * AWS_SESSION_TOKEN (and, where set, AWS_CREDENTIAL_EXPIRATION). This is what the SDK's `fromEnv` reads; we
+ * read the variables ourselves, since no handler bundles the SDK (docs/BENCHMARKS.md, "Cold start"), and re-read
+ * them once they expire, or every CREDENTIALS_REREAD_MS when no expiry is given, so rotated values are picked up.
  */
 
 import { ConfigError } from '../errors.js';
