@@ -31,7 +31,7 @@ function settingsFor(service: string, endpoint: string | undefined, env: Env) {
 
 /**
  * The store's DynamoDB client: `https://dynamodb.${AWS_REGION}.amazonaws.com`, or `endpoint` (DYNAMODB_ENDPOINT:
- * dynalite locally). Retries as the SDK's DynamoDB client did (dynamodb-http/retry.ts).
+ * dynalite locally). Retries as the SDK's DynamoDB client did (aws-retry.ts).
  */
 export function createDynamoClient(
   endpoint?: string,

@@ -15,10 +15,17 @@ import { createPostSigner, type SigningExtras } from './sigv4.js';
 export const AWS_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * How long an idle keep-alive socket is kept: under the 5 s keep-alive timeout of Node servers (dynalite,
- * serverless-offline), so that we never write into a socket the server has just closed; AWS keeps them longer.
+ * How long an idle keep-alive socket to a local `http://` server is kept: under the 5 s keep-alive timeout of
+ * Node servers (dynalite, serverless-offline), so that we never write into a socket the server has just closed.
  */
-export const AWS_IDLE_SOCKET_TIMEOUT_MS = 4_000;
+export const LOCAL_IDLE_SOCKET_TIMEOUT_MS = 4_000;
+
+/**
+ * The same for AWS (`https://`): longer, since each TLS handshake costs milliseconds of CPU and publishes a few
+ * seconds apart should find their sockets open. A socket AWS closed meanwhile fails without a response, which
+ * the DynamoDB client retries as transient (as the SDK does).
+ */
+export const AWS_IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
 /** Sockets per endpoint: a publish reads up to 11 index keys in parallel, a connect writes 2 batches. */
 export const AWS_MAX_SOCKETS = 50;
@@ -73,7 +80,7 @@ export function createSignedRequester(options: SignedRequestOptions): SignedRequ
   const agent = new transport.Agent({
     keepAlive: true,
     maxSockets: AWS_MAX_SOCKETS,
-    timeout: AWS_IDLE_SOCKET_TIMEOUT_MS,
+    timeout: secure ? AWS_IDLE_SOCKET_TIMEOUT_MS : LOCAL_IDLE_SOCKET_TIMEOUT_MS,
   });
   const signer = createPostSigner(options.region, options.service);
   const basePath = url.pathname.replace(/\/+$/, '');

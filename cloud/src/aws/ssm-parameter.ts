@@ -1,4 +1,5 @@
 import { KeyUnavailableError } from '../errors.js';
+import { createRetrier, type RetryTiming } from './aws-retry.js';
 import { environmentCredentials } from './credentials.js';
 import { awsEndpoint, createSignedRequester, type SignedRequester } from './signed-request.js';
 
@@ -23,23 +24,28 @@ export function ssmRequester(env = process.env): SignedRequester {
 
 /**
  * Reads one SecureString parameter, decrypted (`GetParameter` with `WithDecryption`), with one signed POST
- * instead of the SDK's SSM client. Called once per cold start by the authorizer; failures are translated
- * here, and neither the value nor AWS's message (which can echo the request) is logged.
+ * instead of the SDK's SSM client, retried as that client did (aws-retry.ts, 3 attempts). Called once per cold
+ * start by the authorizer; failures are translated here, and neither the value nor AWS's message (which can
+ * echo the request) is logged.
  */
 export async function readSecureParameter(
   name: string,
   requester: () => SignedRequester = ssmRequester,
+  timing: RetryTiming = {},
 ): Promise<string> {
   let value: unknown;
   let ssm: SignedRequester | undefined;
   try {
     ssm = requester();
-    const response = await ssm.send({
-      path: '/',
-      body: JSON.stringify({ Name: name, WithDecryption: true }),
-      signing: { contentType: SSM_CONTENT_TYPE, headers: { 'x-amz-target': 'AmazonSSM.GetParameter' } },
-      what: 'SSM GetParameter',
-    });
+    const client = ssm;
+    const response = await createRetrier(timing).run(() =>
+      client.send({
+        path: '/',
+        body: JSON.stringify({ Name: name, WithDecryption: true }),
+        signing: { contentType: SSM_CONTENT_TYPE, headers: { 'x-amz-target': 'AmazonSSM.GetParameter' } },
+        what: 'SSM GetParameter',
+      }),
+    );
     value = (JSON.parse(response.body) as { Parameter?: { Value?: unknown } }).Parameter?.Value;
   } catch (error) {
     if (error instanceof KeyUnavailableError) throw error;

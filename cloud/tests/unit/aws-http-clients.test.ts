@@ -2,14 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoHttpClient, type DynamoHttpClient } from '../../src/aws/dynamodb-http/client.js';
 import {
   DYNAMODB_MAX_ATTEMPTS,
   RETRY_QUOTA_TOKENS,
   THROTTLING_RETRY_BASE_MS,
   TRANSIENT_RETRY_BASE_MS,
   TRANSIENT_RETRY_COST,
-} from '../../src/aws/dynamodb-http/retry.js';
+} from '../../src/aws/aws-retry.js';
+import { createDynamoHttpClient, type DynamoHttpClient } from '../../src/aws/dynamodb-http/client.js';
 import { createLambdaDispatcher, invokePath } from '../../src/aws/lambda-dispatcher.js';
 import { createSignedRequester } from '../../src/aws/signed-request.js';
 import { readSecureParameter } from '../../src/aws/ssm-parameter.js';
@@ -74,6 +74,9 @@ beforeEach(() => {
   seen.length = 0;
   script = [];
 });
+
+/** Retry timing that does not wait. */
+const NO_WAIT = { sleep: async () => {}, random: () => 0 };
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token-1' };
 const REGION = 'eu-west-1';
@@ -350,6 +353,7 @@ describe('Lambda Invoke (the fan-out hand-off) as one signed POST', () => {
         credentials: async () => CREDENTIALS,
       }),
       'topic-bridge-bridge-fanOutWorker',
+      NO_WAIT,
     );
 
   it('posts the event asynchronously (X-Amz-Invocation-Type: Event) and accepts 202', async () => {
@@ -365,32 +369,32 @@ describe('Lambda Invoke (the fan-out hand-off) as one signed POST', () => {
     expect(JSON.parse(request.body)).toMatchObject({ publishId: 'p1', page: 2 });
   });
 
-  it('reports a 200 (not queued), a throttle and a reset as HandoffError, without retrying', async () => {
-    script = [
-      { status: 200 },
-      {
-        status: 429,
-        headers: { 'x-amzn-ErrorType': 'TooManyRequestsException' },
-        body: { message: 'Rate exceeded' },
-      },
-      'reset',
-    ];
-    const errors = [];
+  it('retries a throttle and a reset as the SDK did (3 attempts), then reports HandoffError; a 200 is not queued', async () => {
+    const throttled = {
+      status: 429,
+      headers: { 'x-amzn-ErrorType': 'TooManyRequestsException' },
+      body: { message: 'Rate exceeded' },
+    };
+    script = [{ status: 200 }, throttled, throttled, throttled, 'reset', { status: 202 }];
+    const outcomes: unknown[] = [];
     for (let i = 0; i < 3; i++)
-      errors.push(
+      outcomes.push(
         await dispatcher()
           .dispatch(job)
           .catch((e: unknown) => e),
       );
-    expect(seen).toHaveLength(3);
-    for (const error of errors) expect(error).toBeInstanceOf(HandoffError);
-    expect((errors[0] as Error).message).toBe(
+    expect(seen).toHaveLength(6);
+    const [notQueued, gaveUp, recovered] = outcomes;
+    expect(notQueued).toBeInstanceOf(HandoffError);
+    expect((notQueued as Error).message).toBe(
       'topic-bridge-bridge-fanOutWorker answered 200 to page 2, not 202 (queued)',
     );
-    expect((errors[1] as Error).cause).toMatchObject({
+    expect(gaveUp).toBeInstanceOf(HandoffError);
+    expect((gaveUp as Error).cause).toMatchObject({
       errorType: 'TooManyRequestsException',
       kind: 'throttling',
     });
+    expect(recovered).toBeUndefined();
   });
 });
 
@@ -414,8 +418,9 @@ describe('SSM GetParameter (the authorizer key) as one signed POST', () => {
       { status: 400, body: { __type: 'ParameterNotFound', message: 'echo of /k' } },
       { status: 200, body: { Parameter: { Value: '' } } },
     ];
-    const missing = await readSecureParameter('/k', requester).catch((e: unknown) => e);
-    const empty = await readSecureParameter('/k', requester).catch((e: unknown) => e);
+    const missing = await readSecureParameter('/k', requester, NO_WAIT).catch((e: unknown) => e);
+    const empty = await readSecureParameter('/k', requester, NO_WAIT).catch((e: unknown) => e);
+    expect(seen).toHaveLength(2);
     expect(missing).toBeInstanceOf(KeyUnavailableError);
     expect((missing as Error).message).toBe(
       `could not read the token key from SSM parameter "/k" (ParameterNotFound); create it as a SecureString (SECURITY.md) and check the authorizer's role`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONNECTION_TTL_SECONDS,
+  DEFAULT_EXACT_INDEX_NAME,
   DEFAULT_FAN_OUT,
   DEFAULT_TABLE_NAME,
   DEFAULT_TOPIC_INDEX_NAME,
@@ -13,6 +14,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       tableName: DEFAULT_TABLE_NAME,
       indexName: DEFAULT_TOPIC_INDEX_NAME,
+      exactIndexName: DEFAULT_EXACT_INDEX_NAME,
       dynamoEndpoint: undefined,
       connectionsEndpoint: undefined,
       ensureTable: false,
@@ -28,6 +30,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       TABLE_NAME: 'T',
       TOPIC_INDEX_NAME: 'I',
+      EXACT_INDEX_NAME: 'X',
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
       CONNECTIONS_ENDPOINT: 'http://127.0.0.1:3001',
       ENSURE_TABLE: 'true',
@@ -43,6 +46,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       tableName: 'T',
       indexName: 'I',
+      exactIndexName: 'X',
       dynamoEndpoint: 'http://127.0.0.1:4567',
       connectionsEndpoint: 'http://127.0.0.1:3001',
       ensureTable: true,

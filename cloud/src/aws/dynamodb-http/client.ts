@@ -1,12 +1,12 @@
+import { createRetrier, DYNAMODB_MAX_ATTEMPTS, type RetryTiming } from '../aws-retry.js';
 import type { SigningCredentials } from '../credentials.js';
 import { createSignedRequester } from '../signed-request.js';
 import { type AttributeMap, type Item, marshallItem, unmarshallItem } from './marshall.js';
-import { createRetrier, DYNAMODB_MAX_ATTEMPTS, type RetryTiming } from './retry.js';
 
 /**
  * A lean DynamoDB client: the JSON protocol (`POST /`, `X-Amz-Target: DynamoDB_20120810.<Operation>`,
  * `application/x-amz-json-1.0`) signed with our SigV4 (sigv4.ts) over a keep-alive agent, retried as the SDK's
- * DynamoDB client did (retry.ts). What the SDK client and `@aws-sdk/lib-dynamodb` cost every handler bundle
+ * DynamoDB client did (aws-retry.ts). What the SDK client and `@aws-sdk/lib-dynamodb` cost every handler bundle
  * (about 190 KB minified, docs/BENCHMARKS.md "Cold start") buys us nothing the store uses.
  *
  * The item operations take and return plain values like lib-dynamodb's document client (marshall.ts):

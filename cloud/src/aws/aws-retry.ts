@@ -1,15 +1,17 @@
-import { fullJitterDelay, sleep as realSleep } from '../../core/backoff.js';
-import { AwsRequestError } from '../../errors.js';
+import { fullJitterDelay, sleep as realSleep } from '../core/backoff.js';
+import { AwsRequestError } from '../errors.js';
 
 /**
- * The retry policy of the SDK's DynamoDB client as the store was built with it (default settings of
- * @aws-sdk/client-dynamodb 3.1169: `maxAttempts` 4, standard retry mode, @smithy/core's 2026 retry figures),
- * kept so that replacing the client changed no behaviour under throttling or failures:
+ * The retry policy of the AWS SDK clients the handlers were built with (standard retry mode with default
+ * settings, @smithy/core's 2026 retry figures; `maxAttempts` 4 for DynamoDB, 3 for Lambda and SSM), kept so
+ * that replacing the clients by signed POSTs changed no behaviour under throttling or failures:
  * throttling errors (ProvisionedThroughputExceededException, ThrottlingException, RequestLimitExceeded, 429…)
  * and transient ones (500/502/503/504, InternalServerError, no response, our timeout) are retried with full
  * jitter; other errors (ConditionalCheckFailedException, ValidationException…) fail at once.
  */
 export const DYNAMODB_MAX_ATTEMPTS = 4;
+/** The SDK's default for other clients (Lambda Invoke, SSM GetParameter). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
 /** Full-jitter base before retry n of a transient failure: a wait in [0, base × 2^n). */
 export const TRANSIENT_RETRY_BASE_MS = 50;
 /** The same after throttling: longer, since DynamoDB asks us to slow down. */
@@ -40,7 +42,7 @@ export interface Retrier {
 }
 
 /** Creates a Retrier with a full quota. */
-export function createRetrier(timing: RetryTiming = {}, maxAttempts = DYNAMODB_MAX_ATTEMPTS): Retrier {
+export function createRetrier(timing: RetryTiming = {}, maxAttempts = DEFAULT_MAX_ATTEMPTS): Retrier {
   const sleep = timing.sleep ?? realSleep;
   const random = timing.random ?? Math.random;
   let tokens = RETRY_QUOTA_TOKENS;
