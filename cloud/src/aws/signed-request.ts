@@ -8,7 +8,7 @@ import { createPostSigner, type SigningExtras } from './sigv4.js';
  * Signed POSTs to one AWS JSON API (DynamoDB, Lambda Invoke, SSM) over a keep-alive agent, without the SDK:
  * the handlers' bundles carry no SDK client (docs/BENCHMARKS.md, "Cold start"). One attempt per call; a
  * failure rejects with an AwsRequestError classified by errors.ts's classifyAwsFailure, and retries are the
- * caller's (dynamodb-http/ retries as the SDK did; a Lambda hand-off or an SSM read does not).
+ * caller's (each wraps its calls in aws-retry.ts's Retrier, with the attempts its SDK client had).
  */
 
 /** Longest wait for one attempt's answer before it is aborted (and counted as transient). */
