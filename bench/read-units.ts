@@ -279,7 +279,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
  * can be counted and AWS's per-request minimum applied. The array is the caller's to reset between runs; pass
  * `options` when creating the clients.
  */
-function capacityRecorder(): { perRequest: number[]; options: Partial<DynamoHttpClientOptions> } {
+export function capacityRecorder(): { perRequest: number[]; options: Partial<DynamoHttpClientOptions> } {
   const perRequest: number[] = [];
   const onResponse = (_operation: string, output: Readonly<Record<string, unknown>>) => {
     const capacity = output.ConsumedCapacity as { CapacityUnits?: number } | undefined;

@@ -32,6 +32,10 @@ const BENCHES: Bench[] = [
   { name: 'end-to-end', script: 'bench/end-to-end.ts', full: ['--full'] },
   // Store cost (benchmark 4): 1k and 10k rows; --full adds 100k.
   { name: 'read-units', script: 'bench/read-units.ts', full: ['--full'] },
+  // Retained values (issue 11): write units per retained publish, read units per lookup; --full adds 50k topics.
+  { name: 'retained-units', script: 'bench/retained-units.ts', full: ['--full'] },
+  // Topic history: write units per publish, read units of a 100-frame request.
+  { name: 'history-units', script: 'bench/history-units.ts' },
   // Cold start (benchmark 5): 5 fresh processes per build in the quick pass, 20 in the full one.
   { name: 'cold-start', script: 'bench/cold-start.ts', quick: ['5'], full: ['20'] },
   // The agent against a local acking sink (benchmark 6): 20,000 frames quick, 100,000 full.

@@ -112,6 +112,7 @@ export async function main(
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(auth.mode === 'on' ? { auth: { secret: auth.secret } } : {}),
     logLevel: settings.logLevel,
+    ...(settings.historyTopics.length === 0 ? {} : { history: { topics: settings.historyTopics } }),
     log: (line) => log.accept(line),
   });
   let stack: LocalStack;

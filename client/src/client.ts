@@ -110,7 +110,7 @@ class BridgeClient implements TopicBridgeClient {
     if (!checkedId.ok) return rejectArgument(checkedId.error.code, checkedId.error.reason);
     const id = checkedId.value ?? this.#nextId();
     if (this.#publishes.has(id)) return rejectArgument('invalid_id', `a publish with id "${id}" is pending`);
-    const encoded = encodePublish(topic, message, id);
+    const encoded = encodePublish(topic, message, id, options.retain);
     if (!encoded.ok) return rejectArgument(encoded.error.code, encoded.error.reason);
     const result = this.#publishes.add(id, encoded.text);
     this.#sendUnsent();

@@ -1,44 +1,17 @@
-import {
-  type JsonValue,
-  MAX_FRAME_BYTES,
-  type PublishFrame,
-  type Rejection,
-  utf8Bytes,
-  validatePublishTopic,
-} from '@topic-bridge/shared-types';
-import type { LocalErrorCode } from './errors.js';
+import { type EncodeRejection, encodePublishFrame, type JsonValue } from '@topic-bridge/shared-types';
 
-/** Why a publish was refused before sending: the bridge's code for the same fault, or a local one. */
-export interface EncodeRejection {
-  code: Rejection['code'] | LocalErrorCode;
-  reason: string;
-}
+export type { EncodeRejection };
 
 /**
- * Encodes a publish frame after the checks the bridge would make (topic grammar, no wildcard, a message,
- * the size limit), so that a bad frame is refused here with the same code rather than by the bridge.
+ * Encodes a publish frame with the shared encoder, which makes the checks the bridge would make (topic
+ * grammar, no wildcard, a message, nesting, the size limit), so a bad frame is refused here with the same code.
  */
 export function encodePublish(
   topic: string,
   message: JsonValue,
   id: string,
+  retain?: boolean,
 ): { ok: true; text: string } | { ok: false; error: EncodeRejection } {
-  const checked = validatePublishTopic(topic);
-  if (!checked.ok) return checked;
-  if (message === undefined) return refuse('missing_message', 'publish() needs a message');
-  let text: string;
-  try {
-    text = JSON.stringify({ topic, message, id } satisfies PublishFrame);
-  } catch (cause) {
-    return refuse('invalid_message', `the message cannot be sent as JSON: ${String(cause)}`);
-  }
-  const bytes = utf8Bytes(text);
-  if (bytes > MAX_FRAME_BYTES) {
-    return refuse('message_too_large', `the frame is ${bytes} bytes; the limit is ${MAX_FRAME_BYTES} bytes`);
-  }
-  return { ok: true, text };
-}
-
-function refuse(code: EncodeRejection['code'], reason: string): { ok: false; error: EncodeRejection } {
-  return { ok: false, error: { code, reason } };
+  const encoded = encodePublishFrame({ topic, message, id, ...(retain === undefined ? {} : { retain }) });
+  return encoded.ok ? { ok: true, text: encoded.value.text } : encoded;
 }

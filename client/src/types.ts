@@ -116,6 +116,11 @@ export interface PublishResult {
 export interface PublishOptions {
   /** The frame id (for acks and deduplication); a unique one is generated when absent. */
   id?: string;
+  /**
+   * Also keep the frame as the topic's last value, sent to later subscribers at once; `retain: true` with a
+   * `null` message clears it (docs/PROTOCOL.md, retained values).
+   */
+  retain?: boolean;
 }
 
 /** Payload of the `unauthorized` event: a final refusal, which reconnecting with the same token cannot fix. */

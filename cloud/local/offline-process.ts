@@ -33,6 +33,8 @@ export interface OfflineOptions {
   authMode: 'on' | 'off';
   /** When set, tokens must carry this `aud` (the `authAudience` parameter). */
   authAudience?: string;
+  /** When set, history is on for these filters (the history* parameters); absent, serverless.yml's default (off). */
+  history?: { topics: readonly string[]; maxFrames?: number; maxAgeSeconds?: number };
   /** Extra environment for the handlers (they run in-process, with `localEnvironment: true`). */
   handlerEnv: Record<string, string>;
   log?: (line: string) => void;
@@ -85,6 +87,7 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     `--param=logLevel=${options.logLevel}`,
     `--param=auth=${options.authMode}`,
     ...(options.authAudience === undefined ? [] : [`--param=authAudience=${options.authAudience}`]),
+    ...historyParams(options.history),
   ];
   // detached: a process group of its own, so that stop() ends it with every child and Ctrl-C on `npm start`
   // reaches it only through our own shutdown.
@@ -103,6 +106,15 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     throw error;
   }
   return { pid: child.pid ?? -1, stop };
+}
+
+function historyParams(history: OfflineOptions['history']): string[] {
+  if (history === undefined) return [];
+  return [
+    `--param=historyTopics=${history.topics.join(',')}`,
+    ...(history.maxFrames === undefined ? [] : [`--param=historyMaxFrames=${history.maxFrames}`]),
+    ...(history.maxAgeSeconds === undefined ? [] : [`--param=historyMaxAgeSeconds=${history.maxAgeSeconds}`]),
+  ];
 }
 
 interface OutputTracker {

@@ -2,7 +2,14 @@ import { LOCAL_REGION } from '../src/aws/clients.js';
 import { LOCAL_SIGNING_CREDENTIALS } from '../src/aws/credentials.js';
 import { createDynamoHttpClient } from '../src/aws/dynamodb-http/client.js';
 import { ensureTable } from '../src/aws/ensure-table.js';
-import { DEFAULT_TABLE_NAME, DEFAULT_TOPIC_INDEX_NAME } from '../src/config.js';
+import { ensureHistoryTable } from '../src/aws/history-table.js';
+import { ensureRetainedTable } from '../src/aws/retained-store.js';
+import {
+  DEFAULT_HISTORY_TABLE_NAME,
+  DEFAULT_RETAINED_TABLE_NAME,
+  DEFAULT_TABLE_NAME,
+  DEFAULT_TOPIC_INDEX_NAME,
+} from '../src/config.js';
 import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
 import { findFreePort, LOCAL_HOST } from './free-port.js';
 import { type OfflineProcess, startOffline } from './offline-process.js';
@@ -46,10 +53,23 @@ export interface LocalStackOptions {
    */
   auth?: { secret: string; audience?: string };
   /**
+   * Turns topic history on for the topics these filters match (serverless.yml's historyTopics, historyMaxFrames,
+   * historyMaxAgeSeconds parameters; their defaults when a number is absent). Absent: history is off, as
+   * deployed by default; `npm start` turns it on (TOPIC_BRIDGE_HISTORY_TOPICS).
+   */
+  history?: LocalHistoryOptions;
+  /**
    * Extra environment for the handlers, over the stack's own (tests set small limits this way, e.g.
    * FAN_OUT_INVOCATION_SHARE so that a publish to a few subscribers already goes through the fan-out worker).
    */
   handlerEnv?: Record<string, string>;
+}
+
+/** The local stack's history settings (cloud/src/config.ts, loadHistoryConfig, checks them at cold start). */
+export interface LocalHistoryOptions {
+  topics: readonly string[];
+  maxFrames?: number;
+  maxAgeSeconds?: number;
 }
 
 /** A running local stack. */
@@ -61,6 +81,10 @@ export interface LocalStack {
   dynamoEndpoint: string;
   tableName: string;
   indexName: string;
+  /** The retained last values' table (serverless.yml's default `retainedTableName`). */
+  retainedTableName: string;
+  /** The history table (created whether history is on or not, as deployed). */
+  historyTableName: string;
   onMessage: 'scan' | 'query';
   /** Whether tokens are required (the `auth` option was given). */
   authMode: 'on' | 'off';
@@ -83,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startDynamoServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   let offline: OfflineProcess | undefined;
   try {
-    await createTable(dynamo, tableName, indexName);
+    await createTables(dynamo, tableName, indexName);
     const wsPort = options.wsPort || (await findFreePort());
     const lambdaPort = await findFreePort();
     offline = await startOffline({
@@ -94,6 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName,
       logLevel: options.logLevel ?? 'info',
       authMode,
+      ...(options.history === undefined ? {} : { history: options.history }),
       ...(options.auth?.audience === undefined ? {} : { authAudience: options.auth.audience }),
       handlerEnv: {
         DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -116,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function createTable(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
+async function createTables(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
   const client = createDynamoHttpClient({
     endpoint: dynamo.endpoint,
     region: LOCAL_REGION,
@@ -124,6 +149,8 @@ async function createTable(dynamo: DynamoServer, tableName: string, indexName: s
   });
   try {
     await ensureTable(client, { tableName, indexName });
+    await ensureRetainedTable(client, DEFAULT_RETAINED_TABLE_NAME);
+    await ensureHistoryTable(client, DEFAULT_HISTORY_TABLE_NAME);
   } finally {
     client.close();
   }
@@ -146,6 +173,8 @@ function stackHandle(parts: {
     dynamoEndpoint: dynamo.endpoint,
     tableName: parts.tableName,
     indexName: parts.indexName,
+    retainedTableName: DEFAULT_RETAINED_TABLE_NAME,
+    historyTableName: DEFAULT_HISTORY_TABLE_NAME,
     onMessage: parts.onMessage,
     authMode: parts.authMode,
     offlinePid: offline.pid,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { validateTopicFilter } from '@topic-bridge/shared-types';
 import { START_LOG_LEVELS, type StartLogLevel } from './start-log.js';
 
 /** The WebSocket port of `npm start` when TOPIC_BRIDGE_WS_PORT is unset (serverless-offline's usual one). */
@@ -22,6 +23,15 @@ export const DEFAULT_SUMMARY_SECONDS = 60;
 /** The longest summary interval accepted: a day. */
 export const MAX_SUMMARY_SECONDS = 86_400;
 
+/**
+ * The filters whose publishes keep a history in `npm start` when TOPIC_BRIDGE_HISTORY_TOPICS is unset: the
+ * IoT gateways' `sensors/#`, the simulated agent's `demo/#`, and the README's `plant/…` examples.
+ */
+export const DEFAULT_START_HISTORY_TOPICS: readonly string[] = ['sensors/#', 'demo/#', 'plant/#'];
+
+/** TOPIC_BRIDGE_HISTORY_TOPICS value that turns history off. */
+export const HISTORY_OFF = 'off';
+
 /** The onMessage variants: how `$default` finds a topic's subscribers. */
 export const ON_MESSAGE_VARIANTS = ['query', 'scan'] as const;
 
@@ -39,6 +49,8 @@ export interface StartSettings {
   logLevel: StartLogLevel;
   /** Seconds between two summary lines. */
   summarySeconds: number;
+  /** Filters whose publishes keep a history (empty: off). */
+  historyTopics: string[];
 }
 
 function readPort(
@@ -95,6 +107,8 @@ export function readStartSettings(
       problem: `TOPIC_BRIDGE_SUMMARY_SECONDS must be a whole number of seconds from 1 to ${MAX_SUMMARY_SECONDS}; got "${rawSummary}"`,
     };
   }
+  const history = readHistoryTopics(env.TOPIC_BRIDGE_HISTORY_TOPICS);
+  if (!history.ok) return history;
   const dataDir = env.TOPIC_BRIDGE_DATA_DIR?.trim();
   return {
     ok: true,
@@ -106,6 +120,28 @@ export function readStartSettings(
       dataDir: dataDir ? resolve(cwd, dataDir) : undefined,
       logLevel: logLevel as StartLogLevel,
       summarySeconds,
+      historyTopics: history.topics,
     },
   };
+}
+
+function readHistoryTopics(
+  raw: string | undefined,
+): { ok: true; topics: string[] } | { ok: false; problem: string } {
+  const value = raw?.trim() || DEFAULT_START_HISTORY_TOPICS.join(',');
+  if (value.toLowerCase() === HISTORY_OFF) return { ok: true, topics: [] };
+  const topics: string[] = [];
+  for (const part of value.split(',')) {
+    const filter = part.trim();
+    if (filter === '') continue;
+    const valid = validateTopicFilter(filter);
+    if (!valid.ok) {
+      return {
+        ok: false,
+        problem: `TOPIC_BRIDGE_HISTORY_TOPICS: "${filter}" is not a valid topic filter (${valid.error.reason}); write comma-separated filters such as "sensors/#,demo/#", or "off"`,
+      };
+    }
+    topics.push(filter);
+  }
+  return { ok: true, topics };
 }

@@ -2,6 +2,7 @@ import {
   API_GATEWAY_MAX_CONNECTION_MS,
   compileTopicMapping,
   type TopicMapping,
+  validateTopicFilter,
 } from '@topic-bridge/shared-types';
 import { ConfigError } from './errors.js';
 
@@ -16,6 +17,29 @@ export const DEFAULT_TOPIC_INDEX_NAME = 'TopicNameIndex';
  * `exactUntil`, KEYS_ONLY, sparse (only exact-filter rows carry `exactUntil`). docs/DATA-MODEL.md says why.
  */
 export const DEFAULT_EXACT_INDEX_NAME = 'ExactTopicIndex';
+
+/** The retained-values table when RETAINED_TABLE_NAME is unset (docs/DATA-MODEL.md, "The retained table"). */
+export const DEFAULT_RETAINED_TABLE_NAME = 'TopicBridgeRetained';
+
+/**
+ * How long a retained value lives after its publish when RETAINED_TTL_SECONDS is unset: 7 days, so a sensor
+ * that reports weekly still shows a value, while a topic nobody publishes to any more fades out by itself.
+ */
+export const DEFAULT_RETAINED_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * How long the tombstone a clear (`"retain": true, "message": null`) leaves lives. It only has to outlast any
+ * write older than the clear still in flight, and no publish lives past API Gateway's 29 s integration
+ * timeout: an hour is ample, and keeps the Scan of wildcard-first filters from paying for old tombstones.
+ */
+export const RETAINED_TOMBSTONE_TTL_SECONDS = 60 * 60;
+
+/**
+ * Most pages (of at most 1 MB each) one retained lookup reads. A filter whose first level is a word reads
+ * one partition, a filter starting with a wildcard Scans the table: either stops here and answers
+ * `truncated`. 4 MB is at most 512 read units (eventually consistent) per lookup (docs/DATA-MODEL.md).
+ */
+export const RETAINED_READ_PAGE_BUDGET = 4;
 
 /** Log level when LOG_LEVEL is unset. */
 export const DEFAULT_LOG_LEVEL = 'info';
@@ -118,6 +142,15 @@ export interface CloudConfig {
   connectionTtlSeconds: number;
   /** `on`: every route checks the token's grants (from the authorizer); `off`: everything is allowed. */
   authMode: AuthMode;
+  retained: RetainedConfig;
+  /** Which topics keep a short history, and how much of it (no filters: history is off). */
+  history: HistoryConfig;
+}
+
+/** Where retained values are kept, and for how long. */
+export interface RetainedConfig {
+  tableName: string;
+  ttlSeconds: number;
 }
 
 /** The knobs of one fan-out. */
@@ -167,6 +200,11 @@ export function loadConfig(env: Env = process.env): CloudConfig {
     },
     connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', DEFAULT_CONNECTION_TTL_SECONDS, 60),
     authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, DEFAULT_AUTH_MODE),
+    retained: {
+      tableName: text(env, 'RETAINED_TABLE_NAME', DEFAULT_RETAINED_TABLE_NAME),
+      ttlSeconds: integer(env, 'RETAINED_TTL_SECONDS', DEFAULT_RETAINED_TTL_SECONDS, 60),
+    },
+    history: loadHistoryConfig(env),
   };
 }
 
@@ -353,4 +391,94 @@ export function loadSplitConfig(env: Env = process.env): SplitConfig {
     pageSize: integer(env, 'FAN_OUT_WORKER_PAGE_SIZE', DEFAULT_WORKER_PAGE_SIZE, 1),
     checkpointPosts: integer(env, 'FAN_OUT_CHECKPOINT_POSTS', DEFAULT_WORKER_CHECKPOINT_POSTS, 1),
   };
+}
+
+// ---- Topic history (docs/PROTOCOL.md, "history"; docs/DATA-MODEL.md, "The history table") ----
+
+/** History table used when HISTORY_TABLE_NAME is unset (serverless.yml's `historyTableName` parameter). */
+export const DEFAULT_HISTORY_TABLE_NAME = 'TopicBridgeHistory';
+
+/**
+ * Frames kept per topic when HISTORY_MAX_FRAMES is unset: enough for a chart of the last readings, like
+ * Centrifugo's history size; each publish past it deletes its topic's oldest frame (trim on write).
+ */
+export const DEFAULT_HISTORY_MAX_FRAMES = 100;
+
+/**
+ * The most frames per topic accepted in HISTORY_MAX_FRAMES. A `since` id is found by reading the topic's
+ * first level newest first, so every frame kept is a frame such a read may have to pay for.
+ */
+export const MAX_HISTORY_MAX_FRAMES = 10_000;
+
+/** How long a frame stays in the history when HISTORY_MAX_AGE_SECONDS is unset: a day (the rows' TTL). */
+export const DEFAULT_HISTORY_MAX_AGE_SECONDS = 86_400;
+
+/** The longest HISTORY_MAX_AGE_SECONDS accepted: 30 days. */
+export const MAX_HISTORY_MAX_AGE_SECONDS = 30 * 86_400;
+
+/** Separator of the filters in HISTORY_TOPICS (and of serverless.yml's `historyTopics`). */
+export const HISTORY_TOPICS_SEPARATOR = ',';
+
+/** Which topics keep a history: publishes to a topic some filter matches are appended to it. */
+export interface HistoryConfig {
+  tableName: string;
+  /** Valid topic filters; empty means history is off (nothing stored, every `history` request refused). */
+  filters: string[];
+  /** Frames kept per topic (count bound). */
+  maxFrames: number;
+  /** Seconds a frame is kept (age bound; the rows' TTL). */
+  maxAgeSeconds: number;
+}
+
+/**
+ * Reads HISTORY_TOPICS (comma-separated filters; unset or empty: off), HISTORY_MAX_FRAMES,
+ * HISTORY_MAX_AGE_SECONDS and HISTORY_TABLE_NAME. A filter that does not parse, or a number out of range,
+ * throws a ConfigError naming the setting, the serverless.yml parameter, and what to write instead.
+ */
+export function loadHistoryConfig(env: Env = process.env): HistoryConfig {
+  const filters: string[] = [];
+  for (const raw of (env.HISTORY_TOPICS ?? '').split(HISTORY_TOPICS_SEPARATOR)) {
+    const filter = raw.trim();
+    if (filter === '') continue;
+    const valid = validateTopicFilter(filter);
+    if (!valid.ok) {
+      throw new ConfigError(
+        `HISTORY_TOPICS (the historyTopics parameter): "${filter}" is not a valid topic filter (${valid.error.reason}); write comma-separated filters such as "sensors/#,demo/#", or leave it empty to turn history off`,
+      );
+    }
+    if (!filters.includes(filter)) filters.push(filter);
+  }
+  return {
+    tableName: text(env, 'HISTORY_TABLE_NAME', DEFAULT_HISTORY_TABLE_NAME),
+    filters,
+    maxFrames: bounded(env, 'HISTORY_MAX_FRAMES', 'historyMaxFrames', DEFAULT_HISTORY_MAX_FRAMES, [
+      1,
+      MAX_HISTORY_MAX_FRAMES,
+    ]),
+    maxAgeSeconds: bounded(
+      env,
+      'HISTORY_MAX_AGE_SECONDS',
+      'historyMaxAgeSeconds',
+      DEFAULT_HISTORY_MAX_AGE_SECONDS,
+      [1, MAX_HISTORY_MAX_AGE_SECONDS],
+    ),
+  };
+}
+
+function bounded(
+  env: Env,
+  name: string,
+  param: string,
+  fallback: number,
+  [min, max]: [number, number],
+): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(
+      `${name} (the ${param} parameter) must be a whole number from ${min} to ${max}; got "${value}" (the default is ${fallback})`,
+    );
+  }
+  return parsed;
 }

@@ -28,6 +28,13 @@ export const ERROR_CODES = {
    * connection stays open; a new token with wider grants is needed.
    */
   forbidden: { retryable: false },
+  /**
+   * A known optional field has the wrong type or value (`retain` not a boolean, a `history` request's `since`
+   * or `limit` out of range), or a publisher set a field reserved for the bridge (`replay`).
+   */
+  invalid_field: { retryable: false },
+  /** A `history` request for a filter that no history setting of this deployment covers. */
+  history_not_enabled: { retryable: false },
   /** The connection already holds MAX_FILTERS_PER_CONNECTION filters. */
   too_many_subscriptions: { retryable: false },
   /** The subscription store (DynamoDB) could not be reached or throttled us; try again later. */

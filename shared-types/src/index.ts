@@ -3,6 +3,7 @@ export * from './backoff.js';
 export * from './claims.js';
 export * from './connect-url.js';
 export * from './error-codes.js';
+export * from './frames.js';
 export * from './grants.js';
 export * from './limits.js';
 export * from './protocol.js';

@@ -79,3 +79,20 @@ export const PROTOCOL_SUBPROTOCOL = 'topic-bridge.v1';
 
 /** Prefix of the second offered subprotocol that carries the token: `bearer.<JWT>` (JWTs need no escaping). */
 export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
+
+/**
+ * Most retained frames sent after one `subscribe` or `retained` request, newest first. A filter such as `#`
+ * can match thousands of retained topics; past this the confirmation says `retainedTruncated` / `truncated`.
+ */
+export const MAX_RETAINED_PER_REQUEST = 100;
+/** Most frames one `history` request returns; `more: true` says there are later ones to ask for. */
+export const MAX_HISTORY_PER_REQUEST = 100;
+/** Frames a `history` request returns when it names no `limit`. */
+export const DEFAULT_HISTORY_PER_REQUEST = 100;
+/** Most frames in one HTTP publish request (`{"frames":[…]}`). */
+export const MAX_HTTP_PUBLISH_FRAMES = 25;
+/**
+ * The top-level field the bridge adds to a frame it delivers from storage rather than live:
+ * `"replay":"retained"` (a topic's last value) or `"replay":"history"` (a catch-up). Publishers may not set it.
+ */
+export const REPLAY_FIELD = 'replay';

@@ -16,6 +16,16 @@ export interface PublishFrame {
   topic: string;
   message: JsonValue;
   id?: string;
+  /**
+   * Also keep this frame as the topic's last value, sent to later subscribers (`"message": null` clears it).
+   * The frame is delivered live either way.
+   */
+  retain?: boolean;
+  /**
+   * Set by the bridge only, on a frame it delivers from storage rather than live (REPLAY_FIELD): a publisher
+   * that sets it is refused with `invalid_field`.
+   */
+  replay?: ReplayKind;
   /** Any other fields are carried along untouched (for example the agent's `ts`, `device` and `seq`). */
   [extra: string]: JsonValue | undefined;
 }
@@ -40,13 +50,44 @@ export interface PingFrame {
   id?: string;
 }
 
+/**
+ * Asks for the retained frames of every topic a filter matches (the connection's connect-time filters get
+ * theirs this way: API Gateway cannot post during `$connect`). Answered with `retained`, then the frames.
+ */
+export interface RetainedRequestFrame {
+  action: 'retained';
+  topic: string;
+  id?: string;
+}
+
+/**
+ * Asks for the frames published to the topics a filter matches after a point: a frame id (string) or epoch
+ * milliseconds (number); none means the oldest kept. Answered with the frames, oldest first, then `history`.
+ */
+export interface HistoryRequestFrame {
+  action: 'history';
+  topic: string;
+  since?: string | number;
+  /** 1 to MAX_HISTORY_PER_REQUEST; DEFAULT_HISTORY_PER_REQUEST when absent. */
+  limit?: number;
+  id?: string;
+}
+
 /** The actions a client may name in `action`. */
-export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'ping'] as const;
+export const CLIENT_ACTIONS = ['subscribe', 'unsubscribe', 'ping', 'retained', 'history'] as const;
 /** One of CLIENT_ACTIONS. */
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 /** An action frame, routed on `$request.body.action`. */
-export type ActionFrame = SubscribeFrame | UnsubscribeFrame | PingFrame;
+export type ActionFrame =
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | PingFrame
+  | RetainedRequestFrame
+  | HistoryRequestFrame;
+
+/** How a frame delivered from storage is marked (its REPLAY_FIELD): a topic's last value or a catch-up. */
+export type ReplayKind = 'retained' | 'history';
 
 /** Anything a client may send. */
 export type ClientFrame = PublishFrame | ActionFrame;
@@ -67,11 +108,46 @@ export interface AckFrame {
   queued?: number;
 }
 
-/** Confirms a runtime subscription. */
+/**
+ * Confirms a runtime subscription. `retained` retained frames of the filter's topics follow it, newest
+ * first, each marked `"replay":"retained"` (bridges without retained values omit the field).
+ */
 export interface SubscribedFrame {
   type: 'subscribed';
   topic: string;
   id?: string;
+  /** How many retained frames follow this confirmation. */
+  retained?: number;
+  /** More retained topics matched than MAX_RETAINED_PER_REQUEST; only the newest were sent. */
+  retainedTruncated?: boolean;
+}
+
+/** Answers a `retained` request: `count` retained frames follow, newest first, marked `"replay":"retained"`. */
+export interface RetainedReplyFrame {
+  type: 'retained';
+  topic: string;
+  id?: string;
+  count: number;
+  /** More retained topics matched than MAX_RETAINED_PER_REQUEST; only the newest were sent. */
+  truncated?: boolean;
+}
+
+/**
+ * Ends the answer to a `history` request: `count` frames were sent before it, oldest first, each marked
+ * `"replay":"history"`.
+ */
+export interface HistoryReplyFrame {
+  type: 'history';
+  topic: string;
+  id?: string;
+  count: number;
+  /** Later frames exist past the limit: ask again with `since` set to the last id received. */
+  more: boolean;
+  /**
+   * False when the `since` id is no longer kept (aged out or trimmed): the answer starts at the oldest kept
+   * frame and frames may have been missed in between. Absent when `since` was not an id.
+   */
+  sinceFound?: boolean;
 }
 
 /** Confirms a runtime unsubscription (also sent when the filter was not held). */
@@ -96,7 +172,14 @@ export interface ErrorFrame {
 }
 
 /** The bridge's own replies, told apart by `type`. */
-export type ReplyFrame = AckFrame | SubscribedFrame | UnsubscribedFrame | PongFrame | ErrorFrame;
+export type ReplyFrame =
+  | AckFrame
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | PongFrame
+  | RetainedReplyFrame
+  | HistoryReplyFrame
+  | ErrorFrame;
 
 /**
  * An error frame as a client receives it. Its `code` may be one this version does not know yet (a newer

@@ -1,5 +1,12 @@
 import type { ErrorCode } from './error-codes.js';
-import { MAX_FILTERS_PER_CONNECTION, MAX_FRAME_BYTES, MAX_ID_LENGTH, MAX_JSON_DEPTH } from './limits.js';
+import {
+  MAX_FILTERS_PER_CONNECTION,
+  MAX_FRAME_BYTES,
+  MAX_HISTORY_PER_REQUEST,
+  MAX_ID_LENGTH,
+  MAX_JSON_DEPTH,
+  REPLAY_FIELD,
+} from './limits.js';
 import {
   CLIENT_ACTIONS,
   type ClientAction,
@@ -112,6 +119,18 @@ function parsePublishFrame(frame: PlainObject, id: string | undefined): Result<C
   if (!('message' in frame) || frame.message === undefined) {
     return failWith({ code: 'missing_message', reason: 'a publish frame needs a "message" field' }, id);
   }
+  if ('retain' in frame && typeof frame.retain !== 'boolean') {
+    return failWith({ code: 'invalid_field', reason: '"retain" must be true or false' }, id);
+  }
+  if (REPLAY_FIELD in frame) {
+    return failWith(
+      {
+        code: 'invalid_field',
+        reason: `"${REPLAY_FIELD}" is set by the bridge on frames it delivers from storage; remove it from the publish`,
+      },
+      id,
+    );
+  }
   return ok(frame as ClientFrame);
 }
 
@@ -131,7 +150,46 @@ function parseActionFrame(frame: PlainObject, id: string | undefined): Result<Cl
   if ((action as ClientAction) === 'ping') return ok({ action: 'ping', ...withId });
   const filter = validateTopicFilter(frame.topic);
   if (!filter.ok) return failWith(filter.error, id);
-  return ok({ action: action as 'subscribe' | 'unsubscribe', topic: filter.value, ...withId });
+  if ((action as ClientAction) === 'history') return parseHistoryRequest(frame, filter.value, id);
+  return ok({ action: action as 'subscribe' | 'unsubscribe' | 'retained', topic: filter.value, ...withId });
+}
+
+function parseHistoryRequest(
+  frame: PlainObject,
+  topic: string,
+  id: string | undefined,
+): Result<ClientFrame, FrameRejection> {
+  const { since, limit } = frame;
+  const sinceIsId = typeof since === 'string' && since.length > 0 && since.length <= MAX_ID_LENGTH;
+  const sinceIsTime = typeof since === 'number' && Number.isSafeInteger(since) && since >= 0;
+  if (since !== undefined && !sinceIsId && !sinceIsTime) {
+    return failWith(
+      {
+        code: 'invalid_field',
+        reason: `"since" must be a frame id (a string of 1 to ${MAX_ID_LENGTH} characters) or a time in epoch milliseconds (a whole number ≥ 0)`,
+      },
+      id,
+    );
+  }
+  if (
+    limit !== undefined &&
+    !(Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= MAX_HISTORY_PER_REQUEST)
+  ) {
+    return failWith(
+      {
+        code: 'invalid_field',
+        reason: `"limit" must be a whole number from 1 to ${MAX_HISTORY_PER_REQUEST}`,
+      },
+      id,
+    );
+  }
+  return ok({
+    action: 'history',
+    topic,
+    ...(since === undefined ? {} : { since: since as string | number }),
+    ...(limit === undefined ? {} : { limit: limit as number }),
+    ...(id === undefined ? {} : { id }),
+  });
 }
 
 /**
@@ -165,7 +223,7 @@ export interface UnexpectedFrame {
   reason: string;
 }
 
-const REPLY_TYPES = ['ack', 'subscribed', 'unsubscribed', 'pong', 'error'] as const;
+const REPLY_TYPES = ['ack', 'subscribed', 'unsubscribed', 'pong', 'retained', 'history', 'error'] as const;
 
 /**
  * Parses a frame received from the bridge: a published message (it has `topic` and `message`) or one of the
@@ -207,8 +265,24 @@ function replyProblem(frame: PlainObject): string | undefined {
       }
       return undefined;
     case 'subscribed':
+      if (typeof frame.topic !== 'string') return 'a "subscribed" frame needs a string "topic"';
+      // Bridges without retained values send neither field.
+      if (frame.retained !== undefined && typeof frame.retained !== 'number') {
+        return 'a "subscribed" frame\'s "retained", when present, must be a number';
+      }
+      return undefined;
     case 'unsubscribed':
       return typeof frame.topic === 'string' ? undefined : `a "${type}" frame needs a string "topic"`;
+    case 'retained':
+      return typeof frame.topic === 'string' && typeof frame.count === 'number'
+        ? undefined
+        : 'a "retained" frame needs a string "topic" and a number "count"';
+    case 'history':
+      return typeof frame.topic === 'string' &&
+        typeof frame.count === 'number' &&
+        typeof frame.more === 'boolean'
+        ? undefined
+        : 'a "history" frame needs a string "topic", a number "count" and a boolean "more"';
     case 'error':
       // Any non-empty code is accepted: a code added by a newer bridge must not make this client drop
       // the frame (and with it the request the frame's id settles).

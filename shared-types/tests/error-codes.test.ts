@@ -52,12 +52,40 @@ const FRAME_EXAMPLES: Array<[ErrorCode, string, Record<string, string>]> = [
   [
     'unknown_action',
     '{"action":"publish","id":"i3"}',
-    { reason: 'unknown action "publish"; known actions: subscribe, unsubscribe, ping', id: 'i3' },
+    {
+      reason: 'unknown action "publish"; known actions: subscribe, unsubscribe, ping, retained, history',
+      id: 'i3',
+    },
+  ],
+  [
+    'invalid_field',
+    '{"topic":"a","message":1,"retain":"yes","id":"r1"}',
+    { reason: '"retain" must be true or false', id: 'r1' },
+  ],
+  [
+    'invalid_field',
+    '{"topic":"a","message":1,"replay":"retained"}',
+    {
+      reason: '"replay" is set by the bridge on frames it delivers from storage; remove it from the publish',
+    },
+  ],
+  [
+    'invalid_field',
+    '{"action":"history","topic":"a/#","since":-1,"id":"h1"}',
+    {
+      reason: `"since" must be a frame id (a string of 1 to ${MAX_ID_LENGTH} characters) or a time in epoch milliseconds (a whole number ≥ 0)`,
+      id: 'h1',
+    },
+  ],
+  [
+    'invalid_field',
+    '{"action":"history","topic":"a","limit":101}',
+    { reason: '"limit" must be a whole number from 1 to 100' },
   ],
   [
     'unknown_action',
     '{"action":7}',
-    { reason: 'unknown action number; known actions: subscribe, unsubscribe, ping' },
+    { reason: 'unknown action number; known actions: subscribe, unsubscribe, ping, retained, history' },
   ],
   [
     'invalid_topic',

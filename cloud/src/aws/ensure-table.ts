@@ -27,7 +27,19 @@ export async function ensureTable(
   dynamo: DynamoHttpClient,
   options: TableNames,
 ): Promise<'created' | 'exists'> {
-  const { tableName } = options;
+  return ensureTableFrom(dynamo, tableDefinition(options), ATTRIBUTES.expiresAt);
+}
+
+/**
+ * Creates a table from its CreateTable input (wire JSON) when missing (with TTL on `ttlAttribute`, best effort)
+ * and waits until it and its indexes are ACTIVE only then; an existing table costs one DescribeTable and no wait.
+ */
+export async function ensureTableFrom(
+  dynamo: DynamoHttpClient,
+  definition: { TableName: string } & Record<string, unknown>,
+  ttlAttribute: string,
+): Promise<'created' | 'exists'> {
+  const tableName = definition.TableName;
   const existing = await describe(dynamo, tableName);
   if (existing !== undefined) {
     // Another caller may have just created it: wait only in that case, so that the write that follows works.
@@ -35,7 +47,7 @@ export async function ensureTable(
     return 'exists';
   }
   try {
-    await dynamo.call('CreateTable', tableDefinition(options));
+    await dynamo.call('CreateTable', definition);
   } catch (error) {
     if (awsErrorType(error) !== 'ResourceInUseException') {
       throw translateStoreError(error, 'CreateTable', tableName);
@@ -44,7 +56,7 @@ export async function ensureTable(
     return 'exists';
   }
   await waitUntilActive(dynamo, tableName);
-  await enableTimeToLive(dynamo, tableName);
+  await enableTimeToLive(dynamo, tableName, ttlAttribute);
   return 'created';
 }
 
@@ -121,11 +133,15 @@ async function waitUntilActive(dynamo: DynamoHttpClient, tableName: string): Pro
   }
 }
 
-async function enableTimeToLive(dynamo: DynamoHttpClient, tableName: string): Promise<void> {
+async function enableTimeToLive(
+  dynamo: DynamoHttpClient,
+  tableName: string,
+  attribute: string,
+): Promise<void> {
   try {
     await dynamo.call('UpdateTimeToLive', {
       TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: ATTRIBUTES.expiresAt, Enabled: true },
+      TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
     });
   } catch {
     // Best effort: dynalite does not implement TTL (UnknownOperationException), and readers ignore expired

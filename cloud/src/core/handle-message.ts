@@ -4,15 +4,16 @@ import {
   errorFrame,
   isActionFrame,
   parseClientFrame,
-  type ReplyFrame,
 } from '@topic-bridge/shared-types';
 import { HANDLER_TIME_BUDGET_MS } from '../config.js';
 import { describeError, StoreUnavailableError } from '../errors.js';
+import { history } from './actions/history.js';
 import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
+import { retained } from './actions/retained.js';
 import { subscribe } from './actions/subscribe.js';
 import { unsubscribe } from './actions/unsubscribe.js';
-import type { IncomingMessage, MessageDeps } from './message-context.js';
+import type { ActionAnswer, IncomingMessage, MessageDeps, Outgoing } from './message-context.js';
 import { postWithRetry } from './post-with-retry.js';
 
 /**
@@ -21,29 +22,28 @@ import { postWithRetry } from './post-with-retry.js';
  */
 export async function handleMessage(message: IncomingMessage, deps: MessageDeps): Promise<void> {
   const replyDeadline = (deps.now ?? Date.now)() + HANDLER_TIME_BUDGET_MS;
-  const reply = (connectionId: string, frame: ReplyFrame) =>
-    replyTo(connectionId, frame, deps, replyDeadline);
+  const reply = (connectionId: string, frame: Outgoing) => replyTo(connectionId, frame, deps, replyDeadline);
   const parsed = parseClientFrame(message.body);
   if (!parsed.ok) {
     const { code, reason, id } = parsed.error;
     await reply(message.connectionId, errorFrame(code, reason, id));
     return;
   }
-  let answer: ReplyFrame | undefined;
+  let answer: ActionAnswer;
   try {
     answer = await route(parsed.value, message, deps);
   } catch (error) {
     answer = failureFrame(error, parsed.value.id, message, deps);
   }
-  if (answer !== undefined) await reply(message.connectionId, answer);
+  // Several frames (a confirmation and retained values, history and its summary) are posted one after
+  // another, so the sender receives them in this order; once one cannot be posted the rest are dropped.
+  for (const frame of answer === undefined ? [] : Array.isArray(answer) ? answer : [answer]) {
+    if (!(await reply(message.connectionId, frame))) break;
+  }
 }
 
 /** The one place that maps a frame to its action. */
-function route(
-  frame: ClientFrame,
-  message: IncomingMessage,
-  deps: MessageDeps,
-): Promise<ReplyFrame | undefined> {
+function route(frame: ClientFrame, message: IncomingMessage, deps: MessageDeps): Promise<ActionAnswer> {
   if (!isActionFrame(frame)) return publish(frame, message, deps);
   switch (frame.action) {
     case 'subscribe':
@@ -52,6 +52,10 @@ function route(
       return unsubscribe(frame, message, deps);
     case 'ping':
       return Promise.resolve(ping(frame));
+    case 'retained':
+      return retained(frame, message, deps);
+    case 'history':
+      return history(frame, message, deps);
   }
 }
 
@@ -80,25 +84,23 @@ function failureFrame(
   );
 }
 
+/** Posts one frame to the sender; false when it could not be posted. */
 async function replyTo(
   connectionId: string,
-  frame: ReplyFrame,
+  frame: Outgoing,
   deps: MessageDeps,
   deadline: number,
-): Promise<void> {
-  const post = await postWithRetry(
-    connectionId,
-    JSON.stringify(frame),
-    { ...deps, settings: deps.config.fanOut },
-    deadline,
-  );
+): Promise<boolean> {
+  const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+  const post = await postWithRetry(connectionId, text, { ...deps, settings: deps.config.fanOut }, deadline);
   if (post.outcome !== 'delivered') {
     deps.logger.warn('could not reply to the sender', {
       connectionId,
-      type: frame.type,
+      type: typeof frame === 'string' ? 'stored frame' : frame.type,
       outcome: post.outcome,
       ...(post.outcome === 'failed' ? { code: post.code, error: describeError(post.error) } : {}),
       retried: post.retried,
     });
   }
+  return post.outcome === 'delivered';
 }

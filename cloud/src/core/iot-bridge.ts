@@ -1,19 +1,19 @@
 import {
   buildMqttEnvelope,
   type ErrorCode,
+  encodePublishFrame,
   MAX_FRAME_BYTES,
   mapTopic,
   ok,
-  type PublishFrame,
   type Result,
   reject,
   type TopicMapping,
-  utf8Bytes,
   validateFrameId,
 } from '@topic-bridge/shared-types';
 import { CloudError, describeError } from '../errors.js';
 import { type IotRuleEvent, parseIotRuleEvent } from './iot-rule-event.js';
 import { type DeliverDeps, type DeliveryReport, deliver } from './publish.js';
+import { type HistoryDeps, recordHistory } from './record-history.js';
 
 /** An IoT rule event that cannot become a frame (bad shape, unmappable topic, too large). Retrying will not help. */
 export class IotMessageRejectedError extends CloudError {
@@ -29,6 +29,8 @@ export class IotMessageRejectedError extends CloudError {
 /** What the bridge needs: delivery (store, gateway, fan-out knobs, logger) and the topic mapping. */
 export interface IotBridgeDeps extends DeliverDeps {
   mapping: TopicMapping;
+  /** The topic history (absent: off): MQTT messages on history topics are kept like WebSocket publishes. */
+  history?: HistoryDeps | undefined;
 }
 
 /** A frame built from one MQTT message: its bridge topic and its exact text. */
@@ -47,24 +49,24 @@ export function buildIotFrame(event: IotRuleEvent, mapping: TopicMapping): Resul
   const topic = mapTopic(mapping, event.mqttTopic);
   if (!topic.ok) return topic;
   const bytes = Buffer.from(event.payloadBase64, 'base64');
-  const frame: PublishFrame = {
+  const id = validateFrameId(event.traceId);
+  const encoded = encodePublishFrame({
     topic: topic.value,
     message: buildMqttEnvelope(event.mqttTopic, bytes, false),
-  };
-  const id = validateFrameId(event.traceId);
-  if (id.ok && id.value !== undefined) frame.id = id.value;
-  if (event.receivedAt !== undefined) frame.ts = event.receivedAt;
-  if (event.clientId !== undefined) frame.device = event.clientId;
-  const text = JSON.stringify(frame);
-  const size = utf8Bytes(text);
-  if (size > MAX_FRAME_BYTES) {
+    ...(id.ok && id.value !== undefined ? { id: id.value } : {}),
+    extra: { ts: event.receivedAt, device: event.clientId },
+  });
+  if (encoded.ok) return ok({ topic: topic.value, text: encoded.value.text });
+  const { code, reason } = encoded.error;
+  if (code === 'message_too_large') {
     return reject(
-      'message_too_large',
-      `the frame for MQTT topic "${event.mqttTopic}" would be ${size} bytes (payload ${bytes.length} bytes); ` +
+      code,
+      `the frame for MQTT topic "${event.mqttTopic}" would be ${encoded.error.bytes} bytes (payload ${bytes.length} bytes); ` +
         `WebSocket subscribers can receive at most ${MAX_FRAME_BYTES}`,
     );
   }
-  return ok({ topic: topic.value, text });
+  // The envelope is always JSON, so `invalid_message` cannot happen; were it to, it is the bridge's fault.
+  return reject(code === 'invalid_message' ? 'internal' : code, reason);
 }
 
 /**
@@ -84,7 +86,15 @@ export async function bridgeIotMessage(event: unknown, deps: IotBridgeDeps): Pro
     throw new IotMessageRejectedError(code, reason);
   }
   try {
-    return await deliver(frame.value.topic, frame.value.text, deps);
+    // As for a WebSocket publish: stored in the history (when its topic keeps one) before it is delivered.
+    const id = parsed.ok ? validateFrameId(parsed.value.traceId) : undefined;
+    const frameId = id?.ok ? id.value : undefined;
+    const history = await recordHistory(frame.value.topic, frame.value.text, frameId, deps);
+    try {
+      return await deliver(frame.value.topic, frame.value.text, deps);
+    } finally {
+      await history.trimmed;
+    }
   } catch (error) {
     deps.logger.error('iot message not delivered', { topic: frame.value.topic, error: describeError(error) });
     throw error;

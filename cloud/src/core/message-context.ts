@@ -1,8 +1,10 @@
-import type { Grants } from '@topic-bridge/shared-types';
+import type { Grants, ReplyFrame } from '@topic-bridge/shared-types';
 import type { FanOutSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ConnectionGateway } from './gateway.js';
 import type { Handoff } from './publish.js';
+import type { HistoryDeps } from './record-history.js';
+import type { RetainedStore } from './retained.js';
 import type { RetryQuota } from './retry-quota.js';
 import type { SubscriptionStore } from './subscriptions.js';
 
@@ -19,6 +21,16 @@ export interface MessageDeps {
   random?: () => number;
   /** The instance's retry quota for posts (runtime.ts), shared across invocations. */
   retryQuota?: RetryQuota;
+  /** Retained last values (absent: the bridge keeps none, and `subscribed` carries no `retained` count). */
+  retained?: RetainedSettings;
+  /** The topic history (absent: history is off, every `history` request is history_not_enabled). */
+  history?: HistoryDeps;
+}
+
+/** The retained store and how long the values it keeps live. */
+export interface RetainedSettings {
+  store: RetainedStore;
+  ttlSeconds: number;
 }
 
 /** One frame received on a connection, as API Gateway handed it over. */
@@ -30,4 +42,15 @@ export interface IncomingMessage {
   connectedAtMs: number;
   /** What the connection's token allows (from the authorizer context; everything with auth off). */
   grants: Grants;
+  /** When API Gateway received the frame (epoch ms, its `requestTimeEpoch`); absent: the handler's clock. */
+  receivedAtMs?: number;
 }
+
+/**
+ * One frame an action sends back to the sender: a reply frame, or the text of a stored frame (a retained
+ * value, a history entry) already marked with markReplay.
+ */
+export type Outgoing = ReplyFrame | string;
+
+/** What an action answers: nothing, one frame, or several, posted to the sender in this order. */
+export type ActionAnswer = Outgoing | readonly Outgoing[] | undefined;

@@ -40,6 +40,9 @@ export function createIotBridgeHandler(lookup: LookupStrategy) {
         logger: runtime.logger,
         retryQuota: runtime.retryQuota,
         ...(runtime.handoff === undefined ? {} : { handoff: runtime.handoff }),
+        ...(runtime.history === undefined
+          ? {}
+          : { history: { store: runtime.history, config: runtime.config.history } }),
       }),
     fail: (error) => {
       throw error;

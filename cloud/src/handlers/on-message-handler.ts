@@ -9,6 +9,7 @@ import {
   grantsOf,
   type HandlerResponse,
   managementEndpointOf,
+  receivedAtOf,
   type WebSocketEvent,
 } from './websocket-event.js';
 import { withRuntime } from './with-runtime.js';
@@ -36,6 +37,7 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
         connectionId: connectionIdOf(event),
         body: bodyOf(event),
         connectedAtMs: connectedAtOf(event, Date.now()),
+        receivedAtMs: receivedAtOf(event, Date.now()),
         grants: grants.ok ? grants.value : NO_GRANTS,
       };
       await handleMessage(message, {
@@ -44,7 +46,11 @@ export function createOnMessageHandler(lookup: LookupStrategy) {
         logger: runtime.logger,
         config: runtime.config,
         retryQuota: runtime.retryQuota,
+        retained: { store: runtime.retained, ttlSeconds: runtime.config.retained.ttlSeconds },
         ...(handoff === undefined ? {} : { handoff }),
+        ...(runtime.history === undefined
+          ? {}
+          : { history: { store: runtime.history, config: runtime.config.history } }),
       });
       return { statusCode: 200 };
     },

@@ -3,8 +3,12 @@ import type { DynamoHttpClient } from '../aws/dynamodb-http/client.js';
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
+import { createHistoryStore } from '../aws/history-store.js';
+import { createRetainedStore, ensureRetainedTable } from '../aws/retained-store.js';
 import { type CloudConfig, loadConfig } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
+import type { HistoryStore } from '../core/history.js';
+import type { RetainedStore } from '../core/retained.js';
 import { RetryQuota } from '../core/retry-quota.js';
 import type { SubscriptionStore } from '../core/subscriptions.js';
 import { createLogger, type Logger } from '../log.js';
@@ -17,6 +21,10 @@ export interface Runtime {
   dynamo: DynamoHttpClient;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
+  /** The retained last values (their own table). */
+  retained: RetainedStore;
+  /** The topic history, when HISTORY_TOPICS names any filter (undefined: history is off). */
+  history: HistoryStore | undefined;
   /** Bounds post retries across every invocation of this instance (see RetryQuota). */
   retryQuota: RetryQuota;
   ensureTable(): Promise<'created' | 'exists'>;
@@ -46,9 +54,10 @@ function createRuntime(config: CloudConfig): Runtime {
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
   const { tableName, indexName, exactIndexName, connectionTtlSeconds } = config;
+  const logger = createLogger(config.logLevel);
   return {
     config,
-    logger: createLogger(config.logLevel),
+    logger,
     dynamo,
     store(lookup) {
       let store = stores.get(lookup);
@@ -65,7 +74,17 @@ function createRuntime(config: CloudConfig): Runtime {
       return store;
     },
     gateway,
+    retained: createRetainedStore(dynamo, { tableName: config.retained.tableName }),
+    history:
+      config.history.filters.length === 0
+        ? undefined
+        : createHistoryStore(dynamo, { config: config.history, logger }),
     retryQuota: new RetryQuota(),
-    ensureTable: () => ensureTable(dynamo, { tableName, indexName, exactIndexName }),
+    // The retained table with it: ENSURE_TABLE is for local setups, where both start missing together.
+    ensureTable: async () => {
+      const outcome = await ensureTable(dynamo, { tableName, indexName, exactIndexName });
+      await ensureRetainedTable(dynamo, config.retained.tableName);
+      return outcome;
+    },
   };
 }

@@ -16,6 +16,8 @@ export interface WebSocketEvent {
     stage?: string;
     /** When the connection was opened, epoch ms. */
     connectedAt?: number;
+    /** When API Gateway received this message, epoch ms. */
+    requestTimeEpoch?: number;
     /** The authorizer's context (flat strings), on `$connect` and every later route of the connection. */
     authorizer?: Record<string, unknown> | null;
   };
@@ -90,4 +92,10 @@ export function managementEndpointOf(event: WebSocketEvent, configured: string |
     throw new Error('the event has no domainName/stage; set CONNECTIONS_ENDPOINT to the management API URL');
   }
   return `https://${domainName}/${stage}`;
+}
+
+/** When API Gateway received the message (epoch ms), or `fallbackMs` when the event does not say. */
+export function receivedAtOf(event: WebSocketEvent, fallbackMs: number): number {
+  const at = event.requestContext.requestTimeEpoch;
+  return typeof at === 'number' && Number.isFinite(at) ? at : fallbackMs;
 }

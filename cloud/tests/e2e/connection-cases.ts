@@ -76,6 +76,7 @@ export function connectionCases(bridge: BridgeContext): void {
         type: 'subscribed',
         topic,
         id: 's1',
+        retained: 0,
       });
       const first = json({ topic, message: 1, id: 'm1' });
       expect(await publisher.request(first)).toEqual({
@@ -101,7 +102,11 @@ export function connectionCases(bridge: BridgeContext): void {
     it('confirms a repeated subscribe and an unsubscribe of an unheld filter without changing rows', async () => {
       const topic = `${bridge.unique()}/#`;
       const client = await bridge.open(topic);
-      expect(await client.request({ action: 'subscribe', topic })).toEqual({ type: 'subscribed', topic });
+      expect(await client.request({ action: 'subscribe', topic })).toEqual({
+        type: 'subscribed',
+        topic,
+        retained: 0,
+      });
       expect(await bridge.table().rowsWithFilters(topic)).toHaveLength(1);
       const never = bridge.unique();
       expect(await client.request({ action: 'unsubscribe', topic: never, id: 'u' })).toEqual({

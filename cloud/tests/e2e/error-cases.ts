@@ -89,6 +89,14 @@ export function errorCases(bridge: BridgeContext): void {
       expect(witness.frames).toEqual([valid]);
     });
 
+    it('answers history_not_enabled on a bridge that keeps no history (the default)', async () => {
+      const sender = await bridge.open();
+      const reply = await sender.request({ action: 'history', topic: `${bridge.unique()}/#`, id: 'h' });
+      expect(reply).toMatchObject({ type: 'error', code: 'history_not_enabled', id: 'h' });
+      await settle();
+      expect(sender.frames).toHaveLength(1);
+    });
+
     it('answers store_unavailable while DynamoDB fails, and works again once it is back', async () => {
       const topic = bridge.unique();
       const [client, subscriber] = await Promise.all([bridge.open(), bridge.open(topic)]);

@@ -106,6 +106,7 @@ export function permissionCases(bridge: BridgeContext): void {
         type: 'subscribed',
         topic: `${topic}/x`,
         id: 's2',
+        retained: 0,
       });
       expect((await bridge.table().rowsWithFilters(`${topic}/x`)).length).toBe(1);
     });

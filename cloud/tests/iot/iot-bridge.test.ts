@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { createHistoryStore } from '../../src/aws/history-store.js';
+import { createDynamoClients } from '../../src/aws/sdk-clients.js';
 import { IotMessageRejectedError } from '../../src/core/iot-bridge.js';
 import { handler, scanHandler } from '../../src/handlers/iot-bridge.js';
 import { STACK_START_TIMEOUT_MS } from '../e2e/support/bridge-context.js';
@@ -24,6 +26,9 @@ beforeAll(async () => {
     CONNECTIONS_ENDPOINT: `http://127.0.0.1:${stack.wsPort}`,
     IOT_TOPIC_FILTER: 'sensors/#',
     LOG_LEVEL: 'warn',
+    // MQTT messages on history topics are kept like WebSocket publishes.
+    HISTORY_TOPICS: 'sensors/+/kept/#',
+    HISTORY_TABLE_NAME: stack.historyTableName,
   });
   delete process.env.IOT_TOPIC_TEMPLATE;
 }, STACK_START_TIMEOUT_MS);
@@ -84,6 +89,32 @@ describe('iotBridge handler with IoT rule events against the local stack', () =>
       expect(report).toMatchObject({ topic, subscribers: 2, delivered: 2, gone: 0, failed: 0 });
     });
   }
+
+  it('keeps a message on a history topic in the history, its trace id as the frame id', async () => {
+    const topic = 'sensors/gateway-01/kept/temp';
+    const client = await subscriber(topic);
+    await handler(ruleEvent(topic, '{"celsius":20}'));
+    const frame = expectedFrame(topic, 'json', { celsius: 20 });
+    expect(await client.waitForFrames(1)).toEqual([frame]);
+    const clients = createDynamoClients(stack.dynamoEndpoint);
+    try {
+      const history = createHistoryStore(clients.lean, {
+        config: { tableName: stack.historyTableName, maxFrames: 100, maxAgeSeconds: 86_400 },
+        logger: { warn: () => undefined },
+      });
+      const page = await history.read({
+        filter: topic,
+        since: { kind: 'oldest' },
+        limit: 10,
+        nowMs: Date.now(),
+      });
+      expect(page.rows.map((row) => [row.frame, row.frameId])).toEqual([
+        [frame, '9b7e2f0c-3d1a-4c55-8f3e-1a2b3c4d5e6f'],
+      ]);
+    } finally {
+      clients.destroy();
+    }
+  });
 
   it('carries binary payloads as base64 and text as text, as the agent does', async () => {
     const client = await subscriber('sensors/gateway-01/raw/#');

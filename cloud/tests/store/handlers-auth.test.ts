@@ -139,7 +139,7 @@ describe('the handlers with authorization on', () => {
     expect(local.server.deliveredTo('sub-a')).toEqual([allowed]);
     expect(local.server.deliveredTo('limited').slice(2)).toEqual([
       '{"type":"ack","id":"p2","delivered":2,"subscribers":2,"queued":0}',
-      '{"type":"subscribed","topic":"plant/3/+","id":"s2"}',
+      '{"type":"subscribed","topic":"plant/3/+","id":"s2","retained":0}',
     ]);
     expect(await rows()).toEqual(['limited plant/3/+', 'sub-a plant/3/temp', 'watcher #']);
   });

@@ -153,7 +153,7 @@ describe('sls package: the iotBridge function', () => {
     }
   });
 
-  it('may only find subscribers, clean up gone connections, post to this API, log, and queue failures', () => {
+  it('may only find subscribers, clean up gone connections, keep history, post to this API, log, and queue failures', () => {
     const connections =
       'arn:{AWS::Partition}:execute-api:{AWS::Region}:{AWS::AccountId}:{WebsocketsApi}/bridge/POST/@connections/*';
     for (const [packaged, read] of [
@@ -173,6 +173,7 @@ describe('sls package: the iotBridge function', () => {
         allow(['logs:CreateLogStream', 'logs:PutLogEvents'], '{IotBridgeLogGroup.Arn}'),
         allow(['dynamodb:BatchWriteItem', 'dynamodb:Query'], '{ConnectionsTable.Arn}'),
         { ...read, Resource: render(read.Resource) },
+        allow(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], '{HistoryTable.Arn}'),
         allow(['lambda:InvokeFunction'], '{FanOutWorkerLambdaFunction.Arn}'),
         allow(['execute-api:ManageConnections'], connections),
         allow(['sqs:SendMessage'], '{IotBridgeFailureQueue.Arn}'),

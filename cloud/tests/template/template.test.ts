@@ -21,6 +21,20 @@ const INDEX_ARNS = [
   { 'Fn::Join': ['', [TABLE_ARN, '/index/TopicNameIndex']] },
   { 'Fn::Join': ['', [TABLE_ARN, '/index/ExactTopicIndex']] },
 ];
+const HISTORY_TABLE_ARN = { 'Fn::GetAtt': ['HistoryTable', 'Arn'] };
+/** The topic history's calls (append, trim, read), on the history table only. */
+const HISTORY_STATEMENT = {
+  Effect: 'Allow',
+  Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  Resource: HISTORY_TABLE_ARN,
+};
+const RETAINED_TABLE_ARN = { 'Fn::GetAtt': ['RetainedTable', 'Arn'] };
+/** Retained values: written by a publish (conditionally; a clear writes a tombstone), read by subscribe and `retained`. */
+const RETAINED_ACCESS = {
+  Effect: 'Allow',
+  Action: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  Resource: RETAINED_TABLE_ARN,
+};
 /** The ARN of this stack's WebSocket API followed by `suffix`, as the template joins it. */
 function thisApiArn(suffix: string) {
   return {
@@ -166,6 +180,19 @@ describe('sls package: authorization (auth=on by default)', () => {
     expect(query.output).not.toContain('Authorization is OFF');
   });
 
+  it('gives onMessage the history settings, off by default (historyTopics empty)', () => {
+    expect(functionProperties(query.template, 'OnMessageLambdaFunction')).toMatchObject({
+      Environment: {
+        Variables: {
+          HISTORY_TOPICS: '',
+          HISTORY_MAX_FRAMES: '100',
+          HISTORY_MAX_AGE_SECONDS: '86400',
+          HISTORY_TABLE_NAME: 'TopicBridgeHistory',
+        },
+      },
+    });
+  });
+
   it('lets the authorizer read exactly one SSM parameter, the token key, and write its own logs; nothing else', () => {
     expect(statementsOf(query.template, 'AuthorizerRole')).toEqual([
       logsOf('AuthorizerLogGroup'),
@@ -225,8 +252,8 @@ describe('sls package: the WebSocket API', () => {
 describe('sls package: the DynamoDB table', () => {
   it('is keyed by connectionId + topicFilter, on demand, with TTL on expiresAt and the KEYS_ONLY topic and exact indexes', () => {
     const tables = resourcesOfType(query.template, 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id)).toEqual(['ConnectionsTable']);
-    expect(tables[0]?.[1].Properties).toEqual({
+    expect(tables.map(([id]) => id).sort()).toEqual(['ConnectionsTable', 'HistoryTable', 'RetainedTable']);
+    expect(query.template.Resources.ConnectionsTable?.Properties).toEqual({
       TableName: 'WSConnections',
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
@@ -257,6 +284,41 @@ describe('sls package: the DynamoDB table', () => {
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('keeps retained values in their own table: first level + topic, on demand, TTL on expiresAt', () => {
+    expect(query.template.Resources.RetainedTable?.Properties).toEqual({
+      TableName: 'TopicBridgeRetained',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'firstLevel', AttributeType: 'S' },
+        { AttributeName: 'topic', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'firstLevel', KeyType: 'HASH' },
+        { AttributeName: 'topic', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('keeps the topic history in its own table: partition + position, on demand, TTL on expiresAt', () => {
+    const history = resourcesOfType(query.template, 'AWS::DynamoDB::Table').find(
+      ([id]) => id === 'HistoryTable',
+    );
+    expect(history?.[1].Properties).toEqual({
+      TableName: 'TopicBridgeHistory',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'partition', AttributeType: 'S' },
+        { AttributeName: 'position', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'partition', KeyType: 'HASH' },
+        { AttributeName: 'position', KeyType: 'RANGE' },
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
@@ -308,6 +370,8 @@ describe('sls package: the functions', () => {
             TOPIC_INDEX_NAME: 'TopicNameIndex',
             EXACT_INDEX_NAME: 'ExactTopicIndex',
             LOG_LEVEL: 'info',
+            RETAINED_TABLE_NAME: 'TopicBridgeRetained',
+            RETAINED_TTL_SECONDS: '604800',
           },
         },
       });
@@ -389,7 +453,9 @@ describe('sls package: IAM is least privilege', () => {
           );
           expect(JSON.stringify(statement.Resource)).not.toMatch(/^"?\*"?$/);
           if (actions.some((action) => action.startsWith('dynamodb:'))) {
-            expect([TABLE_ARN, INDEX_ARNS]).toContainEqual(statement.Resource);
+            expect([TABLE_ARN, INDEX_ARNS, RETAINED_TABLE_ARN, HISTORY_TABLE_ARN]).toContainEqual(
+              statement.Resource,
+            );
           }
           if (actions.includes('execute-api:ManageConnections')) {
             expect(statement.Resource).toEqual(THIS_API_CONNECTIONS_ARN);
@@ -427,6 +493,8 @@ describe('sls package: IAM is least privilege', () => {
         TABLE_ARN,
       ),
       allow(['dynamodb:Query'], INDEX_ARNS),
+      RETAINED_ACCESS,
+      HISTORY_STATEMENT,
       INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);
@@ -446,6 +514,8 @@ describe('sls package: IAM is least privilege', () => {
         TABLE_ARN,
       ),
       allow(['dynamodb:Scan'], TABLE_ARN),
+      RETAINED_ACCESS,
+      HISTORY_STATEMENT,
       INVOKE_WORKER,
       allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
     ]);

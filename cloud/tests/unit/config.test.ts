@@ -3,6 +3,9 @@ import {
   DEFAULT_CONNECTION_TTL_SECONDS,
   DEFAULT_EXACT_INDEX_NAME,
   DEFAULT_FAN_OUT,
+  DEFAULT_HISTORY_TABLE_NAME,
+  DEFAULT_RETAINED_TABLE_NAME,
+  DEFAULT_RETAINED_TTL_SECONDS,
   DEFAULT_TABLE_NAME,
   DEFAULT_TOPIC_INDEX_NAME,
   loadConfig,
@@ -22,8 +25,11 @@ describe('loadConfig', () => {
       fanOut: DEFAULT_FAN_OUT,
       connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
       authMode: 'on',
+      retained: { tableName: DEFAULT_RETAINED_TABLE_NAME, ttlSeconds: DEFAULT_RETAINED_TTL_SECONDS },
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
     expect(DEFAULT_CONNECTION_TTL_SECONDS).toBe(2 * 3600 + 600);
+    expect(DEFAULT_RETAINED_TTL_SECONDS).toBe(7 * 24 * 3600);
   });
 
   it('reads every variable', () => {
@@ -42,6 +48,8 @@ describe('loadConfig', () => {
       BACKOFF_CAP_MS: '100',
       CONNECTION_TTL_SECONDS: '3600',
       AUTH_MODE: 'off',
+      RETAINED_TABLE_NAME: 'R',
+      RETAINED_TTL_SECONDS: '120',
     });
     expect(config).toEqual({
       tableName: 'T',
@@ -61,6 +69,8 @@ describe('loadConfig', () => {
       },
       connectionTtlSeconds: 3600,
       authMode: 'off',
+      retained: { tableName: 'R', ttlSeconds: 120 },
+      history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
   });
 
@@ -74,6 +84,7 @@ describe('loadConfig', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error; got "loud"'],
     [{ AUTH_MODE: 'maybe' }, 'AUTH_MODE must be one of on, off; got "maybe"'],
+    [{ RETAINED_TTL_SECONDS: '59' }, 'RETAINED_TTL_SECONDS must be a whole number of at least 60; got "59"'],
   ])('names the malformed variable %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

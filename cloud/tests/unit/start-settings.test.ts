@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_DASHBOARD_PORT,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_START_HISTORY_TOPICS,
   DEFAULT_SUMMARY_SECONDS,
   DEFAULT_WS_PORT,
   readStartSettings,
@@ -19,8 +20,10 @@ describe('readStartSettings', () => {
         dataDir: undefined,
         logLevel: DEFAULT_LOG_LEVEL,
         summarySeconds: DEFAULT_SUMMARY_SECONDS,
+        historyTopics: [...DEFAULT_START_HISTORY_TOPICS],
       },
     });
+    expect(DEFAULT_START_HISTORY_TOPICS).toEqual(['sensors/#', 'demo/#', 'plant/#']);
     expect([DEFAULT_LOG_LEVEL, DEFAULT_SUMMARY_SECONDS]).toEqual(['info', 60]);
   });
 
@@ -29,7 +32,18 @@ describe('readStartSettings', () => {
     expect(read.ok && [read.settings.logLevel, read.settings.summarySeconds]).toEqual(['debug', 5]);
   });
 
+  it('reads the history topics, and "off"', () => {
+    const read = readStartSettings({ TOPIC_BRIDGE_HISTORY_TOPICS: ' a/# , b/+/c ' });
+    expect(read.ok && read.settings.historyTopics).toEqual(['a/#', 'b/+/c']);
+    const off = readStartSettings({ TOPIC_BRIDGE_HISTORY_TOPICS: 'OFF' });
+    expect(off.ok && off.settings.historyTopics).toEqual([]);
+  });
+
   it.each([
+    [
+      { TOPIC_BRIDGE_HISTORY_TOPICS: 'sensors/#,a/#/b' },
+      'TOPIC_BRIDGE_HISTORY_TOPICS: "a/#/b" is not a valid topic filter (topic filter "a/#/b" has a misplaced wildcard: "#" must be the whole last level, as in "sensors/#"); write comma-separated filters such as "sensors/#,demo/#", or "off"',
+    ],
     [
       { TOPIC_BRIDGE_LOG_LEVEL: 'verbose' },
       'TOPIC_BRIDGE_LOG_LEVEL must be "info" (summaries, warnings, errors) or "debug" (every publish too); got "verbose"',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BridgeRejectionError, PublishTimeoutError } from '@topic-bridge/client';
-import { type JsonValue, MAX_FRAME_BYTES, utf8Bytes, validatePublishTopic } from '@topic-bridge/shared-types';
+import { encodePublishFrame, type JsonValue, validatePublishTopic } from '@topic-bridge/shared-types';
 import type { Argv, CommandModule } from 'yargs';
 import { AgentError, RejectedError, TimeoutError, UsageError } from '../errors.js';
 import { type BridgeArgs, checkBridgeArgs, openBridgeClient, withBridgeOptions } from './bridge-client.js';
@@ -10,6 +10,14 @@ interface PublishArgs extends BridgeArgs {
   topic: string;
   message?: string;
   id?: string;
+  retain?: boolean;
+}
+
+interface PublishedFrame {
+  topic: string;
+  message: JsonValue;
+  id: string;
+  retain?: boolean;
 }
 
 /** `device-agent publish`: one frame, wait for its ack. */
@@ -26,6 +34,11 @@ export function publishCommand(io: CliIo): CommandModule<object, PublishArgs> {
         })
         .option('message', { type: 'string', describe: 'The message as JSON; read from stdin when absent' })
         .option('id', { type: 'string', describe: 'Frame id (default: a random UUID)' })
+        .option('retain', {
+          type: 'boolean',
+          describe:
+            "Also keep it as the topic's last value for later subscribers (with a null message: clear it)",
+        })
         .example(
           '$0 publish --url ws://127.0.0.1:3001 --topic sensors/t1 --message \'{"c":21.5}\'',
           'publish one reading',
@@ -45,10 +58,7 @@ export function publishCommand(io: CliIo): CommandModule<object, PublishArgs> {
   };
 }
 
-async function buildFrame(
-  args: PublishArgs,
-  io: CliIo,
-): Promise<{ topic: string; message: JsonValue; id: string }> {
+async function buildFrame(args: PublishArgs, io: CliIo): Promise<PublishedFrame> {
   checkBridgeArgs(args);
   const topic = validatePublishTopic(args.topic);
   if (!topic.ok) throw new UsageError(`--topic: ${topic.error.reason}`);
@@ -66,10 +76,14 @@ async function buildFrame(
     );
   }
   const id = args.id ?? randomUUID();
-  const frame = { topic: topic.value, message, id };
-  const bytes = utf8Bytes(JSON.stringify(frame));
-  if (bytes > MAX_FRAME_BYTES)
-    throw new UsageError(`the frame is ${bytes} bytes; the bridge accepts at most ${MAX_FRAME_BYTES}`);
+  const frame = {
+    topic: topic.value,
+    message,
+    id,
+    ...(args.retain === undefined ? {} : { retain: args.retain }),
+  };
+  const encoded = encodePublishFrame(frame);
+  if (!encoded.ok) throw new UsageError(encoded.error.reason);
   return frame;
 }
 
@@ -77,7 +91,7 @@ async function buildFrame(
 async function publishAndWait(
   io: CliIo,
   args: PublishArgs,
-  frame: { topic: string; message: JsonValue; id: string },
+  frame: PublishedFrame,
 ): Promise<{ id: string; delivered: number }> {
   const timeoutMs = args['timeout-ms'];
   const client = await openBridgeClient(io, args, { publishTimeoutMs: timeoutMs });
@@ -89,7 +103,10 @@ async function publishAndWait(
         { once: true },
       ),
     );
-    return await Promise.race([client.publish(frame.topic, frame.message, { id: frame.id }), interrupted]);
+    return await Promise.race([
+      client.publish(frame.topic, frame.message, { id: frame.id, retain: frame.retain }),
+      interrupted,
+    ]);
   } catch (error) {
     if (error instanceof BridgeRejectionError) throw new RejectedError(error.code, error.reason);
     if (error instanceof PublishTimeoutError)

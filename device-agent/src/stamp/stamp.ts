@@ -1,4 +1,4 @@
-import { MAX_FRAME_BYTES, utf8Bytes, validatePublishTopic } from '@topic-bridge/shared-types';
+import { encodePublishFrame } from '@topic-bridge/shared-types';
 import type { Reading } from '../inputs/input.js';
 
 /**
@@ -20,33 +20,17 @@ export interface StampContext {
 /** A stamped frame's text, or why the reading cannot be sent. */
 export type StampResult = { ok: true; text: string; id: string } | { ok: false; reason: string };
 
-/** Stamps and serialises a reading, refusing an invalid topic or a frame over MAX_FRAME_BYTES. */
+/** Stamps and serialises a reading with the shared encoder, refusing what the bridge would refuse. */
 export function stampReading(reading: Reading, context: StampContext): StampResult {
-  const topic = validatePublishTopic(reading.topic);
-  if (!topic.ok) return { ok: false, reason: topic.error.reason };
   const id = `${context.device}-${context.seq}`;
-  const frame: Record<string, unknown> = {
-    topic: topic.value,
+  const clock = !context.clockSynced ? 'unsynced' : context.clockBehind ? 'behind' : undefined;
+  const encoded = encodePublishFrame({
+    topic: reading.topic,
     message: reading.message,
     id,
-    ts: reading.readAt ?? context.now,
-    device: context.device,
-    seq: context.seq,
-  };
-  if (!context.clockSynced) frame.clock = 'unsynced';
-  else if (context.clockBehind) frame.clock = 'behind';
-  let text: string;
-  try {
-    text = JSON.stringify(frame);
-  } catch (error) {
-    return { ok: false, reason: `the message cannot be serialised as JSON: ${String(error)}` };
-  }
-  const bytes = utf8Bytes(text);
-  if (bytes > MAX_FRAME_BYTES) {
-    return {
-      ok: false,
-      reason: `the frame would be ${bytes} bytes; the bridge accepts at most ${MAX_FRAME_BYTES} bytes (topic ${topic.value})`,
-    };
-  }
-  return { ok: true, text, id };
+    extra: { ts: reading.readAt ?? context.now, device: context.device, seq: context.seq, clock },
+  });
+  return encoded.ok
+    ? { ok: true, text: encoded.value.text, id }
+    : { ok: false, reason: encoded.error.reason };
 }

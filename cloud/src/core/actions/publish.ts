@@ -1,30 +1,31 @@
-import {
-  type AckFrame,
-  type ErrorFrame,
-  errorFrame,
-  type PublishFrame,
-  publishAllowed,
-} from '@topic-bridge/shared-types';
+import { type AckFrame, type ErrorFrame, errorFrame, type PublishFrame } from '@topic-bridge/shared-types';
 import type { IncomingMessage, MessageDeps } from '../message-context.js';
-import { deliver } from '../publish.js';
+import { publishFrame } from '../publish-frame.js';
 
 /**
- * Refused with `forbidden` (nothing looked up, nothing broadcast) when no `publish` grant matches the topic.
- * Otherwise fans the frame out, exactly as received, to the topic's subscribers; with an `id`, answers the
- * sender with an ack once this invocation's posts have settled: `delivered` (accepted by API Gateway),
- * `subscribers` (found) and `queued` (handed to the fan-out worker, delivered after the ack).
+ * Publishes a WebSocket frame through the one publish path (publish-frame.ts), exactly as received. With an
+ * `id`, answers the sender with an ack once this invocation's posts have settled: `delivered` (accepted by
+ * API Gateway), `subscribers` (found) and `queued` (handed to the fan-out worker, delivered after the ack);
+ * a refusal (`forbidden`: nothing stored or broadcast) is answered with an error frame.
  */
 export async function publish(
   frame: PublishFrame,
   message: IncomingMessage,
   deps: MessageDeps,
 ): Promise<AckFrame | ErrorFrame | undefined> {
-  if (!publishAllowed(message.grants.publish, frame.topic)) {
-    deps.logger.warn('publish forbidden', { connectionId: message.connectionId, topic: frame.topic });
-    return errorFrame('forbidden', `your token does not allow publishing to "${frame.topic}"`, frame.id);
-  }
-  const report = await deliver(frame.topic, message.body, { ...deps, settings: deps.config.fanOut });
+  const outcome = await publishFrame(
+    frame,
+    message.body,
+    message.grants,
+    { connectionId: message.connectionId },
+    {
+      ...deps,
+      settings: deps.config.fanOut,
+      ...(message.receivedAtMs === undefined ? {} : { receivedAtMs: message.receivedAtMs }),
+    },
+  );
+  if (!outcome.ok) return errorFrame(outcome.error.code, outcome.error.reason, frame.id);
   if (frame.id === undefined) return undefined;
-  const { delivered, subscribers, queued } = report;
+  const { delivered, subscribers, queued } = outcome.report;
   return { type: 'ack', id: frame.id, delivered, subscribers, queued };
 }

@@ -6,19 +6,23 @@ import {
   type SubscribeFrame,
   subscribeAllowed,
 } from '@topic-bridge/shared-types';
-import type { IncomingMessage, MessageDeps } from '../message-context.js';
+import type { IncomingMessage, MessageDeps, Outgoing } from '../message-context.js';
+import { retainedFramesFor } from './retained.js';
 
 /**
  * Refused with `forbidden` (nothing read or stored) when no `subscribe` grant covers the filter. Otherwise
  * adds the filter to the connection, answered with `subscribed`. Subscribing again to a held filter is
  * confirmed without a second row; a connection already at MAX_FILTERS_PER_CONNECTION gets an error. The
  * store enforces the limit atomically, so concurrent subscribes on one connection cannot pass it together.
+ * With retained values kept, the confirmation carries `retained: N` (and `retainedTruncated` when cut) and is
+ * followed by those N frames, newest first, each marked `"replay":"retained"`. Should that lookup fail, the
+ * answer is `store_unavailable` (the subscription is held: subscribing again is confirmed, with the values).
  */
 export async function subscribe(
   frame: SubscribeFrame,
   message: IncomingMessage,
   deps: MessageDeps,
-): Promise<SubscribedFrame | ErrorFrame> {
+): Promise<Outgoing[] | ErrorFrame> {
   if (!subscribeAllowed(message.grants.subscribe, frame.topic)) {
     deps.logger.warn('subscribe forbidden', { connectionId: message.connectionId, filter: frame.topic });
     return errorFrame('forbidden', `your token does not allow subscribing to "${frame.topic}"`, frame.id);
@@ -32,5 +36,11 @@ export async function subscribe(
     );
   }
   const reply: SubscribedFrame = { type: 'subscribed', topic: frame.topic };
-  return frame.id === undefined ? reply : { ...reply, id: frame.id };
+  if (frame.id !== undefined) reply.id = frame.id;
+  if (deps.retained === undefined) return [reply];
+  const now = deps.now === undefined ? {} : { now: deps.now };
+  const selection = await retainedFramesFor(frame.topic, { ...deps.retained, logger: deps.logger, ...now });
+  reply.retained = selection.frames.length;
+  if (selection.truncated) reply.retainedTruncated = true;
+  return [reply, ...selection.frames];
 }
