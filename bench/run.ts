@@ -36,6 +36,8 @@ const BENCHES: Bench[] = [
   { name: 'retained-units', script: 'bench/retained-units.ts', full: ['--full'] },
   // Topic history: write units per publish, read units of a 100-frame request.
   { name: 'history-units', script: 'bench/history-units.ts' },
+  // Catch-up after a reconnect: 100 missed frames, 5 reconnects quick, 7 full.
+  { name: 'catch-up', script: 'bench/catch-up.ts', quick: ['100', '5'], full: ['100', '7'] },
   // Cold start (benchmark 5): 5 fresh processes per build in the quick pass, 20 in the full one.
   { name: 'cold-start', script: 'bench/cold-start.ts', quick: ['5'], full: ['20'] },
   // The agent against a local acking sink (benchmark 6): 20,000 frames quick, 100,000 full.

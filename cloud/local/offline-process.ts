@@ -10,12 +10,15 @@ export const OFFLINE_READY_TIMEOUT_MS = 60_000;
 /** How long `stop()` lets serverless-offline shut down on SIGTERM before the process group is killed. */
 export const OFFLINE_STOP_GRACE_MS = 3_000;
 
+/** The same while profiling: writing a profile of a long run takes seconds on a busy machine, and SIGKILL loses it. */
+export const OFFLINE_PROFILING_STOP_GRACE_MS = 30_000;
+
 /** Lines of serverless-offline's output kept for error messages. */
 const KEPT_OUTPUT_LINES = 40;
 
 /**
- * Set to a folder, serverless-offline runs under `node --cpu-prof` and writes its CPU profile there when it
- * stops (open it in Chrome DevTools; how to read it: docs/BENCHMARKS.md, "Local stack throughput").
+ * Set to a folder, serverless-offline runs under `node --cpu-prof` (with the handlers bundled unminified) and
+ * writes its CPU profile there when it stops (open it in Chrome DevTools; how to read it: docs/BENCHMARKS.md, "Local stack throughput").
  */
 export const OFFLINE_CPU_PROFILE_DIR_ENV = 'TOPIC_BRIDGE_OFFLINE_CPU_PROF';
 
@@ -73,8 +76,9 @@ function serverlessEnv(options: OfflineOptions): NodeJS.ProcessEnv {
  * and `sls package` in the repository, never touch its build), and resolves once its WebSocket port listens.
  */
 export async function startOffline(options: OfflineOptions): Promise<OfflineProcess> {
-  const service = await createServiceCopy();
   const profileDir = process.env[OFFLINE_CPU_PROFILE_DIR_ENV];
+  // A profile of a minified bundle names no function of ours.
+  const service = await createServiceCopy({ unminified: Boolean(profileDir) });
   const args = [
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     '--import',
@@ -98,7 +102,8 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const output = trackOutput(child, options.log);
-  const stop = () => stopProcessGroup(child).finally(() => service.remove());
+  const graceMs = profileDir ? OFFLINE_PROFILING_STOP_GRACE_MS : OFFLINE_STOP_GRACE_MS;
+  const stop = () => stopProcessGroup(child, graceMs).finally(() => service.remove());
   try {
     await waitUntilListening(child, output, options);
   } catch (error) {
@@ -179,11 +184,11 @@ function waitUntilListening(
   });
 }
 
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
+async function stopProcessGroup(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   signalGroup(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => signalGroup(child.pid ?? 0, 'SIGKILL'), OFFLINE_STOP_GRACE_MS);
+  const timer = setTimeout(() => signalGroup(child.pid ?? 0, 'SIGKILL'), graceMs);
   try {
     await exited;
   } finally {

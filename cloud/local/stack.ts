@@ -25,6 +25,34 @@ import { type OfflineProcess, startOffline } from './offline-process.js';
 export const LOCAL_FAN_OUT_CONCURRENCY = 16;
 
 /**
+ * Longest wait for one post in the local stack (the handlers' POST_TIMEOUT_MS; deployed: 3 s). Here the
+ * `@connections` route is served by the very process that posts, over loopback: a post is never lost in
+ * transit, and one that takes seconds is only waiting for that process's own event loop, which a timeout
+ * cannot speed up. Aborting it at 3 s and retrying delivered the frame twice (the aborted request had been
+ * written and was served later) and added work to an overloaded process: at 100 subscribers × 2 frames/s on a
+ * loaded machine, 77 duplicates with 3 s, none with 15 s. Stays within the 25 s publish budget.
+ */
+export const LOCAL_POST_TIMEOUT_MS = 15_000;
+
+/**
+ * Shards per wildcard index key in the local stack (the handlers' WILDCARD_INDEX_SHARDS; deployed: 4). Shards
+ * spread a connect storm's writes over DynamoDB partitions, which dynalite does not have; what they cost is
+ * read here: a publish sends 1 + 2 × shards index Queries, each about 1 ms of CPU in the SDK and as much in
+ * dynalite on this machine, the largest fixed cost of a local publish (docs/BENCHMARKS.md, "Local stack
+ * throughput"). With 1, a publish sends 3 Queries. Every handler of a stack shares it, so rows and lookups
+ * agree; a data folder written with another count is not read correctly (its connections are gone anyway
+ * once the stack that held them stopped). `handlerEnv` overrides it (a test of the deployed layout).
+ */
+export const LOCAL_WILDCARD_INDEX_SHARDS = 1;
+
+/**
+ * Whether the local stack's lookups read the unsharded wildcard keys of releases before sharding: never, since
+ * its table is new with every start (or a data folder of this release) and no such release wrote to it.
+ * Deployed, they are read for LEGACY_KEY_GRACE_MS after each cold start (2 more Queries per publish).
+ */
+export const LOCAL_LEGACY_WILDCARD_KEYS = 'skip';
+
+/**
  * The local stack: dynalite (DynamoDB) and serverless-offline running our own serverless.yml, so that the
  * handlers that deploy are the ones that run. Used by `npm start` and by every integration test.
  */
@@ -129,6 +157,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
         LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,
         FAN_OUT_CONCURRENCY: String(LOCAL_FAN_OUT_CONCURRENCY),
+        POST_TIMEOUT_MS: String(LOCAL_POST_TIMEOUT_MS),
+        WILDCARD_INDEX_SHARDS: String(LOCAL_WILDCARD_INDEX_SHARDS),
+        LEGACY_WILDCARD_KEYS: LOCAL_LEGACY_WILDCARD_KEYS,
         ...options.handlerEnv,
       },
       ...(options.log === undefined ? {} : { log: options.log }),

@@ -11,7 +11,9 @@ import {
   CONNECTION_ITEM_KEY,
   expiresAtOf,
   isConnectionItem,
+  type LegacyWildcardKeys,
   subscriptionRow,
+  WILDCARD_INDEX_SHARDS,
 } from './subscription-rows.js';
 
 /** Where the store lives and how it behaves. */
@@ -29,6 +31,13 @@ export interface DynamoStoreOptions extends BatchTiming {
   now?: () => number;
   /** Items per Scan or Query page of a lookup; undefined reads DynamoDB's 1 MB pages. */
   pageSize?: number;
+  /**
+   * Shards per wildcard index key (default WILDCARD_INDEX_SHARDS); every writer and reader of one table must
+   * use the same number (docs/DATA-MODEL.md).
+   */
+  indexShards?: number;
+  /** Whether lookups read the unsharded wildcard keys of older releases (default `read`). */
+  legacyWildcardKeys?: LegacyWildcardKeys;
 }
 
 /** Creates the DynamoDB subscription store over the lean client; every failure rejects with a StoreUnavailableError. */
@@ -36,6 +45,7 @@ export function createDynamoStore(dynamo: DynamoHttpClient, options: DynamoStore
   const { tableName, indexName, connectionTtlSeconds } = options;
   const now = options.now ?? Date.now;
   const legacy = legacyKeys(now());
+  const shards = options.indexShards ?? WILDCARD_INDEX_SHARDS;
   const key = (connectionId: string, filter: string) => ({
     [ATTRIBUTES.connectionId]: connectionId,
     [ATTRIBUTES.topicFilter]: filter,
@@ -120,7 +130,7 @@ export function createDynamoStore(dynamo: DynamoHttpClient, options: DynamoStore
     async addConnection(connectionId, filters, connectedAtMs) {
       const puts: WriteRequest[] = filters.map((filter) => ({
         PutRequest: {
-          Item: { ...subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds) },
+          Item: { ...subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds, shards) },
         },
       }));
       // No concurrent subscribe is possible yet (API Gateway routes none before `$connect` answers), so
@@ -147,7 +157,7 @@ export function createDynamoStore(dynamo: DynamoHttpClient, options: DynamoStore
         claim(connectionId, filter, expiresAt, connectedAtMs),
       );
       if (!claimed.claimed) return 'limit';
-      const row = subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds);
+      const row = subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds, shards);
       try {
         await storeCall('PutItem', tableName, () =>
           dynamo.putItem({ TableName: tableName, Item: { ...row } }),
@@ -190,6 +200,10 @@ export function createDynamoStore(dynamo: DynamoHttpClient, options: DynamoStore
         nowMs: now(),
         pageSize: options.pageSize,
         legacy,
+        indexShards: shards,
+        ...(options.legacyWildcardKeys === undefined
+          ? {}
+          : { legacyWildcardKeys: options.legacyWildcardKeys }),
       });
     },
   };

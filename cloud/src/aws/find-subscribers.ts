@@ -6,6 +6,7 @@ import { storeCall } from './store-errors.js';
 import {
   ATTRIBUTES,
   isConnectionItem,
+  type LegacyWildcardKeys,
   legacyIndexKeysFor,
   wildcardIndexKeysFor,
 } from './subscription-rows.js';
@@ -59,6 +60,14 @@ export interface LookupOptions {
   pageSize?: number;
   /** The runtime's memory of empty unsharded keys (Query only); absent, they are read on every lookup. */
   legacy?: LegacyKeys;
+  /** Shards per wildcard key, as the rows were written (default WILDCARD_INDEX_SHARDS). */
+  indexShards?: number;
+  /**
+   * `skip`: never read the keys older releases wrote (legacyIndexKeysFor: the unsharded wildcard keys and the
+   * pre-exact-index exact key), for a table no such release ever wrote, like the local stack's. Default
+   * `read`, within the grace period described at LEGACY_KEY_GRACE_MS.
+   */
+  legacyWildcardKeys?: LegacyWildcardKeys;
 }
 
 type Row = Record<string, unknown>;
@@ -164,7 +173,7 @@ function queryPages(
     range: ATTRIBUTES.exactUntil,
     value: topic,
   };
-  const current = [exact, ...wildcardIndexKeysFor(topic).map(inTopicIndex)].map((key) =>
+  const current = [exact, ...wildcardIndexKeysFor(topic, options.indexShards).map(inTopicIndex)].map((key) =>
     keyPages(dynamo, key, nowSeconds, options),
   );
   return mergePages([...current, ...legacyPages(dynamo, topic, nowSeconds, options, inTopicIndex)]);
@@ -180,6 +189,7 @@ function legacyPages(
 ): AsyncGenerator<RawPage>[] {
   const legacy = options.legacy;
   const runningMs = legacy === undefined ? 0 : options.nowMs - legacy.startedAtMs;
+  if (options.legacyWildcardKeys === 'skip') return [];
   if (runningMs >= LEGACY_KEY_GRACE_MS + options.connectionTtlSeconds * 1000) return [];
   const pastGrace = legacy !== undefined && runningMs >= LEGACY_KEY_GRACE_MS;
   return legacyIndexKeysFor(topic)

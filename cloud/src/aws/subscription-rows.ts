@@ -54,6 +54,17 @@ export const ANY_FIRST_LEVEL_INDEX_KEY = `${WILDCARD_INDEX_PREFIX}+`;
  */
 export const WILDCARD_INDEX_SHARDS = 4;
 
+/**
+ * Most shards a table may be configured with (WILDCARD_INDEX_SHARDS_ENV): every publish reads 1 + 2 × shards
+ * keys, so more than this costs more read requests than the writes they spread could ever need.
+ */
+export const MAX_WILDCARD_INDEX_SHARDS = 16;
+
+/** Whether a lookup reads the unsharded wildcard keys of releases before sharding (LEGACY_WILDCARD_KEYS). */
+export const LEGACY_WILDCARD_KEY_MODES = ['read', 'skip'] as const;
+/** One of LEGACY_WILDCARD_KEY_MODES. */
+export type LegacyWildcardKeys = (typeof LEGACY_WILDCARD_KEY_MODES)[number];
+
 /** Joins a wildcard key and its shard number. Topic levels never contain `#` (only a whole filter level can). */
 export const SHARD_SEPARATOR = '#';
 
@@ -108,9 +119,13 @@ function shardKey(wildcardKey: string, shard: number): string {
  * The topic-index key a connection's filter is stored under: the filter itself when exact, else a reserved
  * wildcard key sharded by the connection (`$wildcard/sensors#2`).
  */
-export function indexKeyOf(filter: string, connectionId: string): string {
+export function indexKeyOf(
+  filter: string,
+  connectionId: string,
+  shards: number = WILDCARD_INDEX_SHARDS,
+): string {
   if (!isWildcardFilter(filter)) return filter;
-  return shardKey(wildcardKeyOf(filter), shardOf(connectionId));
+  return shardKey(wildcardKeyOf(filter), shardOf(connectionId, shards));
 }
 
 function unshardedWildcardKeysFor(topic: string): string[] {
@@ -130,15 +145,18 @@ export function legacyIndexKeysFor(topic: string): string[] {
  * The index keys under which this release stores every filter that may match a publish topic: the topic
  * itself (read in the exact index) and the wildcard keys (read in the topic index).
  */
-export function indexKeysFor(topic: string): string[] {
-  return [topic, ...wildcardIndexKeysFor(topic)];
+export function indexKeysFor(topic: string, shards: number = WILDCARD_INDEX_SHARDS): string[] {
+  return [topic, ...wildcardIndexKeysFor(topic, shards)];
 }
 
-/** The topic-index keys (wildcard, sharded) that may hold filters matching a publish topic. */
-export function wildcardIndexKeysFor(topic: string): string[] {
+/**
+ * The topic-index keys (wildcard, sharded) that may hold filters matching a publish topic, for a table whose
+ * wildcard keys have `shards` shards (the same number the rows were written with).
+ */
+export function wildcardIndexKeysFor(topic: string, shards: number = WILDCARD_INDEX_SHARDS): string[] {
   const keys: string[] = [];
   for (const wildcardKey of unshardedWildcardKeysFor(topic)) {
-    for (let shard = 0; shard < WILDCARD_INDEX_SHARDS; shard++) keys.push(shardKey(wildcardKey, shard));
+    for (let shard = 0; shard < shards; shard++) keys.push(shardKey(wildcardKey, shard));
   }
   return keys;
 }
@@ -154,10 +172,11 @@ export function subscriptionRow(
   filter: string,
   connectedAtMs: number,
   ttlSeconds: number,
+  shards: number = WILDCARD_INDEX_SHARDS,
 ): SubscriptionRow {
   const expiresAt = expiresAtOf(connectedAtMs, ttlSeconds);
   const indexKey = isWildcardFilter(filter)
-    ? { topicName: indexKeyOf(filter, connectionId) }
+    ? { topicName: indexKeyOf(filter, connectionId, shards) }
     : { exactUntil: expiresAt };
   return { connectionId, topicFilter: filter, ...indexKey, expiresAt, connectedAt: connectedAtMs };
 }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
+  MAX_FRAME_BYTES,
   MULTI_LEVEL_WILDCARD,
   markReplay,
   type PublishFrame,
   SINGLE_LEVEL_WILDCARD,
   TOPIC_LEVEL_SEPARATOR,
   topicMatches,
+  utf8Bytes,
 } from '@topic-bridge/shared-types';
 
 /**
@@ -123,7 +125,9 @@ export interface RetainedSelection {
 /**
  * Picks, from what the store read for `filter`, the live values the filter matches (tombstones, expired items
  * and non-matching topics dropped), newest first, at most `max`, each marked as a retained replay.
- * `readIncomplete`: the store stopped at its page budget, so more may match than it saw.
+ * `readIncomplete`: the store stopped at its page budget, so more may match than it saw. A frame within a few
+ * bytes of MAX_FRAME_BYTES would pass it once marked, and API Gateway would refuse the post (and the frames
+ * after it would not be sent): such a value is skipped, as if the topic had none.
  */
 export function selectRetained(
   items: readonly RetainedItem[],
@@ -139,10 +143,13 @@ export function selectRetained(
       topicMatches(filter, item.topic),
   );
   live.sort((a, b) => (a.version < b.version ? 1 : a.version > b.version ? -1 : 0));
-  const kept = live.slice(0, Math.max(0, options.max));
+  const marked = live
+    .map((item) => markReplay(item.frame, 'retained'))
+    .filter((frame) => utf8Bytes(frame) <= MAX_FRAME_BYTES);
+  const kept = marked.slice(0, Math.max(0, options.max));
   return {
-    frames: kept.map((item) => markReplay(item.frame, 'retained')),
-    truncated: live.length > kept.length || options.readIncomplete,
+    frames: kept,
+    truncated: marked.length > kept.length || options.readIncomplete,
   };
 }
 

@@ -53,7 +53,8 @@ function createRuntime(config: CloudConfig): Runtime {
   const dynamo = createDynamoClient(config.dynamoEndpoint);
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
-  const { tableName, indexName, exactIndexName, connectionTtlSeconds } = config;
+  const { tableName, indexName, exactIndexName, connectionTtlSeconds, indexShards, legacyWildcardKeys } =
+    config;
   const logger = createLogger(config.logLevel);
   return {
     config,
@@ -68,6 +69,8 @@ function createRuntime(config: CloudConfig): Runtime {
           exactIndexName,
           lookup,
           connectionTtlSeconds,
+          indexShards,
+          legacyWildcardKeys,
         });
         stores.set(lookup, store);
       }

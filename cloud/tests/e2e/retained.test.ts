@@ -1,11 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_RETAINED_PER_REQUEST, type PublishFrame } from '@topic-bridge/shared-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchWrite } from '../../src/aws/batch-write.js';
 import { createDynamoClient } from '../../src/aws/clients.js';
 import type { DynamoHttpClient } from '../../src/aws/dynamodb-http/client.js';
-import { retainedItemOf } from '../../src/aws/retained-store.js';
+import { ensureRetainedTable, retainedItemOf } from '../../src/aws/retained-store.js';
 import { DEFAULT_RETAINED_TTL_SECONDS, RETAINED_TOMBSTONE_TTL_SECONDS } from '../../src/config.js';
 
 import { retainedChange } from '../../src/core/retained.js';
@@ -143,20 +143,20 @@ function retainedCases(bridge: BridgeContext): void {
   });
 
   describe('with the store written directly', () => {
+    let dynamo: DynamoDBClient;
     let doc: DynamoDBDocumentClient;
     let lean: DynamoHttpClient;
     beforeAll(() => {
       lean = createDynamoClient(bridge.stack().dynamoEndpoint);
-      doc = DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          endpoint: bridge.stack().dynamoEndpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }),
-      );
+      dynamo = new DynamoDBClient({
+        endpoint: bridge.stack().dynamoEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      doc = DynamoDBDocumentClient.from(dynamo);
     });
     afterAll(() => {
-      doc?.destroy();
+      dynamo?.destroy();
       lean?.close();
     });
     /** The item a retained publish of `raw` received at `receivedAtMs` writes. */
@@ -221,6 +221,33 @@ function retainedCases(bridge: BridgeContext): void {
       expect(await ask(subscriber, { action: 'subscribe', topic: `${root}/+` }, 2)).toEqual([
         json({ type: 'subscribed', topic: `${root}/+`, retained: 1 }),
         replayed(fresh),
+      ]);
+    });
+
+    it('refuses a retained publish with store_unavailable and delivers nothing when the retained table fails', async () => {
+      const topic = bridge.unique();
+      const [publisher, live] = await Promise.all([bridge.open(), bridge.open(topic)]);
+      const { retainedTableName } = bridge.stack();
+      await dynamo.send(new DeleteTableCommand({ TableName: retainedTableName }));
+      try {
+        const reply = await publisher.request(json({ topic, message: 1, retain: true, id: 'down' }));
+        expect(reply).toMatchObject({ type: 'error', code: 'store_unavailable', id: 'down' });
+        // Without retain the publish never touches that table: delivered as usual.
+        const plain = json({ topic, message: 2, id: 'plain' });
+        expect(await publisher.request(plain)).toMatchObject({ type: 'ack', id: 'plain', delivered: 1 });
+        await settle();
+        expect(live.frames).toEqual([plain]);
+      } finally {
+        await ensureRetainedTable(lean, retainedTableName);
+      }
+      // The publisher's retry, once the store is back: delivered once, and retained.
+      const retry = json({ topic, message: 1, retain: true, id: 'down' });
+      await publishAll(publisher, [retry]);
+      await settle();
+      expect(live.frames).toEqual([json({ topic, message: 2, id: 'plain' }), retry]);
+      expect(await ask(live, { action: 'retained', topic }, 2)).toEqual([
+        json({ type: 'retained', topic, count: 1 }),
+        replayed(retry),
       ]);
     });
   });

@@ -1,3 +1,4 @@
+import { MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
 import { describe, expect, it } from 'vitest';
 import {
   EMPTY_LEVEL_PARTITION,
@@ -141,6 +142,23 @@ describe('selectRetained', () => {
     expect(selectRetained(items, 'a/#', { nowMs: NOW_MS, max: 3, readIncomplete: true }).truncated).toBe(
       true,
     );
+  });
+
+  it('skips a value that its replay mark would push past MAX_FRAME_BYTES (API Gateway would refuse the post)', () => {
+    const frameOf = (bytes: number) => {
+      const head = '{"topic":"big","message":"';
+      return `${head}${'x'.repeat(bytes - head.length - 2)}"}`;
+    };
+    const mark = ',"replay":"retained"'.length;
+    const fits = { ...live('big', 2), frame: frameOf(MAX_FRAME_BYTES - mark) };
+    const over = { ...live('big', 2), frame: frameOf(MAX_FRAME_BYTES - mark + 1) };
+    expect(
+      selectRetained([fits], 'big', { nowMs: NOW_MS, max: 100, readIncomplete: false }).frames,
+    ).toHaveLength(1);
+    expect(selectRetained([over], 'big', { nowMs: NOW_MS, max: 100, readIncomplete: false })).toEqual({
+      frames: [],
+      truncated: false,
+    });
   });
 
   it('matches the filter exactly: a/b/# includes a/b, a prefix read also finds a/bc, which does not match', () => {

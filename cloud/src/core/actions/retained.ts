@@ -77,10 +77,11 @@ export async function retained(
     deps.logger.warn('retained forbidden', { connectionId: message.connectionId, filter: frame.topic });
     return errorFrame('forbidden', `your token does not allow subscribing to "${frame.topic}"`, frame.id);
   }
+  const retainedDeps = retainedDepsOf(deps);
   const selection =
-    deps.retained === undefined
+    retainedDeps === undefined
       ? { frames: [], truncated: false }
-      : await retainedFramesFor(frame.topic, { ...deps.retained, logger: deps.logger, ...nowOf(deps) });
+      : await retainedFramesFor(frame.topic, retainedDeps);
   const reply: RetainedReplyFrame = {
     type: 'retained',
     topic: frame.topic,
@@ -91,6 +92,8 @@ export async function retained(
   return [reply, ...selection.frames];
 }
 
-function nowOf(deps: MessageDeps): { now?: () => number } {
-  return deps.now === undefined ? {} : { now: deps.now };
+/** The retained steps' collaborators from a message's, or undefined when the bridge keeps no retained values. */
+export function retainedDepsOf(deps: MessageDeps): RetainedDeps | undefined {
+  if (deps.retained === undefined) return undefined;
+  return { ...deps.retained, logger: deps.logger, ...(deps.now === undefined ? {} : { now: deps.now }) };
 }

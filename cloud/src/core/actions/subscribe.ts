@@ -7,7 +7,7 @@ import {
   subscribeAllowed,
 } from '@topic-bridge/shared-types';
 import type { IncomingMessage, MessageDeps, Outgoing } from '../message-context.js';
-import { retainedFramesFor } from './retained.js';
+import { retainedDepsOf, retainedFramesFor } from './retained.js';
 
 /**
  * Refused with `forbidden` (nothing read or stored) when no `subscribe` grant covers the filter. Otherwise
@@ -37,9 +37,9 @@ export async function subscribe(
   }
   const reply: SubscribedFrame = { type: 'subscribed', topic: frame.topic };
   if (frame.id !== undefined) reply.id = frame.id;
-  if (deps.retained === undefined) return [reply];
-  const now = deps.now === undefined ? {} : { now: deps.now };
-  const selection = await retainedFramesFor(frame.topic, { ...deps.retained, logger: deps.logger, ...now });
+  const retainedDeps = retainedDepsOf(deps);
+  if (retainedDeps === undefined) return [reply];
+  const selection = await retainedFramesFor(frame.topic, retainedDeps);
   reply.retained = selection.frames.length;
   if (selection.truncated) reply.retainedTruncated = true;
   return [reply, ...selection.frames];
