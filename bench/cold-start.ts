@@ -2,11 +2,9 @@
  * Benchmark 5, cold start: each handler's minified bundle, built as serverless.yml builds it (esbuild: bundle,
  * minify, tree-shake, ESM, node22, `mainFields: [module, main]`), and its module initialisation time (median
  * of fresh Node processes importing it) against an unbundled build (our code in one file, every package
- * loaded from node_modules at run time), as a ratio. A third build swaps the SDK's default credential chain
- * (`@aws-sdk/credential-provider-node`: env, SSO, INI files, process, IMDS, ECS…) for `fromEnv()` only, which
- * is all a Lambda needs (the runtime puts the function role's credentials in AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN).
- * Run: `npx tsx bench/cold-start.ts [runs]` (default 20 processes per build; about 2 minutes).
+ * loaded from node_modules at run time), as a ratio. No handler imports the AWS SDK any more (its calls are
+ * signed POSTs: cloud/src/aws/signed-request.ts), so the bundles are our code and `jose` (the authorizer).
+ * Run: `npx tsx bench/cold-start.ts [runs]` (default 20 processes per build; about 1 minute).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -23,6 +21,7 @@ export const HANDLERS = {
   connect: 'cloud/src/handlers/connect.ts',
   disconnect: 'cloud/src/handlers/disconnect.ts',
   onMessage: 'cloud/src/handlers/on-message-optimized.ts',
+  onMessageScan: 'cloud/src/handlers/on-message.ts',
   fanOutWorker: 'cloud/src/handlers/fan-out-worker.ts',
   iotBridge: 'cloud/src/handlers/iot-bridge.ts',
   authorizer: 'cloud/src/handlers/authorizer.ts',
@@ -31,23 +30,7 @@ export const HANDLERS = {
 /** The bundle size target of issue 10. */
 export const TARGET_BUNDLE_BYTES = 150 * 1024;
 
-type Variant = 'bundled' | 'bundled-fromEnv' | 'unbundled';
-
-/** Resolves the default credential chain to a module that offers `fromEnv()` under the same name. */
-const envCredentialsOnly: Plugin = {
-  name: 'env-credentials-only',
-  setup(setup) {
-    setup.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-      path: 'env-credentials-only',
-      namespace: 'env-credentials-only',
-    }));
-    setup.onLoad({ filter: /.*/, namespace: 'env-credentials-only' }, () => ({
-      contents: "export { defaultProvider } from './cloud/src/aws/env-credentials.ts';",
-      resolveDir: ROOT,
-      loader: 'js',
-    }));
-  },
-};
+type Variant = 'bundled' | 'unbundled';
 
 /** Leaves every package but our own workspaces to be loaded from node_modules at run time. */
 const packagesExternal: Plugin = {
@@ -72,12 +55,7 @@ async function buildHandler(name: string, entry: string, variant: Variant): Prom
     format: 'esm',
     mainFields: ['module', 'main'],
     logLevel: 'error',
-    plugins:
-      variant === 'bundled-fromEnv'
-        ? [envCredentialsOnly]
-        : variant === 'unbundled'
-          ? [packagesExternal]
-          : [],
+    plugins: variant === 'unbundled' ? [packagesExternal] : [],
   });
   return outfile;
 }
@@ -109,9 +87,7 @@ function median(values: number[]): number {
 export interface ColdStartRow {
   handler: string;
   bundledBytes: number;
-  fromEnvBytes: number;
   bundledInitMs: number;
-  fromEnvInitMs: number;
   unbundledInitMs: number;
 }
 
@@ -123,19 +99,16 @@ export async function measureColdStart(runs: number): Promise<ColdStartRow[]> {
   for (const [handler, entry] of Object.entries(HANDLERS)) {
     const files = {
       bundled: await buildHandler(handler, entry, 'bundled'),
-      fromEnv: await buildHandler(handler, entry, 'bundled-fromEnv'),
       unbundled: await buildHandler(handler, entry, 'unbundled'),
     };
-    const times = { bundled: [] as number[], fromEnv: [] as number[], unbundled: [] as number[] };
+    const times = { bundled: [] as number[], unbundled: [] as number[] };
     for (let run = 0; run < runs; run++) {
-      for (const key of ['bundled', 'fromEnv', 'unbundled'] as const) times[key].push(importMs(files[key]));
+      for (const key of ['bundled', 'unbundled'] as const) times[key].push(importMs(files[key]));
     }
     rows.push({
       handler,
       bundledBytes: (await stat(files.bundled)).size,
-      fromEnvBytes: (await stat(files.fromEnv)).size,
       bundledInitMs: median(times.bundled),
-      fromEnvInitMs: median(times.fromEnv),
       unbundledInitMs: median(times.unbundled),
     });
   }
@@ -149,15 +122,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   console.log(`cold start, median of ${runs} fresh Node ${process.version} processes per build\n`);
-  console.log(
-    '| handler | bundle | bundle, fromEnv only | init bundled | init bundled, fromEnv | init unbundled | unbundled / bundled |',
-  );
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| handler | bundle | init bundled | init unbundled | unbundled / bundled |');
+  console.log('|---|---:|---:|---:|---:|');
   for (const row of await measureColdStart(runs)) {
     const ratio = (row.unbundledInitMs / row.bundledInitMs).toFixed(1);
     const target = (bytes: number) => (bytes <= TARGET_BUNDLE_BYTES ? '' : ' ✗');
     console.log(
-      `| ${row.handler} | ${kb(row.bundledBytes)}${target(row.bundledBytes)} | ${kb(row.fromEnvBytes)}${target(row.fromEnvBytes)} | ${ms(row.bundledInitMs)} | ${ms(row.fromEnvInitMs)} | ${ms(row.unbundledInitMs)} | ${ratio}x |`,
+      `| ${row.handler} | ${kb(row.bundledBytes)}${target(row.bundledBytes)} | ${ms(row.bundledInitMs)} | ${ms(row.unbundledInitMs)} | ${ratio}x |`,
     );
   }
 }

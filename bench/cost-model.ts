@@ -16,9 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startDynamoServer } from '../cloud/local/dynamo-server.js';
-import { createDynamoClients } from '../cloud/src/aws/clients.js';
 import { createDynamoStore } from '../cloud/src/aws/dynamodb-store.js';
 import { ensureTable } from '../cloud/src/aws/ensure-table.js';
+import { createDynamoClients } from '../cloud/src/aws/sdk-clients.js';
 import {
   DEFAULT_CONNECTION_TTL_SECONDS,
   DEFAULT_FAN_OUT,
@@ -113,8 +113,8 @@ export async function measureCpu(): Promise<Measured> {
   const clients = createDynamoClients(servers.dynamo);
   try {
     const tableName = 'WSConnections';
-    await ensureTable(clients.dynamo, { tableName, indexName: 'TopicNameIndex' });
-    const store = createDynamoStore(clients.doc, {
+    await ensureTable(clients.lean, { tableName, indexName: 'TopicNameIndex' });
+    const store = createDynamoStore(clients.lean, {
       tableName,
       indexName: 'TopicNameIndex',
       lookup: 'query',
@@ -158,7 +158,7 @@ export async function measureCpu(): Promise<Measured> {
     );
     return { publishCpuMs, workerPageCpuMs, connectCpuMs };
   } finally {
-    clients.dynamo.destroy();
+    clients.destroy();
     servers.stop();
   }
 }

@@ -8,9 +8,9 @@
  * its trim, on this machine. Run: `npx tsx bench/history-units.ts` (about 30 s). Results: docs/BENCHMARKS.md.
  */
 import { pathToFileURL } from 'node:url';
-import { createDynamoClients } from '../cloud/src/aws/clients.js';
 import { createHistoryStore } from '../cloud/src/aws/history-store.js';
 import { ensureHistoryTable } from '../cloud/src/aws/history-table.js';
+import { createDynamoClients } from '../cloud/src/aws/sdk-clients.js';
 import { DEFAULT_HISTORY_MAX_AGE_SECONDS, DEFAULT_HISTORY_MAX_FRAMES } from '../cloud/src/config.js';
 import type { HistorySince } from '../cloud/src/core/history.js';
 import { startDynalite } from '../cloud/tests/store/support/dynalite.js';
@@ -36,8 +36,8 @@ async function main(): Promise<void> {
   try {
     const units: number[] = [];
     const tableName = 'HistoryBench';
-    await ensureHistoryTable(clients.dynamo, tableName);
-    const store = createHistoryStore(clients.doc, {
+    await ensureHistoryTable(clients.lean, tableName);
+    const store = createHistoryStore(clients.lean, {
       config: {
         tableName,
         maxFrames: DEFAULT_HISTORY_MAX_FRAMES,
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    clients.dynamo.destroy();
+    clients.destroy();
     await dynalite.stop();
   }
 }

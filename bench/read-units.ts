@@ -8,12 +8,12 @@
  * about 40 s). Results: docs/BENCHMARKS.md.
  */
 import { pathToFileURL } from 'node:url';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWrite } from '../cloud/src/aws/batch-write.js';
-import { createDynamoClients } from '../cloud/src/aws/clients.js';
+import type { DynamoHttpClientOptions } from '../cloud/src/aws/dynamodb-http/client.js';
 import { createDynamoStore } from '../cloud/src/aws/dynamodb-store.js';
 import { ensureTable } from '../cloud/src/aws/ensure-table.js';
 import { LEGACY_KEY_GRACE_MS, type LookupStrategy } from '../cloud/src/aws/find-subscribers.js';
+import { createDynamoClients } from '../cloud/src/aws/sdk-clients.js';
 import { subscriptionRow } from '../cloud/src/aws/subscription-rows.js';
 import { DEFAULT_CONNECTION_TTL_SECONDS } from '../cloud/src/config.js';
 import { collectSubscribers } from '../cloud/src/core/subscriptions.js';
@@ -53,12 +53,13 @@ export const PUBLISHED_TOPIC = 'plant/3/sensor/13';
 /** Fills a fresh dynalite with `rows` connections of one filter each and measures one lookup per strategy. */
 export async function measureReadUnits(rows: number, mix: Mix): Promise<ReadUnitsRow[]> {
   const dynalite = await startDynalite();
-  const clients = createDynamoClients(dynalite.endpoint);
+  const { perRequest, options } = capacityRecorder();
+  const clients = createDynamoClients(dynalite.endpoint, options);
   try {
     const tableName = 'WSConnections';
-    await ensureTable(clients.dynamo, { tableName, indexName: 'TopicNameIndex' });
+    await ensureTable(clients.lean, { tableName, indexName: 'TopicNameIndex' });
     const store = (lookup: LookupStrategy) =>
-      createDynamoStore(clients.doc, {
+      createDynamoStore(clients.lean, {
         tableName,
         indexName: 'TopicNameIndex',
         lookup,
@@ -75,7 +76,6 @@ export async function measureReadUnits(rows: number, mix: Mix): Promise<ReadUnit
           .map((id, k) => writer.addConnection(id, [filterFor(start + k, mix)], connectedAt)),
       );
     }
-    const perRequest = recordConsumedCapacity(clients.doc);
     const results: ReadUnitsRow[] = [];
     for (const lookup of ['scan', 'query'] as const) {
       perRequest.length = 0;
@@ -92,7 +92,7 @@ export async function measureReadUnits(rows: number, mix: Mix): Promise<ReadUnit
     }
     return results;
   } finally {
-    clients.dynamo.destroy();
+    clients.destroy();
     await dynalite.stop();
   }
 }
@@ -165,11 +165,12 @@ function otherFilter(i: number): string {
 /** Fills a fresh dynalite with `rows` one-filter connections, `subscribers` of them on TOPIC, and measures. */
 export async function measureStoreCost(rows: number, subscribers: number): Promise<StoreCostRow[]> {
   const dynalite = await startDynalite();
-  const clients = createDynamoClients(dynalite.endpoint);
+  const { perRequest, options } = capacityRecorder();
+  const clients = createDynamoClients(dynalite.endpoint, options);
   try {
     const tableName = 'WSConnections';
     const indexName = 'TopicNameIndex';
-    await ensureTable(clients.dynamo, { tableName, indexName });
+    await ensureTable(clients.lean, { tableName, indexName });
     const connectedAt = Date.now();
     const puts = Array.from({ length: rows }, (_, i) => {
       const id = `${i.toString(36).padStart(6, '0')}AbCdEfGhI=`;
@@ -180,14 +181,15 @@ export async function measureStoreCost(rows: number, subscribers: number): Promi
     });
     for (let start = 0; start < puts.length; start += 25 * 8) {
       const slices = Array.from({ length: 8 }, (_, k) => puts.slice(start + k * 25, start + (k + 1) * 25));
-      await Promise.all(slices.filter((s) => s.length > 0).map((s) => batchWrite(clients.doc, tableName, s)));
+      await Promise.all(
+        slices.filter((s) => s.length > 0).map((s) => batchWrite(clients.lean, tableName, s)),
+      );
     }
-    const perRequest = recordConsumedCapacity(clients.doc);
     const results: StoreCostRow[] = [];
     for (const lookup of ['scan', 'query'] as const) {
       // A runtime past the grace period: its first lookup still reads the unsharded keys (cold), the next not.
       let now = connectedAt;
-      const store = createDynamoStore(clients.doc, {
+      const store = createDynamoStore(clients.lean, {
         tableName,
         indexName,
         lookup,
@@ -211,7 +213,7 @@ export async function measureStoreCost(rows: number, subscribers: number): Promi
     }
     return results;
   } finally {
-    clients.dynamo.destroy();
+    clients.destroy();
     await dynalite.stop();
   }
 }
@@ -273,19 +275,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 }
 
 /**
- * Records the ConsumedCapacity of every response the client gets, one entry per request, so that requests
- * can be counted and AWS's per-request minimum applied. The array is the caller's to reset between runs.
+ * Records the ConsumedCapacity of every response the lean client gets, one entry per request, so that requests
+ * can be counted and AWS's per-request minimum applied. The array is the caller's to reset between runs; pass
+ * `options` when creating the clients.
  */
-export function recordConsumedCapacity(doc: DynamoDBDocumentClient): number[] {
+export function capacityRecorder(): { perRequest: number[]; options: Partial<DynamoHttpClientOptions> } {
   const perRequest: number[] = [];
-  doc.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const capacity = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
-      if (capacity !== undefined) perRequest.push(capacity.CapacityUnits ?? 0);
-      return result;
-    },
-    { step: 'initialize', name: 'recordConsumedCapacity' },
-  );
-  return perRequest;
+  const onResponse = (_operation: string, output: Readonly<Record<string, unknown>>) => {
+    const capacity = output.ConsumedCapacity as { CapacityUnits?: number } | undefined;
+    if (capacity !== undefined) perRequest.push(capacity.CapacityUnits ?? 0);
+  };
+  return { perRequest, options: { onResponse } };
 }

@@ -10,12 +10,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { batchWrite } from '../cloud/src/aws/batch-write.js';
-import { createDynamoClients } from '../cloud/src/aws/clients.js';
+import type { DynamoHttpClient } from '../cloud/src/aws/dynamodb-http/client.js';
 import { createRetainedStore, ensureRetainedTable, retainedItemOf } from '../cloud/src/aws/retained-store.js';
+import { createDynamoClients } from '../cloud/src/aws/sdk-clients.js';
 import { DEFAULT_RETAINED_TTL_SECONDS, RETAINED_TOMBSTONE_TTL_SECONDS } from '../cloud/src/config.js';
 import { type RetainedChange, retainedChange } from '../cloud/src/core/retained.js';
 import { startDynalite } from '../cloud/tests/store/support/dynalite.js';
-import { MIN_BILLED_UNITS, recordConsumedCapacity } from './read-units.js';
+import { capacityRecorder, MIN_BILLED_UNITS } from './read-units.js';
 
 const TTLS = {
   ttlSeconds: DEFAULT_RETAINED_TTL_SECONDS,
@@ -58,19 +59,17 @@ export const LOOKUPS = [
 /** Write units of one retained publish, by frame size: set, replace, and an older (superseded) write. */
 async function measureWrites(): Promise<void> {
   const dynalite = await startDynalite();
-  const clients = createDynamoClients(dynalite.endpoint);
+  const { perRequest, options } = capacityRecorder();
+  const clients = createDynamoClients(dynalite.endpoint, options);
   try {
-    await ensureRetainedTable(clients.dynamo, 'Retained');
-    // Every command asks for its consumed capacity, so the store's own PutItem reports its write units.
-    clients.doc.middlewareStack.add(
-      (next) => async (args) => {
-        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-        return next(args);
-      },
-      { step: 'initialize', name: 'askConsumedCapacity', priority: 'high' },
-    );
-    const perRequest = recordConsumedCapacity(clients.doc);
-    const store = createRetainedStore(clients.doc, { tableName: 'Retained' });
+    await ensureRetainedTable(clients.lean, 'Retained');
+    // Every PutItem asks for its consumed capacity, so the store's own PutItem reports its write units.
+    const lean = clients.lean;
+    const asking: DynamoHttpClient = {
+      ...lean,
+      putItem: (input) => lean.putItem({ ...input, ReturnConsumedCapacity: 'TOTAL' }),
+    };
+    const store = createRetainedStore(asking, { tableName: 'Retained' });
     console.log(
       'write units of one publish with "retain": true (dynalite, PutItem with ReturnConsumedCapacity TOTAL)\n',
     );
@@ -96,7 +95,7 @@ async function measureWrites(): Promise<void> {
       console.log(`| ${Buffer.byteLength(text)} | ${units.join(' | ')} |`);
     }
   } finally {
-    clients.dynamo.destroy();
+    clients.destroy();
     await dynalite.stop();
   }
 }
@@ -104,9 +103,10 @@ async function measureWrites(): Promise<void> {
 /** Read units of one lookup per filter in a table of `rows` retained topics. */
 async function measureReads(rows: number): Promise<void> {
   const dynalite = await startDynalite();
-  const clients = createDynamoClients(dynalite.endpoint);
+  const { perRequest, options } = capacityRecorder();
+  const clients = createDynamoClients(dynalite.endpoint, options);
   try {
-    await ensureRetainedTable(clients.dynamo, 'Retained');
+    await ensureRetainedTable(clients.lean, 'Retained');
     const puts = Array.from({ length: rows }, (_, i) => {
       const topic = topicFor(i);
       return { PutRequest: { Item: retainedItemOf(changeFor(frameFor(topic, i), Date.now() + i)) } };
@@ -115,11 +115,10 @@ async function measureReads(rows: number): Promise<void> {
       await Promise.all(
         Array.from({ length: 8 }, (_, k) => puts.slice(start + k * 25, start + (k + 1) * 25))
           .filter((slice) => slice.length > 0)
-          .map((slice) => batchWrite(clients.doc, 'Retained', slice)),
+          .map((slice) => batchWrite(clients.lean, 'Retained', slice)),
       );
     }
-    const perRequest = recordConsumedCapacity(clients.doc);
-    const store = createRetainedStore(clients.doc, { tableName: 'Retained' });
+    const store = createRetainedStore(clients.lean, { tableName: 'Retained' });
     for (const [filter, kind] of LOOKUPS) {
       perRequest.length = 0;
       const read = await store.read(filter);
@@ -137,7 +136,7 @@ async function measureReads(rows: number): Promise<void> {
       console.log(`| ${cells.join(' | ')} |`);
     }
   } finally {
-    clients.dynamo.destroy();
+    clients.destroy();
     await dynalite.stop();
   }
 }

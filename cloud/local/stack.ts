@@ -1,5 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HTTP_PUBLISH_PATH } from '@topic-bridge/shared-types';
+import { LOCAL_REGION } from '../src/aws/clients.js';
+import { LOCAL_SIGNING_CREDENTIALS } from '../src/aws/credentials.js';
+import { createDynamoHttpClient } from '../src/aws/dynamodb-http/client.js';
 import { ensureTable } from '../src/aws/ensure-table.js';
 import { ensureHistoryTable } from '../src/aws/history-table.js';
 import { ensureRetainedTable } from '../src/aws/retained-store.js';
@@ -180,17 +182,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 async function createTables(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {
-  const client = new DynamoDBClient({
+  const client = createDynamoHttpClient({
     endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: LOCAL_REGION,
+    credentials: async () => LOCAL_SIGNING_CREDENTIALS,
   });
   try {
     await ensureTable(client, { tableName, indexName });
     await ensureRetainedTable(client, DEFAULT_RETAINED_TABLE_NAME);
     await ensureHistoryTable(client, DEFAULT_HISTORY_TABLE_NAME);
   } finally {
-    client.destroy();
+    client.close();
   }
 }
 

@@ -18,6 +18,12 @@ export const DEFAULT_TABLE_NAME = 'WSConnections';
 /** Global secondary index used when TOPIC_INDEX_NAME is unset: hash `topicName`, range `expiresAt`, KEYS_ONLY. */
 export const DEFAULT_TOPIC_INDEX_NAME = 'TopicNameIndex';
 
+/**
+ * Global secondary index of exact filters used when EXACT_INDEX_NAME is unset: hash `topicFilter`, range
+ * `exactUntil`, KEYS_ONLY, sparse (only exact-filter rows carry `exactUntil`). docs/DATA-MODEL.md says why.
+ */
+export const DEFAULT_EXACT_INDEX_NAME = 'ExactTopicIndex';
+
 /** The retained-values table when RETAINED_TABLE_NAME is unset (docs/DATA-MODEL.md, "The retained table"). */
 export const DEFAULT_RETAINED_TABLE_NAME = 'TopicBridgeRetained';
 
@@ -130,6 +136,7 @@ export const DEFAULT_CONNECTION_TTL_SECONDS = API_GATEWAY_MAX_CONNECTION_MS / 10
 export interface CloudConfig {
   tableName: string;
   indexName: string;
+  exactIndexName: string;
   /** DynamoDB endpoint override (a local dynalite URL); undefined means the AWS endpoint of the region. */
   dynamoEndpoint: string | undefined;
   /** Management API endpoint override (serverless-offline); undefined means `https://{domainName}/{stage}`. */
@@ -188,6 +195,7 @@ export function loadConfig(env: Env = process.env): CloudConfig {
   return {
     tableName: text(env, 'TABLE_NAME', DEFAULT_TABLE_NAME),
     indexName: text(env, 'TOPIC_INDEX_NAME', DEFAULT_TOPIC_INDEX_NAME),
+    exactIndexName: text(env, 'EXACT_INDEX_NAME', DEFAULT_EXACT_INDEX_NAME),
     dynamoEndpoint: url(env, 'DYNAMODB_ENDPOINT'),
     connectionsEndpoint: url(env, 'CONNECTIONS_ENDPOINT'),
     ensureTable: flag(env, 'ENSURE_TABLE', false),

@@ -212,3 +212,87 @@ export class HandoffError extends CloudError {
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
+
+/**
+ * How a failed call to an AWS JSON API (DynamoDB, Lambda Invoke, SSM) is retried, as the SDK's standard retry
+ * mode classifies it: `throttling` and `transient` are retried (with different backoff bases), `server`
+ * (a 5xx other than 500/502/503/504) and `client` (any other 4xx) are not.
+ */
+export type AwsFailureKind = 'throttling' | 'transient' | 'server' | 'client';
+
+// The SDK's THROTTLING_ERROR_CODES (@smithy/core, service-error-classification), the ones AWS JSON APIs use.
+const AWS_THROTTLING_TYPES = new Set([
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'TransactionInProgressException',
+]);
+// The SDK's TRANSIENT_ERROR_CODES and TRANSIENT_ERROR_STATUS_CODES.
+const AWS_TRANSIENT_TYPES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const AWS_TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
+
+/** What is known of one failed AWS call: the status and error type when a response came, else neither. */
+export interface AwsFailure {
+  status?: number | undefined;
+  /** AWS's error code (`ConditionalCheckFailedException`), '' when the response named none. */
+  errorType?: string | undefined;
+  /** True when our own per-attempt timeout aborted the call. */
+  timedOut?: boolean | undefined;
+}
+
+/** The one classifier of failed AWS calls (pure), the SDK's rules: no response or a timeout is transient. */
+export function classifyAwsFailure(failure: AwsFailure): AwsFailureKind {
+  const { status, errorType = '' } = failure;
+  if (failure.timedOut || status === undefined) return 'transient';
+  if (status === 429 || AWS_THROTTLING_TYPES.has(errorType)) return 'throttling';
+  if (AWS_TRANSIENT_TYPES.has(errorType) || AWS_TRANSIENT_STATUSES.has(status)) return 'transient';
+  // DynamoDB's InternalServerError comes as a 500 (transient above); any other 5xx is not retried.
+  return status >= 500 ? 'server' : 'client';
+}
+
+/**
+ * A call to an AWS JSON API over our signed HTTP client failed. `errorType` is AWS's error code (what the SDK
+ * puts in an error's `name`), '' without a response; callers that map codes (a failed condition, a missing
+ * table) read it through `awsErrorType`, which also understands SDK errors.
+ */
+export class AwsRequestError extends CloudError {
+  override name = 'AwsRequestError';
+  readonly errorType: string;
+  readonly status: number | undefined;
+  readonly kind: AwsFailureKind;
+  /** What went wrong without the call's name: `HTTP 400 ValidationException: …`, `no response`. */
+  readonly detail: string;
+
+  constructor(what: string, failure: AwsFailure & { message?: string }, options?: { cause?: unknown }) {
+    const errorType = failure.errorType ?? '';
+    const shown =
+      failure.status === undefined
+        ? failure.timedOut
+          ? 'no answer in time'
+          : 'no response'
+        : `HTTP ${failure.status}${errorType ? ` ${errorType}` : ''}`;
+    const detail = failure.message ? `: ${failure.message}` : '';
+    super('aws_request', `${what} failed (${shown}${detail})`, options);
+    this.detail = `${shown}${detail}`;
+    this.errorType = errorType;
+    this.status = failure.status;
+    this.kind = classifyAwsFailure(failure);
+  }
+
+  /** True when the SDK's standard mode would try again. */
+  get retryable(): boolean {
+    return this.kind === 'throttling' || this.kind === 'transient';
+  }
+}
+
+/** AWS's error code of a failed call, from our AwsRequestError or an SDK error (its `name`); '' otherwise. */
+export function awsErrorType(error: unknown): string {
+  if (error instanceof AwsRequestError) return error.errorType;
+  return error instanceof Error ? error.name : '';
+}

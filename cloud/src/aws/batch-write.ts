@@ -1,6 +1,6 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fullJitterDelay, sleep as realSleep } from '../core/backoff.js';
 import { StoreUnavailableError } from '../errors.js';
+import type { DynamoHttpClient, WriteRequest } from './dynamodb-http/client.js';
 import { storeCall } from './store-errors.js';
 
 /** DynamoDB's limit of items per BatchWriteItem request. */
@@ -14,10 +14,6 @@ export const BATCH_WRITE_BACKOFF_BASE_MS = 25;
 /** Cap of one wait between attempts with unprocessed items. */
 export const BATCH_WRITE_BACKOFF_CAP_MS = 500;
 
-type WriteRequest =
-  | { PutRequest: { Item: Record<string, unknown> } }
-  | { DeleteRequest: { Key: Record<string, unknown> } };
-
 /** Timing collaborators, replaceable in tests. */
 export interface BatchTiming {
   sleep?: (ms: number) => Promise<void>;
@@ -29,7 +25,7 @@ export interface BatchTiming {
  * written; rejects with a StoreUnavailableError when some remain after BATCH_WRITE_ATTEMPTS.
  */
 export async function batchWrite(
-  doc: DynamoDBDocumentClient,
+  dynamo: DynamoHttpClient,
   tableName: string,
   requests: readonly WriteRequest[],
   timing: BatchTiming = {},
@@ -54,9 +50,9 @@ export async function batchWrite(
       }
       const batch = pending;
       const output = await storeCall('BatchWriteItem', tableName, () =>
-        doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } })),
+        dynamo.batchWriteItem({ RequestItems: { [tableName]: batch } }),
       );
-      pending = (output.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
+      pending = output.UnprocessedItems[tableName] ?? [];
     }
   }
 }

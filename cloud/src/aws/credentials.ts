@@ -1,9 +1,9 @@
 /**
- * Credentials for signing posts, read from the Lambda environment. Lambda puts the function role's temporary
- * credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (and, where set,
- * AWS_CREDENTIAL_EXPIRATION). This is what the SDK's `fromEnv` reads; we read the variables ourselves instead
- * of bundling the SDK's default chain (a third of a handler's bundle, see docs/BENCHMARKS.md) and re-read them
- * once they expire, or every CREDENTIALS_REREAD_MS when no expiry is given, so rotated values are picked up.
+ * Credentials for signing requests (posts, DynamoDB, Lambda, SSM), read from the Lambda environment. Lambda
+ * puts the function role's temporary credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+ * AWS_SESSION_TOKEN (and, where set, AWS_CREDENTIAL_EXPIRATION). This is what the SDK's `fromEnv` reads; we
+ * read the variables ourselves, since no handler bundles the SDK (docs/BENCHMARKS.md, "Cold start"), and re-read
+ * them once they expire, or every CREDENTIALS_REREAD_MS when no expiry is given, so rotated values are picked up.
  */
 
 import { ConfigError } from '../errors.js';
@@ -55,8 +55,8 @@ function readCredentials(env: Env, fallback: SigningCredentials | undefined): Si
   if (!accessKeyId || !secretAccessKey) {
     if (fallback !== undefined) return fallback;
     throw new ConfigError(
-      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set: posts to @connections cannot be signed. ' +
-        'Lambda sets them from the function role; elsewhere export them or point CONNECTIONS_ENDPOINT at a local server.',
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set: requests to AWS (DynamoDB, @connections, Lambda, SSM) cannot be signed. ' +
+        'Lambda sets them from the function role; elsewhere export them, or point DYNAMODB_ENDPOINT, CONNECTIONS_ENDPOINT and LAMBDA_ENDPOINT at local servers.',
     );
   }
   const sessionToken = env.AWS_SESSION_TOKEN;

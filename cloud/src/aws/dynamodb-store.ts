@@ -1,13 +1,9 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { MAX_FILTERS_PER_CONNECTION } from '@topic-bridge/shared-types';
+import { DEFAULT_EXACT_INDEX_NAME } from '../config.js';
 import type { AddFilterOutcome, SubscriberPage, SubscriptionStore } from '../core/subscriptions.js';
+import { awsErrorType } from '../errors.js';
 import { type BatchTiming, batchWrite } from './batch-write.js';
+import type { DynamoHttpClient, WriteRequest } from './dynamodb-http/client.js';
 import { findSubscribers, type LookupStrategy, legacyKeys } from './find-subscribers.js';
 import { storeCall } from './store-errors.js';
 import {
@@ -23,7 +19,10 @@ import {
 /** Where the store lives and how it behaves. */
 export interface DynamoStoreOptions extends BatchTiming {
   tableName: string;
+  /** The topic index (wildcard filters). */
   indexName: string;
+  /** The exact index (exact filters); DEFAULT_EXACT_INDEX_NAME when absent. */
+  exactIndexName?: string;
   /** How `findSubscribers` reads: the whole table (`scan`) or the topic index (`query`). */
   lookup: LookupStrategy;
   /** Rows expire this long after their connection was opened (see DEFAULT_CONNECTION_TTL_SECONDS). */
@@ -41,11 +40,8 @@ export interface DynamoStoreOptions extends BatchTiming {
   legacyWildcardKeys?: LegacyWildcardKeys;
 }
 
-/** Creates the DynamoDB subscription store; every failure rejects with a StoreUnavailableError. */
-export function createDynamoStore(
-  doc: DynamoDBDocumentClient,
-  options: DynamoStoreOptions,
-): SubscriptionStore {
+/** Creates the DynamoDB subscription store over the lean client; every failure rejects with a StoreUnavailableError. */
+export function createDynamoStore(dynamo: DynamoHttpClient, options: DynamoStoreOptions): SubscriptionStore {
   const { tableName, indexName, connectionTtlSeconds } = options;
   const now = options.now ?? Date.now;
   const legacy = legacyKeys(now());
@@ -60,19 +56,17 @@ export function createDynamoStore(
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await storeCall('Query', tableName, () =>
-        doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: '#c = :c',
-            ProjectionExpression: '#f',
-            ExpressionAttributeNames: { '#c': ATTRIBUTES.connectionId, '#f': ATTRIBUTES.topicFilter },
-            ExpressionAttributeValues: { ':c': connectionId },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
+        dynamo.query({
+          TableName: tableName,
+          KeyConditionExpression: '#c = :c',
+          ProjectionExpression: '#f',
+          ExpressionAttributeNames: { '#c': ATTRIBUTES.connectionId, '#f': ATTRIBUTES.topicFilter },
+          ExpressionAttributeValues: { ':c': connectionId },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
       );
-      for (const item of page.Items ?? []) {
+      for (const item of page.Items) {
         const filter = item[ATTRIBUTES.topicFilter];
         if (!isConnectionItem(filter)) filters.push(String(filter));
       }
@@ -88,27 +82,25 @@ export function createDynamoStore(
   // of concurrent subscribes can never together pass the limit. A filter already held always passes.
   const claim = async (connectionId: string, filter: string, expiresAt: number, connectedAtMs: number) => {
     try {
-      const result = await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: connectionKey(connectionId),
-          UpdateExpression: 'ADD #h :set SET #e = if_not_exists(#e, :e), #ca = if_not_exists(#ca, :ca)',
-          ConditionExpression: 'attribute_not_exists(#h) OR contains(#h, :f) OR size(#h) < :max',
-          ExpressionAttributeNames: {
-            '#h': ATTRIBUTES.heldFilters,
-            '#e': ATTRIBUTES.expiresAt,
-            '#ca': ATTRIBUTES.connectedAt,
-          },
-          ExpressionAttributeValues: {
-            ':set': new Set([filter]),
-            ':f': filter,
-            ':max': MAX_FILTERS_PER_CONNECTION,
-            ':e': expiresAt,
-            ':ca': connectedAtMs,
-          },
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      );
+      const result = await dynamo.updateItem({
+        TableName: tableName,
+        Key: connectionKey(connectionId),
+        UpdateExpression: 'ADD #h :set SET #e = if_not_exists(#e, :e), #ca = if_not_exists(#ca, :ca)',
+        ConditionExpression: 'attribute_not_exists(#h) OR contains(#h, :f) OR size(#h) < :max',
+        ExpressionAttributeNames: {
+          '#h': ATTRIBUTES.heldFilters,
+          '#e': ATTRIBUTES.expiresAt,
+          '#ca': ATTRIBUTES.connectedAt,
+        },
+        ExpressionAttributeValues: {
+          ':set': new Set([filter]),
+          ':f': filter,
+          ':max': MAX_FILTERS_PER_CONNECTION,
+          ':e': expiresAt,
+          ':ca': connectedAtMs,
+        },
+        ReturnValues: 'UPDATED_OLD',
+      });
       const before = result.Attributes?.[ATTRIBUTES.heldFilters];
       return { claimed: true as const, wasHeld: before instanceof Set && before.has(filter) };
     } catch (error) {
@@ -121,16 +113,14 @@ export function createDynamoStore(
   // update of a missing item would create one without `expiresAt`, which would then never expire).
   const release = async (connectionId: string, filter: string) => {
     try {
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: connectionKey(connectionId),
-          UpdateExpression: 'DELETE #h :set',
-          ConditionExpression: 'attribute_exists(#h)',
-          ExpressionAttributeNames: { '#h': ATTRIBUTES.heldFilters },
-          ExpressionAttributeValues: { ':set': new Set([filter]) },
-        }),
-      );
+      await dynamo.updateItem({
+        TableName: tableName,
+        Key: connectionKey(connectionId),
+        UpdateExpression: 'DELETE #h :set',
+        ConditionExpression: 'attribute_exists(#h)',
+        ExpressionAttributeNames: { '#h': ATTRIBUTES.heldFilters },
+        ExpressionAttributeValues: { ':set': new Set([filter]) },
+      });
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
@@ -138,7 +128,7 @@ export function createDynamoStore(
 
   return {
     async addConnection(connectionId, filters, connectedAtMs) {
-      const puts: Array<{ PutRequest: { Item: Record<string, unknown> } }> = filters.map((filter) => ({
+      const puts: WriteRequest[] = filters.map((filter) => ({
         PutRequest: {
           Item: { ...subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds, shards) },
         },
@@ -158,7 +148,7 @@ export function createDynamoStore(
           },
         });
       }
-      await batchWrite(doc, tableName, puts, options);
+      await batchWrite(dynamo, tableName, puts, options);
     },
 
     async addFilter(connectionId, filter, connectedAtMs): Promise<AddFilterOutcome> {
@@ -170,7 +160,7 @@ export function createDynamoStore(
       const row = subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds, shards);
       try {
         await storeCall('PutItem', tableName, () =>
-          doc.send(new PutCommand({ TableName: tableName, Item: row })),
+          dynamo.putItem({ TableName: tableName, Item: { ...row } }),
         );
       } catch (error) {
         // Give back the place this call claimed, so a failed subscribe does not shrink the connection's
@@ -185,7 +175,7 @@ export function createDynamoStore(
       // The row first, then its place: should the second call fail, the set over-counts (the limit stays
       // safe) until the same unsubscribe is sent again or the connection closes.
       await storeCall('DeleteItem', tableName, () =>
-        doc.send(new DeleteCommand({ TableName: tableName, Key: key(connectionId, filter) })),
+        dynamo.deleteItem({ TableName: tableName, Key: key(connectionId, filter) }),
       );
       await storeCall('UpdateItem', tableName, () => release(connectionId, filter));
     },
@@ -194,17 +184,19 @@ export function createDynamoStore(
 
     async removeConnection(connectionId) {
       const filters = await listFilters(connectionId);
-      const deletes = [...filters, CONNECTION_ITEM_KEY].map((filter) => ({
+      const deletes: WriteRequest[] = [...filters, CONNECTION_ITEM_KEY].map((filter) => ({
         DeleteRequest: { Key: key(connectionId, filter) },
       }));
-      await batchWrite(doc, tableName, deletes, options);
+      await batchWrite(dynamo, tableName, deletes, options);
       return filters.length;
     },
 
     findSubscribers(topic): AsyncIterable<SubscriberPage> {
-      return findSubscribers(doc, options.lookup, topic, {
+      return findSubscribers(dynamo, options.lookup, topic, {
         tableName,
         indexName,
+        exactIndexName: options.exactIndexName ?? DEFAULT_EXACT_INDEX_NAME,
+        connectionTtlSeconds,
         nowMs: now(),
         pageSize: options.pageSize,
         legacy,
@@ -218,5 +210,5 @@ export function createDynamoStore(
 }
 
 function isConditionFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+  return awsErrorType(error) === 'ConditionalCheckFailedException';
 }

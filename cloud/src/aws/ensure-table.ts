@@ -1,13 +1,7 @@
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type TableDescription,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DEFAULT_EXACT_INDEX_NAME } from '../config.js';
 import { sleep } from '../core/backoff.js';
-import { StoreUnavailableError } from '../errors.js';
+import { awsErrorType, StoreUnavailableError } from '../errors.js';
+import type { DynamoHttpClient } from './dynamodb-http/client.js';
 import { translateStoreError } from './store-errors.js';
 import { ATTRIBUTES } from './subscription-rows.js';
 
@@ -17,25 +11,32 @@ export const ENSURE_TABLE_POLL_MS = 250;
 /** Longest wait for a new table to become ACTIVE (DynamoDB takes seconds; dynalite 0.5 s by default). */
 export const ENSURE_TABLE_MAX_WAIT_MS = 60_000;
 
+/** What DescribeTable tells of a table (the part read here). */
+interface TableDescription {
+  TableStatus?: string;
+  GlobalSecondaryIndexes?: Array<{ IndexStatus?: string }>;
+}
+
 /**
  * Creates the subscription table and its topic index (PAY_PER_REQUEST) when missing, and waits until they
  * are ACTIVE only then; an existing table costs one DescribeTable and no wait. Rejects with a
- * StoreUnavailableError when DynamoDB fails or the table does not become ACTIVE in time.
+ * StoreUnavailableError when DynamoDB fails or the table does not become ACTIVE in time. Control-plane calls
+ * through the lean client's `call` (wire JSON), so the `$connect` bundle (ENSURE_TABLE=true) needs no SDK.
  */
 export async function ensureTable(
-  dynamo: DynamoDBClient,
-  options: { tableName: string; indexName: string },
+  dynamo: DynamoHttpClient,
+  options: TableNames,
 ): Promise<'created' | 'exists'> {
   return ensureTableFrom(dynamo, tableDefinition(options), ATTRIBUTES.expiresAt);
 }
 
 /**
- * Creates a table from its CreateTable input when missing (with TTL on `ttlAttribute`, best effort) and waits
- * until it and its indexes are ACTIVE only then; an existing table costs one DescribeTable and no wait.
+ * Creates a table from its CreateTable input (wire JSON) when missing (with TTL on `ttlAttribute`, best effort)
+ * and waits until it and its indexes are ACTIVE only then; an existing table costs one DescribeTable and no wait.
  */
 export async function ensureTableFrom(
-  dynamo: DynamoDBClient,
-  definition: CreateTableCommandInput & { TableName: string },
+  dynamo: DynamoHttpClient,
+  definition: { TableName: string } & Record<string, unknown>,
   ttlAttribute: string,
 ): Promise<'created' | 'exists'> {
   const tableName = definition.TableName;
@@ -46,9 +47,9 @@ export async function ensureTableFrom(
     return 'exists';
   }
   try {
-    await dynamo.send(new CreateTableCommand(definition));
+    await dynamo.call('CreateTable', definition);
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceInUseException')) {
+    if (awsErrorType(error) !== 'ResourceInUseException') {
       throw translateStoreError(error, 'CreateTable', tableName);
     }
     await waitUntilActive(dynamo, tableName);
@@ -59,8 +60,15 @@ export async function ensureTableFrom(
   return 'created';
 }
 
-/** The CreateTable input: keys, the KEYS_ONLY topic index, on-demand billing. */
-export function tableDefinition(options: { tableName: string; indexName: string }) {
+/** The table and its two indexes' names; the exact index is DEFAULT_EXACT_INDEX_NAME unless given. */
+export interface TableNames {
+  tableName: string;
+  indexName: string;
+  exactIndexName?: string;
+}
+
+/** The CreateTable input: keys, the two KEYS_ONLY indexes (topic and exact), on-demand billing. */
+export function tableDefinition(options: TableNames) {
   return {
     TableName: options.tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
@@ -69,6 +77,7 @@ export function tableDefinition(options: { tableName: string; indexName: string 
       { AttributeName: ATTRIBUTES.topicFilter, AttributeType: 'S' as const },
       { AttributeName: ATTRIBUTES.topicName, AttributeType: 'S' as const },
       { AttributeName: ATTRIBUTES.expiresAt, AttributeType: 'N' as const },
+      { AttributeName: ATTRIBUTES.exactUntil, AttributeType: 'N' as const },
     ],
     KeySchema: [
       { AttributeName: ATTRIBUTES.connectionId, KeyType: 'HASH' as const },
@@ -83,16 +92,24 @@ export function tableDefinition(options: { tableName: string; indexName: string 
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' as const },
       },
+      {
+        IndexName: options.exactIndexName ?? DEFAULT_EXACT_INDEX_NAME,
+        KeySchema: [
+          { AttributeName: ATTRIBUTES.topicFilter, KeyType: 'HASH' as const },
+          { AttributeName: ATTRIBUTES.exactUntil, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      },
     ],
   };
 }
 
-async function describe(dynamo: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+async function describe(dynamo: DynamoHttpClient, tableName: string): Promise<TableDescription | undefined> {
   try {
-    const output = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-    return output.Table;
+    const output = await dynamo.call('DescribeTable', { TableName: tableName });
+    return output.Table as TableDescription | undefined;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    if (awsErrorType(error) === 'ResourceNotFoundException') return undefined;
     throw translateStoreError(error, 'DescribeTable', tableName);
   }
 }
@@ -102,7 +119,7 @@ function isActive(table: TableDescription): boolean {
   return table.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE');
 }
 
-async function waitUntilActive(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+async function waitUntilActive(dynamo: DynamoHttpClient, tableName: string): Promise<void> {
   const deadline = Date.now() + ENSURE_TABLE_MAX_WAIT_MS;
   for (;;) {
     const table = await describe(dynamo, tableName);
@@ -116,14 +133,16 @@ async function waitUntilActive(dynamo: DynamoDBClient, tableName: string): Promi
   }
 }
 
-async function enableTimeToLive(dynamo: DynamoDBClient, tableName: string, attribute: string): Promise<void> {
+async function enableTimeToLive(
+  dynamo: DynamoHttpClient,
+  tableName: string,
+  attribute: string,
+): Promise<void> {
   try {
-    await dynamo.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
-      }),
-    );
+    await dynamo.call('UpdateTimeToLive', {
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+    });
   } catch {
     // Best effort: dynalite does not implement TTL (UnknownOperationException), and readers ignore expired
     // rows themselves; on AWS, serverless.yml enables TTL anyway.

@@ -1,15 +1,14 @@
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { topicMatches } from '@topic-bridge/shared-types';
 import type { SubscriberPage } from '../core/subscriptions.js';
+import type { ConsumedCapacity, DynamoHttpClient } from './dynamodb-http/client.js';
 import { mergePages } from './merge-pages.js';
 import { storeCall } from './store-errors.js';
 import {
   ATTRIBUTES,
-  indexKeysFor,
   isConnectionItem,
   type LegacyWildcardKeys,
   legacyIndexKeysFor,
+  wildcardIndexKeysFor,
 } from './subscription-rows.js';
 
 /** How subscribers are found: `scan` reads the whole table (the original's design), `query` the topic index. */
@@ -24,13 +23,20 @@ export type LookupStrategy = 'scan' | 'query';
 export const LEGACY_KEY_GRACE_MS = 15 * 60 * 1000;
 
 /**
- * What a runtime remembers about the unsharded wildcard keys of releases before sharding (docs/DATA-MODEL.md,
- * "Migration"): those found empty once the grace period has passed are never read again by this runtime.
+ * Legacy keys found empty that a runtime remembers at most (one per topic published: bounded, so that a runtime
+ * publishing to millions of topics does not grow without end; past it, keys are read until they all expire).
+ */
+export const LEGACY_EMPTY_KEYS_LIMIT = 10_000;
+
+/**
+ * What a runtime remembers about the topic-index keys of older releases (docs/DATA-MODEL.md, "Migrations"):
+ * those found empty once the grace period has passed are never read again by this runtime, and none at all
+ * once every row an older release could have written has expired (grace period plus the connection TTL).
  */
 export interface LegacyKeys {
   /** When this runtime started, epoch ms. */
   startedAtMs: number;
-  /** Unsharded keys found empty after the grace period. */
+  /** Legacy keys found empty after the grace period. */
   empty: Set<string>;
 }
 
@@ -42,7 +48,12 @@ export function legacyKeys(startedAtMs: number): LegacyKeys {
 /** Where and when to look. */
 export interface LookupOptions {
   tableName: string;
+  /** The topic index (wildcard filters). */
   indexName: string;
+  /** The exact index (exact filters). */
+  exactIndexName: string;
+  /** Rows live this long after their connection opened: past grace + TTL no legacy row is left. */
+  connectionTtlSeconds: number;
   /** Epoch ms; rows whose `expiresAt` is not after it are ignored (dynalite does not expire them). */
   nowMs: number;
   /** Items per Scan or Query page (tests use a small one to force pagination); undefined reads 1 MB pages. */
@@ -52,8 +63,9 @@ export interface LookupOptions {
   /** Shards per wildcard key, as the rows were written (default WILDCARD_INDEX_SHARDS). */
   indexShards?: number;
   /**
-   * `skip`: never read the unsharded keys of releases before sharding (a table no such release ever wrote,
-   * like the local stack's). Default `read`, within the grace period described at LEGACY_KEY_GRACE_MS.
+   * `skip`: never read the keys older releases wrote (legacyIndexKeysFor: the unsharded wildcard keys and the
+   * pre-exact-index exact key), for a table no such release ever wrote, like the local stack's. Default
+   * `read`, within the grace period described at LEGACY_KEY_GRACE_MS.
    */
   legacyWildcardKeys?: LegacyWildcardKeys;
 }
@@ -72,14 +84,15 @@ interface RawPage {
  * several of its filters match (they may sit in different pages or under different index keys).
  */
 export async function* findSubscribers(
-  doc: DynamoDBDocumentClient,
+  dynamo: DynamoHttpClient,
   strategy: LookupStrategy,
   topic: string,
   options: LookupOptions,
 ): AsyncGenerator<SubscriberPage> {
   const seen = new Set<string>();
   const nowSeconds = Math.floor(options.nowMs / 1000);
-  const pages = strategy === 'scan' ? scanPages(doc, options) : queryPages(doc, topic, nowSeconds, options);
+  const pages =
+    strategy === 'scan' ? scanPages(dynamo, options) : queryPages(dynamo, topic, nowSeconds, options);
   for await (const page of pages) {
     const connectionIds: string[] = [];
     for (const row of page.rows) {
@@ -94,7 +107,8 @@ export async function* findSubscribers(
 
 function matchingConnection(row: Row, topic: string, nowSeconds: number): string | undefined {
   const filter = row[ATTRIBUTES.topicFilter];
-  const expiresAt = row[ATTRIBUTES.expiresAt];
+  // The exact index projects its own range key, `exactUntil` (= `expiresAt`), and not `expiresAt`.
+  const expiresAt = row[ATTRIBUTES.expiresAt] ?? row[ATTRIBUTES.exactUntil];
   if (typeof filter !== 'string' || typeof expiresAt !== 'number' || expiresAt <= nowSeconds)
     return undefined;
   // The connection item (the filter-limit set) is no subscription; the Scan meets it, the index never.
@@ -107,57 +121,90 @@ function units(capacity: ConsumedCapacity | undefined): number {
 }
 
 /** Scans every page of the table, reading only keys and `expiresAt`; filters are matched in memory. */
-async function* scanPages(doc: DynamoDBDocumentClient, options: LookupOptions): AsyncGenerator<RawPage> {
+async function* scanPages(dynamo: DynamoHttpClient, options: LookupOptions): AsyncGenerator<RawPage> {
   let startKey: Row | undefined;
   do {
     const page = await storeCall('Scan', options.tableName, () =>
-      doc.send(
-        new ScanCommand({
-          TableName: options.tableName,
-          ProjectionExpression: '#c, #f, #e',
-          ExpressionAttributeNames: {
-            '#c': ATTRIBUTES.connectionId,
-            '#f': ATTRIBUTES.topicFilter,
-            '#e': ATTRIBUTES.expiresAt,
-          },
-          ExclusiveStartKey: startKey,
-          Limit: options.pageSize,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+      dynamo.scan({
+        TableName: options.tableName,
+        ProjectionExpression: '#c, #f, #e',
+        ExpressionAttributeNames: {
+          '#c': ATTRIBUTES.connectionId,
+          '#f': ATTRIBUTES.topicFilter,
+          '#e': ATTRIBUTES.expiresAt,
+        },
+        ExclusiveStartKey: startKey,
+        Limit: options.pageSize,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     );
-    yield { rows: page.Items ?? [], readUnits: units(page.ConsumedCapacity) };
+    yield { rows: page.Items, readUnits: units(page.ConsumedCapacity) };
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
 }
 
-/** Queries the topic index under every key that may hold a matching filter, all in parallel, page by page. */
+/** The index and key attributes one lookup Query reads. */
+interface IndexKey {
+  indexName: string;
+  hash: string;
+  range: string;
+  value: string;
+}
+
+/**
+ * Queries every index key that may hold a matching filter, all in parallel, page by page: the topic in the exact
+ * index, its wildcard keys in the topic index, and the keys older releases wrote while they may hold rows.
+ */
 function queryPages(
-  doc: DynamoDBDocumentClient,
+  dynamo: DynamoHttpClient,
   topic: string,
   nowSeconds: number,
   options: LookupOptions,
 ): AsyncGenerator<RawPage> {
+  const inTopicIndex = (value: string): IndexKey => ({
+    indexName: options.indexName,
+    hash: ATTRIBUTES.topicName,
+    range: ATTRIBUTES.expiresAt,
+    value,
+  });
+  const exact: IndexKey = {
+    indexName: options.exactIndexName,
+    hash: ATTRIBUTES.topicFilter,
+    range: ATTRIBUTES.exactUntil,
+    value: topic,
+  };
+  const current = [exact, ...wildcardIndexKeysFor(topic, options.indexShards).map(inTopicIndex)].map((key) =>
+    keyPages(dynamo, key, nowSeconds, options),
+  );
+  return mergePages([...current, ...legacyPages(dynamo, topic, nowSeconds, options, inTopicIndex)]);
+}
+
+/** The reads of the keys older releases wrote (legacyIndexKeysFor) that may still hold live rows. */
+function legacyPages(
+  dynamo: DynamoHttpClient,
+  topic: string,
+  nowSeconds: number,
+  options: LookupOptions,
+  inTopicIndex: (value: string) => IndexKey,
+): AsyncGenerator<RawPage>[] {
   const legacy = options.legacy;
-  const legacyKeysToRead =
-    options.legacyWildcardKeys === 'skip'
-      ? []
-      : legacyIndexKeysFor(topic).filter((key) => !legacy?.empty.has(key));
-  const current = indexKeysFor(topic, options.indexShards).map((key) =>
-    keyPages(doc, key, nowSeconds, options),
-  );
-  const old = legacyKeysToRead.map((key) =>
-    keyPages(doc, key, nowSeconds, options, (rowsFound) => {
-      const pastGrace = legacy !== undefined && options.nowMs - legacy.startedAtMs >= LEGACY_KEY_GRACE_MS;
-      if (rowsFound === 0 && pastGrace) legacy.empty.add(key);
-    }),
-  );
-  return mergePages([...current, ...old]);
+  const runningMs = legacy === undefined ? 0 : options.nowMs - legacy.startedAtMs;
+  if (options.legacyWildcardKeys === 'skip') return [];
+  if (runningMs >= LEGACY_KEY_GRACE_MS + options.connectionTtlSeconds * 1000) return [];
+  const pastGrace = legacy !== undefined && runningMs >= LEGACY_KEY_GRACE_MS;
+  return legacyIndexKeysFor(topic)
+    .filter((key) => !legacy?.empty.has(key))
+    .map((key) =>
+      keyPages(dynamo, inTopicIndex(key), nowSeconds, options, (rowsFound) => {
+        if (rowsFound === 0 && pastGrace && legacy.empty.size < LEGACY_EMPTY_KEYS_LIMIT)
+          legacy.empty.add(key);
+      }),
+    );
 }
 
 async function* keyPages(
-  doc: DynamoDBDocumentClient,
-  key: string,
+  dynamo: DynamoHttpClient,
+  key: IndexKey,
   nowSeconds: number,
   options: LookupOptions,
   onEnd?: (rowsFound: number) => void,
@@ -166,21 +213,19 @@ async function* keyPages(
   let startKey: Row | undefined;
   do {
     const page = await storeCall('Query', options.tableName, () =>
-      doc.send(
-        new QueryCommand({
-          TableName: options.tableName,
-          IndexName: options.indexName,
-          KeyConditionExpression: '#t = :t AND #e > :now',
-          ExpressionAttributeNames: { '#t': ATTRIBUTES.topicName, '#e': ATTRIBUTES.expiresAt },
-          ExpressionAttributeValues: { ':t': key, ':now': nowSeconds },
-          ExclusiveStartKey: startKey,
-          Limit: options.pageSize,
-          // INDEXES also reports the index's share; CapacityUnits stays the total.
-          ReturnConsumedCapacity: 'INDEXES',
-        }),
-      ),
+      dynamo.query({
+        TableName: options.tableName,
+        IndexName: key.indexName,
+        KeyConditionExpression: '#k = :k AND #e > :now',
+        ExpressionAttributeNames: { '#k': key.hash, '#e': key.range },
+        ExpressionAttributeValues: { ':k': key.value, ':now': nowSeconds },
+        ExclusiveStartKey: startKey,
+        Limit: options.pageSize,
+        // INDEXES also reports the index's share; CapacityUnits stays the total.
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
     );
-    const rows = page.Items ?? [];
+    const rows = page.Items;
     rowsFound += rows.length;
     yield { rows, readUnits: units(page.ConsumedCapacity) };
     startKey = page.LastEvaluatedKey;

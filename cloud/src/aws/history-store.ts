@@ -1,13 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import type { HistoryConfig } from '../config.js';
 import {
   type HistoryEntry,
@@ -26,8 +17,9 @@ import {
   rowKept,
   sinceIdCollector,
 } from '../core/history.js';
-import { describeError } from '../errors.js';
+import { awsErrorType, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { ConsumedCapacity, DynamoHttpClient, ReadManyOutput } from './dynamodb-http/client.js';
 import { storeCall } from './store-errors.js';
 
 /** Attribute names of the history table (docs/DATA-MODEL.md, "The history table"). */
@@ -71,7 +63,7 @@ export interface HistoryStoreOptions {
  * the frame that held it: trim on write, so a topic never keeps more than maxFrames. read: one Query of the
  * filter's first level, strongly consistent (a frame delivered live is always found), paged.
  */
-export function createHistoryStore(doc: DynamoDBDocumentClient, options: HistoryStoreOptions): HistoryStore {
+export function createHistoryStore(dynamo: DynamoHttpClient, options: HistoryStoreOptions): HistoryStore {
   const { tableName, maxFrames, maxAgeSeconds } = options.config;
   const instanceId = options.instanceId ?? randomBytes(4).toString('hex');
   const A = HISTORY_ATTRIBUTES;
@@ -91,58 +83,52 @@ export function createHistoryStore(doc: DynamoDBDocumentClient, options: History
     // both, so that a failed put never evicts an older frame.
     const [put, next] = await Promise.all([
       stored,
-      doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { [A.partition]: trimPartition, [A.position]: COUNTER_POSITION },
-          UpdateExpression: 'ADD #seq :one SET #exp = :exp',
-          ExpressionAttributeNames: { '#seq': A.seq, '#exp': A.expiresAt },
-          ExpressionAttributeValues: { ':one': 1, ':exp': expiresAt },
-          ReturnValues: 'UPDATED_NEW',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+      dynamo.updateItem({
+        TableName: tableName,
+        Key: { [A.partition]: trimPartition, [A.position]: COUNTER_POSITION },
+        UpdateExpression: 'ADD #seq :one SET #exp = :exp',
+        ExpressionAttributeNames: { '#seq': A.seq, '#exp': A.expiresAt },
+        ExpressionAttributeValues: { ':one': 1, ':exp': expiresAt },
+        ReturnValues: 'UPDATED_NEW',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     ]);
     let units = writeUnits(put.ConsumedCapacity) + writeUnits(next.ConsumedCapacity);
     const seq = Number(next.Attributes?.[A.seq]);
     const slot = String(ringSlot(seq, maxFrames)).padStart(SLOT_DIGITS, '0');
     let evicted: string | undefined;
     try {
-      const old = await doc.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            [A.partition]: trimPartition,
-            [A.position]: `slot#${slot}`,
-            [A.seq]: seq,
-            [A.target]: position,
-            [A.expiresAt]: expiresAt,
-          },
-          // A newer frame already in the slot (concurrent publishes of one topic, maxFrames apart) wins; an
-          // expired slot left by a counter that restarted does not.
-          ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq OR #exp < :now',
-          ExpressionAttributeNames: { '#seq': A.seq, '#exp': A.expiresAt },
-          ExpressionAttributeValues: { ':seq': seq, ':now': nowSec },
-          ReturnValues: 'ALL_OLD',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
+      const old = await dynamo.putItem({
+        TableName: tableName,
+        Item: {
+          [A.partition]: trimPartition,
+          [A.position]: `slot#${slot}`,
+          [A.seq]: seq,
+          [A.target]: position,
+          [A.expiresAt]: expiresAt,
+        },
+        // A newer frame already in the slot (concurrent publishes of one topic, maxFrames apart) wins; an
+        // expired slot left by a counter that restarted does not.
+        ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq OR #exp < :now',
+        ExpressionAttributeNames: { '#seq': A.seq, '#exp': A.expiresAt },
+        ExpressionAttributeValues: { ':seq': seq, ':now': nowSec },
+        ReturnValues: 'ALL_OLD',
+        ReturnConsumedCapacity: 'TOTAL',
+      });
       units += writeUnits(old.ConsumedCapacity);
       const target = old.Attributes?.[A.target];
       evicted = typeof target === 'string' ? target : undefined;
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (awsErrorType(error) !== 'ConditionalCheckFailedException') throw error;
       // The slot holds a newer frame: this one has already fallen out of the bound.
       evicted = position;
     }
     if (evicted !== undefined) {
-      const deleted = await doc.send(
-        new DeleteCommand({
-          TableName: tableName,
-          Key: { [A.partition]: historyPartition(topic), [A.position]: evicted },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
+      const deleted = await dynamo.deleteItem({
+        TableName: tableName,
+        Key: { [A.partition]: historyPartition(topic), [A.position]: evicted },
+        ReturnConsumedCapacity: 'TOTAL',
+      });
       units += writeUnits(deleted.ConsumedCapacity);
     }
     return units;
@@ -154,20 +140,18 @@ export function createHistoryStore(doc: DynamoDBDocumentClient, options: History
       const expiresAt = historyExpiresAt(entry.receivedAtMs, maxAgeSeconds);
       const partition = historyPartition(entry.topic);
       const stored = storeCall('PutItem', tableName, () =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              [A.partition]: partition,
-              [A.position]: position,
-              [A.topic]: entry.topic,
-              [A.frame]: entry.frame,
-              ...(entry.frameId === undefined ? {} : { [A.frameId]: entry.frameId }),
-              [A.expiresAt]: expiresAt,
-            },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
+        dynamo.putItem({
+          TableName: tableName,
+          Item: {
+            [A.partition]: partition,
+            [A.position]: position,
+            [A.topic]: entry.topic,
+            [A.frame]: entry.frame,
+            ...(entry.frameId === undefined ? {} : { [A.frameId]: entry.frameId }),
+            [A.expiresAt]: expiresAt,
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
       );
       let putFailed = false;
       const trimmed = trim(
@@ -202,7 +186,7 @@ export function createHistoryStore(doc: DynamoDBDocumentClient, options: History
       const oldest = positionAt(oldestKeptMs(nowMs, maxAgeSeconds));
       let readUnits = 0;
       const pages = (from: string, newestFirst: boolean, pageSize?: number) =>
-        queryPages(doc, tableName, { partition, from, newestFirst, pageSize }, (units) => {
+        queryPages(dynamo, tableName, { partition, from, newestFirst, pageSize }, (units) => {
           readUnits += units;
         });
       if (since.kind === 'id') {
@@ -231,31 +215,29 @@ export function createHistoryStore(doc: DynamoDBDocumentClient, options: History
 
 /** The frame rows of one partition from `from` up (or down to it, newest first), page by page. */
 async function* queryPages(
-  doc: DynamoDBDocumentClient,
+  dynamo: DynamoHttpClient,
   tableName: string,
   query: { partition: string; from: string; newestFirst: boolean; pageSize?: number | undefined },
   onUnits: (units: number) => void,
 ): AsyncGenerator<HistoryRow[]> {
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page: QueryCommandOutput = await storeCall('Query', tableName, () =>
-      doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: '#p = :p AND #pos BETWEEN :from AND :top',
-          ExpressionAttributeNames: {
-            '#p': HISTORY_ATTRIBUTES.partition,
-            '#pos': HISTORY_ATTRIBUTES.position,
-          },
-          ExpressionAttributeValues: { ':p': query.partition, ':from': query.from, ':top': POSITION_TOP },
-          ScanIndexForward: !query.newestFirst,
-          // Strongly consistent: a frame that reached a subscriber live is in every later answer.
-          ConsistentRead: true,
-          ...(query.pageSize === undefined ? {} : { Limit: query.pageSize }),
-          ExclusiveStartKey: startKey,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+    const page: ReadManyOutput = await storeCall('Query', tableName, () =>
+      dynamo.query({
+        TableName: tableName,
+        KeyConditionExpression: '#p = :p AND #pos BETWEEN :from AND :top',
+        ExpressionAttributeNames: {
+          '#p': HISTORY_ATTRIBUTES.partition,
+          '#pos': HISTORY_ATTRIBUTES.position,
+        },
+        ExpressionAttributeValues: { ':p': query.partition, ':from': query.from, ':top': POSITION_TOP },
+        ScanIndexForward: !query.newestFirst,
+        // Strongly consistent: a frame that reached a subscriber live is in every later answer.
+        ConsistentRead: true,
+        ...(query.pageSize === undefined ? {} : { Limit: query.pageSize }),
+        ExclusiveStartKey: startKey,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     );
     onUnits(page.ConsumedCapacity?.CapacityUnits ?? 0);
     yield (page.Items ?? []).map(rowOf);

@@ -1,5 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PageProgress } from '../core/fan-out-job.js';
+import type { DynamoHttpClient } from './dynamodb-http/client.js';
 import { storeCall } from './store-errors.js';
 import { ATTRIBUTES } from './subscription-rows.js';
 
@@ -19,7 +19,7 @@ export interface PageProgressOptions {
 }
 
 /** PageProgress in the subscription table: one small item per handed-off page, read strongly consistent. */
-export function createPageProgress(doc: DynamoDBDocumentClient, options: PageProgressOptions): PageProgress {
+export function createPageProgress(dynamo: DynamoHttpClient, options: PageProgressOptions): PageProgress {
   const { tableName } = options;
   const now = options.now ?? Date.now;
   const key = (publishId: string, page: number) => ({
@@ -29,25 +29,23 @@ export function createPageProgress(doc: DynamoDBDocumentClient, options: PagePro
   return {
     async settled(publishId, page) {
       const output = await storeCall('GetItem', tableName, () =>
-        doc.send(new GetCommand({ TableName: tableName, Key: key(publishId, page), ConsistentRead: true })),
+        dynamo.getItem({ TableName: tableName, Key: key(publishId, page), ConsistentRead: true }),
       );
       const settled = output.Item?.settled;
       return typeof settled === 'number' ? settled : 0;
     },
     async record(publishId, page, count) {
       await storeCall('UpdateItem', tableName, () =>
-        doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key(publishId, page),
-            UpdateExpression: 'SET settled = :n, #e = :e',
-            ExpressionAttributeNames: { '#e': ATTRIBUTES.expiresAt },
-            ExpressionAttributeValues: {
-              ':n': count,
-              ':e': Math.floor(now() / 1000) + options.ttlSeconds,
-            },
-          }),
-        ),
+        dynamo.updateItem({
+          TableName: tableName,
+          Key: key(publishId, page),
+          UpdateExpression: 'SET settled = :n, #e = :e',
+          ExpressionAttributeNames: { '#e': ATTRIBUTES.expiresAt },
+          ExpressionAttributeValues: {
+            ':n': count,
+            ':e': Math.floor(now() / 1000) + options.ttlSeconds,
+          },
+        }),
       );
     },
   };

@@ -1,11 +1,3 @@
-import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { RETAINED_READ_PAGE_BUDGET } from '../config.js';
 import {
   type RetainedChange,
@@ -14,6 +6,8 @@ import {
   retainedLookupFor,
   retainedPartitionOf,
 } from '../core/retained.js';
+import { awsErrorType } from '../errors.js';
+import type { ConsumedCapacity, DynamoHttpClient, QueryInput } from './dynamodb-http/client.js';
 import { ensureTableFrom } from './ensure-table.js';
 import { storeCall, translateStoreError } from './store-errors.js';
 
@@ -98,10 +92,7 @@ function units(capacity: ConsumedCapacity | undefined): number {
  * in. Reads are eventually consistent (half the price; a value retained within about a second may be
  * missed) and bounded by the page budget. Every failure rejects with a StoreUnavailableError.
  */
-export function createRetainedStore(
-  doc: DynamoDBDocumentClient,
-  options: RetainedStoreOptions,
-): RetainedStore {
+export function createRetainedStore(dynamo: DynamoHttpClient, options: RetainedStoreOptions): RetainedStore {
   const { tableName } = options;
   const pageBudget = options.pageBudget ?? RETAINED_READ_PAGE_BUDGET;
   const names = { '#v': RETAINED_ATTRIBUTES.version };
@@ -133,18 +124,16 @@ export function createRetainedStore(
   return {
     async apply(change) {
       try {
-        await doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: retainedItemOf(change),
-            ConditionExpression: 'attribute_not_exists(#v) OR #v < :v',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':v': change.item.version },
-          }),
-        );
+        await dynamo.putItem({
+          TableName: tableName,
+          Item: retainedItemOf(change),
+          ConditionExpression: 'attribute_not_exists(#v) OR #v < :v',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':v': change.item.version },
+        });
         return 'stored';
       } catch (error) {
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return 'superseded';
+        if (awsErrorType(error) === 'ConditionalCheckFailedException') return 'superseded';
         throw translateStoreError(error, 'PutItem', tableName);
       }
     },
@@ -157,11 +146,9 @@ export function createRetainedStore(
         ...(options.pageSize === undefined ? {} : { Limit: options.pageSize }),
       };
       if (lookup.kind === 'scan') {
-        return readPages('Scan', (startKey) =>
-          doc.send(new ScanCommand({ ...common, ExclusiveStartKey: startKey })),
-        );
+        return readPages('Scan', (startKey) => dynamo.scan({ ...common, ExclusiveStartKey: startKey }));
       }
-      const query: QueryCommandInput = {
+      const query: QueryInput = {
         ...common,
         KeyConditionExpression: lookup.exact ? '#p = :p AND #t = :t' : '#p = :p AND begins_with(#t, :t)',
         ExpressionAttributeNames: { '#p': RETAINED_ATTRIBUTES.partition, '#t': RETAINED_ATTRIBUTES.topic },
@@ -170,16 +157,14 @@ export function createRetainedStore(
           ':t': lookup.exact ? lookup.topic : lookup.prefix,
         },
       };
-      return readPages('Query', (startKey) =>
-        doc.send(new QueryCommand({ ...query, ExclusiveStartKey: startKey })),
-      );
+      return readPages('Query', (startKey) => dynamo.query({ ...query, ExclusiveStartKey: startKey }));
     },
   };
 }
 
 /** Creates the retained table when missing (the local stack; deployments get it from serverless.yml). */
 export function ensureRetainedTable(
-  dynamo: DynamoDBClient,
+  dynamo: DynamoHttpClient,
   tableName: string,
 ): Promise<'created' | 'exists'> {
   return ensureTableFrom(dynamo, retainedTableDefinition(tableName), RETAINED_ATTRIBUTES.expiresAt);

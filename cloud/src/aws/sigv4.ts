@@ -3,7 +3,9 @@ import type { SigningCredentials } from './credentials.js';
 
 /**
  * SigV4 for the one request shape the fan-out sends: `POST {path}` with no query string and the headers
- * `content-type`, `host`, `x-amz-date` (and `x-amz-security-token` with temporary credentials). Written out
+ * `content-type`, `host`, `x-amz-date` (and `x-amz-security-token` with temporary credentials); the AWS JSON
+ * APIs the handlers call (DynamoDB, Lambda Invoke, SSM) add a content type and headers of their own (extras).
+ * Written out
  * for that shape because it is the hottest code of a fan-out: it hashes the body once per distinct frame
  * (every post of a fan-out carries the same one), caches the signing key per day, region and secret, and does
  * two HMAC/SHA-256 operations per post, where the generic `@smithy/signature-v4` does five plus a request
@@ -14,14 +16,30 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const CONTENT_TYPE = 'application/octet-stream';
 
 /**
- * What one signing returns, a new object each time: `content-type`, `x-amz-date`, `authorization` and, with
- * temporary credentials, `x-amz-security-token` (host and content-length are the caller's to add).
+ * What one signing returns, a new object each time: `content-type`, `x-amz-date`, `authorization`, the extras'
+ * headers and, with temporary credentials, `x-amz-security-token` (host and content-length are the caller's).
  */
 export type SignedHeaders = Record<string, string>;
 
+/**
+ * What a request to an AWS JSON API adds to the fan-out's shape: its own content type (DynamoDB's
+ * `application/x-amz-json-1.0`, say) and headers such as `x-amz-target` or `x-amz-invocation-type`, every one
+ * of them signed (names lowercase). Absent, the post shape above is signed, on its fast path.
+ */
+export interface SigningExtras {
+  contentType?: string;
+  headers?: Readonly<Record<string, string>>;
+}
+
 /** Signs POSTs for one service and region; `now` is injectable so tests can pin the date. */
 export interface PostSigner {
-  sign(host: string, path: string, body: Buffer, credentials: SigningCredentials): SignedHeaders;
+  sign(
+    host: string,
+    path: string,
+    body: Buffer,
+    credentials: SigningCredentials,
+    extras?: SigningExtras,
+  ): SignedHeaders;
 }
 
 /** Creates a PostSigner with its own signing-key and payload-hash caches. */
@@ -44,7 +62,7 @@ export function createPostSigner(region: string, service: string, now: () => num
   };
 
   return {
-    sign(host, path, body, credentials) {
+    sign(host, path, body, credentials, extras) {
       const second = Math.floor(now() / 1000);
       if (second !== dateSecond) {
         dateSecond = second;
@@ -56,12 +74,28 @@ export function createPostSigner(region: string, service: string, now: () => num
       }
       const shortDate = longDate.slice(0, 8);
       const token = credentials.sessionToken;
-      const signedHeaderNames = token
-        ? 'content-type;host;x-amz-date;x-amz-security-token'
-        : 'content-type;host;x-amz-date';
-      const canonicalHeaders =
-        `content-type:${CONTENT_TYPE}\nhost:${host}\nx-amz-date:${longDate}\n` +
-        (token ? `x-amz-security-token:${token}\n` : '');
+      const contentType = extras?.contentType ?? CONTENT_TYPE;
+      let signedHeaderNames: string;
+      let canonicalHeaders: string;
+      if (extras?.headers === undefined) {
+        signedHeaderNames = token
+          ? 'content-type;host;x-amz-date;x-amz-security-token'
+          : 'content-type;host;x-amz-date';
+        canonicalHeaders =
+          `content-type:${contentType}\nhost:${host}\nx-amz-date:${longDate}\n` +
+          (token ? `x-amz-security-token:${token}\n` : '');
+      } else {
+        const all: Record<string, string> = {
+          ...extras.headers,
+          'content-type': contentType,
+          host,
+          'x-amz-date': longDate,
+        };
+        if (token) all['x-amz-security-token'] = token;
+        const names = Object.keys(all).sort();
+        signedHeaderNames = names.join(';');
+        canonicalHeaders = names.map((name) => `${name}:${String(all[name]).trim()}\n`).join('');
+      }
       const canonicalRequest = `POST\n${canonicalPath(path)}\n\n${canonicalHeaders}\n${signedHeaderNames}\n${lastBodyHash}`;
       const scope = `${shortDate}/${region}/${service}/aws4_request`;
       const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
@@ -69,7 +103,12 @@ export function createPostSigner(region: string, service: string, now: () => num
         .update(stringToSign)
         .digest('hex');
       const authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaderNames}, Signature=${signature}`;
-      const headers: SignedHeaders = { 'content-type': CONTENT_TYPE, 'x-amz-date': longDate, authorization };
+      const headers: SignedHeaders = {
+        ...extras?.headers,
+        'content-type': contentType,
+        'x-amz-date': longDate,
+        authorization,
+      };
       if (token) headers['x-amz-security-token'] = token;
       return headers;
     },

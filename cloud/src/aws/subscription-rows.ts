@@ -2,9 +2,10 @@ import { isWildcardFilter, TOPIC_LEVEL_SEPARATOR } from '@topic-bridge/shared-ty
 
 /**
  * The DynamoDB data model (docs/DATA-MODEL.md): one item per (connection, filter), keyed `connectionId` +
- * `topicFilter`. The topic index (hash `topicName`, range `expiresAt`, KEYS_ONLY) finds a publish's
- * subscribers with a bounded set of Queries run in parallel: the topic itself and the shards of its two
- * wildcard keys (plus, while they may still hold rows, the two unsharded wildcard keys of older releases).
+ * `topicFilter`. A publish's subscribers are found with a bounded set of Queries run in parallel: the exact
+ * index (hash `topicFilter`, range `exactUntil`, KEYS_ONLY, exact filters only) under the topic itself, and the
+ * topic index (hash `topicName`, range `expiresAt`, KEYS_ONLY, wildcard filters only) under the shards of the
+ * topic's two wildcard keys (plus, while they may still hold rows, the keys older releases wrote).
  */
 
 /** Attribute names, shared by the store, the lookups, ensureTable and serverless.yml. */
@@ -15,6 +16,7 @@ export const ATTRIBUTES = {
   expiresAt: 'expiresAt',
   connectedAt: 'connectedAt',
   heldFilters: 'heldFilters',
+  exactUntil: 'exactUntil',
 } as const;
 
 /**
@@ -70,8 +72,16 @@ export const SHARD_SEPARATOR = '#';
 export interface SubscriptionRow {
   connectionId: string;
   topicFilter: string;
-  /** The topic index's hash key: see indexKeyOf. */
-  topicName: string;
+  /**
+   * Wildcard filters only: the topic index's hash key (indexKeyOf). Exact filters have none (so the topic index
+   * never holds them); older releases stored exact filters with `topicName` = the filter.
+   */
+  topicName?: string;
+  /**
+   * Exact filters only: the exact index's range key, equal to `expiresAt`. Its presence puts the row in the
+   * sparse exact index (hash `topicFilter`): short entries, so a 4 KB read unit holds about 55 subscribers.
+   */
+  exactUntil?: number;
   /** Epoch seconds: DynamoDB's TTL attribute and the topic index's range key. */
   expiresAt: number;
   /** When the connection was opened, epoch milliseconds. */
@@ -118,18 +128,34 @@ export function indexKeyOf(
   return shardKey(wildcardKeyOf(filter), shardOf(connectionId, shards));
 }
 
-/** The two unsharded wildcard keys a publish topic's wildcard filters were stored under before sharding. */
-export function legacyIndexKeysFor(topic: string): string[] {
+function unshardedWildcardKeysFor(topic: string): string[] {
   return [`${WILDCARD_INDEX_PREFIX}${firstLevel(topic)}`, ANY_FIRST_LEVEL_INDEX_KEY];
 }
 
 /**
- * The topic-index keys under which this release stores every filter that may match a publish topic, for a
- * table whose wildcard keys have `shards` shards (the same number the rows were written with).
+ * The topic-index keys older releases stored a publish topic's matching filters under, which this release no
+ * longer writes: the topic itself (exact filters, before the exact index) and the two unsharded wildcard keys
+ * (before sharding). docs/DATA-MODEL.md, "Migrations".
+ */
+export function legacyIndexKeysFor(topic: string): string[] {
+  return [topic, ...unshardedWildcardKeysFor(topic)];
+}
+
+/**
+ * The index keys under which this release stores every filter that may match a publish topic: the topic
+ * itself (read in the exact index) and the wildcard keys (read in the topic index).
  */
 export function indexKeysFor(topic: string, shards: number = WILDCARD_INDEX_SHARDS): string[] {
-  const keys = [topic];
-  for (const wildcardKey of legacyIndexKeysFor(topic)) {
+  return [topic, ...wildcardIndexKeysFor(topic, shards)];
+}
+
+/**
+ * The topic-index keys (wildcard, sharded) that may hold filters matching a publish topic, for a table whose
+ * wildcard keys have `shards` shards (the same number the rows were written with).
+ */
+export function wildcardIndexKeysFor(topic: string, shards: number = WILDCARD_INDEX_SHARDS): string[] {
+  const keys: string[] = [];
+  for (const wildcardKey of unshardedWildcardKeysFor(topic)) {
     for (let shard = 0; shard < shards; shard++) keys.push(shardKey(wildcardKey, shard));
   }
   return keys;
@@ -148,11 +174,9 @@ export function subscriptionRow(
   ttlSeconds: number,
   shards: number = WILDCARD_INDEX_SHARDS,
 ): SubscriptionRow {
-  return {
-    connectionId,
-    topicFilter: filter,
-    topicName: indexKeyOf(filter, connectionId, shards),
-    expiresAt: expiresAtOf(connectedAtMs, ttlSeconds),
-    connectedAt: connectedAtMs,
-  };
+  const expiresAt = expiresAtOf(connectedAtMs, ttlSeconds);
+  const indexKey = isWildcardFilter(filter)
+    ? { topicName: indexKeyOf(filter, connectionId, shards) }
+    : { exactUntil: expiresAt };
+  return { connectionId, topicFilter: filter, ...indexKey, expiresAt, connectedAt: connectedAtMs };
 }

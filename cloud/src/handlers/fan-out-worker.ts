@@ -8,7 +8,7 @@ import { withRuntime } from './with-runtime.js';
 function buildWorkerRuntime() {
   const runtime = getRuntime();
   const split = loadSplitConfig();
-  const progress = createPageProgress(runtime.clients.doc, {
+  const progress = createPageProgress(runtime.dynamo, {
     tableName: runtime.config.tableName,
     ttlSeconds: PAGE_PROGRESS_TTL_SECONDS,
   });

@@ -1,4 +1,5 @@
-import { connectionsGatewayCache, createDynamoClients, type DynamoClients } from '../aws/clients.js';
+import { connectionsGatewayCache, createDynamoClient } from '../aws/clients.js';
+import type { DynamoHttpClient } from '../aws/dynamodb-http/client.js';
 import { createDynamoStore } from '../aws/dynamodb-store.js';
 import { ensureTable } from '../aws/ensure-table.js';
 import type { LookupStrategy } from '../aws/find-subscribers.js';
@@ -16,7 +17,8 @@ import { createLogger, type Logger } from '../log.js';
 export interface Runtime {
   config: CloudConfig;
   logger: Logger;
-  clients: DynamoClients;
+  /** The lean DynamoDB client (no SDK) every store of this instance shares. */
+  dynamo: DynamoHttpClient;
   store(lookup: LookupStrategy): SubscriptionStore;
   gateway(endpoint: string): ConnectionGateway;
   /** The retained last values (their own table). */
@@ -48,21 +50,23 @@ export function getRuntime(): Runtime {
 }
 
 function createRuntime(config: CloudConfig): Runtime {
-  const clients = createDynamoClients(config.dynamoEndpoint);
+  const dynamo = createDynamoClient(config.dynamoEndpoint);
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
-  const { tableName, indexName, connectionTtlSeconds, indexShards, legacyWildcardKeys } = config;
+  const { tableName, indexName, exactIndexName, connectionTtlSeconds, indexShards, legacyWildcardKeys } =
+    config;
   const logger = createLogger(config.logLevel);
   return {
     config,
     logger,
-    clients,
+    dynamo,
     store(lookup) {
       let store = stores.get(lookup);
       if (store === undefined) {
-        store = createDynamoStore(clients.doc, {
+        store = createDynamoStore(dynamo, {
           tableName,
           indexName,
+          exactIndexName,
           lookup,
           connectionTtlSeconds,
           indexShards,
@@ -73,16 +77,16 @@ function createRuntime(config: CloudConfig): Runtime {
       return store;
     },
     gateway,
-    retained: createRetainedStore(clients.doc, { tableName: config.retained.tableName }),
+    retained: createRetainedStore(dynamo, { tableName: config.retained.tableName }),
     history:
       config.history.filters.length === 0
         ? undefined
-        : createHistoryStore(clients.doc, { config: config.history, logger }),
+        : createHistoryStore(dynamo, { config: config.history, logger }),
     retryQuota: new RetryQuota(),
     // The retained table with it: ENSURE_TABLE is for local setups, where both start missing together.
     ensureTable: async () => {
-      const outcome = await ensureTable(clients.dynamo, { tableName, indexName });
-      await ensureRetainedTable(clients.dynamo, config.retained.tableName);
+      const outcome = await ensureTable(dynamo, { tableName, indexName, exactIndexName });
+      await ensureRetainedTable(dynamo, config.retained.tableName);
       return outcome;
     },
   };

@@ -157,7 +157,7 @@ export function deliveryCases(bridge: BridgeContext): void {
         expect([calls('Scan'), calls('Query')]).toEqual([1, 0]);
       } else {
         // The topic itself and the shards of `$wildcard/<first level>` and `$wildcard/+` (the local stack's
-        // shard count; it never reads the unsharded keys of older releases): bounded Queries of the index.
+        // shard count; it never reads the keys older releases wrote), the topic in the exact index: bounded Queries of the index.
         expect([calls('Scan'), calls('Query')]).toEqual([0, 1 + 2 * LOCAL_WILDCARD_INDEX_SHARDS]);
       }
     });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildConnectUrl, TOKEN_QUERY_PARAMETER } from '@topic-bridge/shared-types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { createDynamoClient } from '../../src/aws/clients.js';
 import { createHistoryStore } from '../../src/aws/history-store.js';
 import { signToken, TEST_SECRET } from '../auth/tokens.js';
 import { STACK_START_TIMEOUT_MS } from './support/bridge-context.js';
@@ -121,13 +121,9 @@ describe('history, end to end (auth on)', () => {
   it('ignores frames past the age bound, and says sinceFound false for a since id that aged out', async () => {
     const topic = `h/${unique()}/d`;
     // Frames received (injected clock) 61 s ago, written by the bridge's own store into the stack's table.
-    const dynamo = new DynamoDBClient({
-      endpoint: stack.dynamoEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const lean = createDynamoClient(stack.dynamoEndpoint);
     try {
-      const store = createHistoryStore(DynamoDBDocumentClient.from(dynamo), {
+      const store = createHistoryStore(lean, {
         config: { tableName: stack.historyTableName, maxFrames: MAX_FRAMES, maxAgeSeconds: MAX_AGE_SECONDS },
         logger: { warn: () => undefined },
       });
@@ -137,7 +133,7 @@ describe('history, end to end (auth on)', () => {
         await (await store.append({ topic, frame, frameId: id, receivedAtMs: past + i })).trimmed;
       }
     } finally {
-      dynamo.destroy();
+      lean.close();
     }
     const client = await open();
     const fresh = await publish(client, topic, ['new1']);

@@ -3,6 +3,8 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_RETAINED_PER_REQUEST, type PublishFrame } from '@topic-bridge/shared-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchWrite } from '../../src/aws/batch-write.js';
+import { createDynamoClient } from '../../src/aws/clients.js';
+import type { DynamoHttpClient } from '../../src/aws/dynamodb-http/client.js';
 import { ensureRetainedTable, retainedItemOf } from '../../src/aws/retained-store.js';
 import { DEFAULT_RETAINED_TTL_SECONDS, RETAINED_TOMBSTONE_TTL_SECONDS } from '../../src/config.js';
 
@@ -143,7 +145,9 @@ function retainedCases(bridge: BridgeContext): void {
   describe('with the store written directly', () => {
     let dynamo: DynamoDBClient;
     let doc: DynamoDBDocumentClient;
+    let lean: DynamoHttpClient;
     beforeAll(() => {
+      lean = createDynamoClient(bridge.stack().dynamoEndpoint);
       dynamo = new DynamoDBClient({
         endpoint: bridge.stack().dynamoEndpoint,
         region: 'us-east-1',
@@ -151,7 +155,10 @@ function retainedCases(bridge: BridgeContext): void {
       });
       doc = DynamoDBDocumentClient.from(dynamo);
     });
-    afterAll(() => dynamo?.destroy());
+    afterAll(() => {
+      dynamo?.destroy();
+      lean?.close();
+    });
     /** The item a retained publish of `raw` received at `receivedAtMs` writes. */
     const itemFor = (raw: string, receivedAtMs: number) => {
       const ttls = {
@@ -172,7 +179,7 @@ function retainedCases(bridge: BridgeContext): void {
         json({ topic: `${root}/${i}`, message: i, retain: true }),
       );
       const puts = frames.map((raw, i) => ({ PutRequest: { Item: itemFor(raw, startMs + i) } }));
-      await batchWrite(doc, bridge.stack().retainedTableName, puts);
+      await batchWrite(lean, bridge.stack().retainedTableName, puts);
       const subscriber = await bridge.open();
       const filter = `${root}/+`;
       expect(
@@ -231,7 +238,7 @@ function retainedCases(bridge: BridgeContext): void {
         await settle();
         expect(live.frames).toEqual([plain]);
       } finally {
-        await ensureRetainedTable(dynamo, retainedTableName);
+        await ensureRetainedTable(lean, retainedTableName);
       }
       // The publisher's retry, once the store is back: delivered once, and retained.
       const retry = json({ topic, message: 1, retain: true, id: 'down' });

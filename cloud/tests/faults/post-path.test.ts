@@ -159,11 +159,12 @@ describe('fault suite: the post path and the store', () => {
       await subscribers(ledger, ['s7-live'], ['faults/seven']);
       const now = Date.now();
       const expiresAt = Math.floor(now / 1000) + 3_600;
-      // Rows of connections whose `$disconnect` never came, as API Gateway allows: one live in TTL, one expired.
+      // Rows of connections whose `$disconnect` never came, as API Gateway allows: one live in TTL, one expired
+      // (exact filters: in the exact index through `exactUntil`, docs/DATA-MODEL.md).
       await table.put({
         connectionId: 'ghost7',
         topicFilter: 'faults/seven',
-        topicName: 'faults/seven',
+        exactUntil: expiresAt,
         expiresAt,
         connectedAt: now,
       });
@@ -177,7 +178,7 @@ describe('fault suite: the post path and the store', () => {
       await table.put({
         connectionId: 'expired7',
         topicFilter: 'faults/seven',
-        topicName: 'faults/seven',
+        exactUntil: Math.floor(now / 1000) - 1,
         expiresAt: Math.floor(now / 1000) - 1,
         connectedAt: now - 8_000_000,
       });

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { createDynamoClients } from '../../src/aws/clients.js';
 import { createHistoryStore } from '../../src/aws/history-store.js';
+import { createDynamoClients } from '../../src/aws/sdk-clients.js';
 import { IotMessageRejectedError } from '../../src/core/iot-bridge.js';
 import { handler, scanHandler } from '../../src/handlers/iot-bridge.js';
 import { STACK_START_TIMEOUT_MS } from '../e2e/support/bridge-context.js';
@@ -98,7 +98,7 @@ describe('iotBridge handler with IoT rule events against the local stack', () =>
     expect(await client.waitForFrames(1)).toEqual([frame]);
     const clients = createDynamoClients(stack.dynamoEndpoint);
     try {
-      const history = createHistoryStore(clients.doc, {
+      const history = createHistoryStore(clients.lean, {
         config: { tableName: stack.historyTableName, maxFrames: 100, maxAgeSeconds: 86_400 },
         logger: { warn: () => undefined },
       });
@@ -112,7 +112,7 @@ describe('iotBridge handler with IoT rule events against the local stack', () =>
         [frame, '9b7e2f0c-3d1a-4c55-8f3e-1a2b3c4d5e6f'],
       ]);
     } finally {
-      clients.dynamo.destroy();
+      clients.destroy();
     }
   });
 

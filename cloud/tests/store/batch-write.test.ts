@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_WRITE_ATTEMPTS, batchWrite } from '../../src/aws/batch-write.js';
-import { createDynamoClients, type DynamoClients } from '../../src/aws/clients.js';
+import { createDynamoClients, type DynamoClients } from '../../src/aws/sdk-clients.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 
 /**
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  clients?.dynamo.destroy();
+  clients?.destroy();
   await stop?.();
 });
 
@@ -48,7 +48,7 @@ describe('batchWrite with a scripted DynamoDB stand-in', () => {
   it('sends 25 items per request and resends exactly the unprocessed ones until none are left', async () => {
     received.length = 0;
     leaveUnprocessed = (attempt) => (attempt === 0 ? 3 : attempt === 1 ? 1 : 0);
-    await batchWrite(clients.doc, 'T', puts(27), noWait);
+    await batchWrite(clients.lean, 'T', puts(27), noWait);
     expect(received.map(ids)).toEqual([
       Array.from({ length: 25 }, (_, i) => `c${i}`),
       ['c0', 'c1', 'c2'],
@@ -60,7 +60,7 @@ describe('batchWrite with a scripted DynamoDB stand-in', () => {
   it('gives up with StoreUnavailableError when items stay unprocessed', async () => {
     received.length = 0;
     leaveUnprocessed = () => 1;
-    const failure = await batchWrite(clients.doc, 'T', puts(2), noWait).catch((error: unknown) => error);
+    const failure = await batchWrite(clients.lean, 'T', puts(2), noWait).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     expect((failure as Error).message).toBe(
       `DynamoDB left 1 write on "T" unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts (throttled?)`,

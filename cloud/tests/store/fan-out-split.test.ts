@@ -1,8 +1,8 @@
 import { MAX_FRAME_BYTES } from '@topic-bridge/shared-types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
 import type { LookupStrategy } from '../../src/aws/find-subscribers.js';
 import { createPageProgress } from '../../src/aws/page-progress.js';
+import type { DynamoClients } from '../../src/aws/sdk-clients.js';
 import {
   FAN_OUT_JOB_KIND,
   type FanOutJob,
@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  clients?.dynamo.destroy();
+  clients?.destroy();
   await server?.stop();
   await dynalite?.stop();
 });
@@ -176,7 +176,7 @@ describe('the fan-out worker', () => {
       gateway: gatewayFor(server.endpoint),
       settings: TEST_FAN_OUT,
       logger: silentLogger,
-      progress: progress ?? createPageProgress(clients.doc, { tableName, ttlSeconds: 3600 }),
+      progress: progress ?? createPageProgress(clients.lean, { tableName, ttlSeconds: 3600 }),
       checkpointPosts: 3,
       tableName,
     };

@@ -2,9 +2,10 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { topicMatches } from '@topic-bridge/shared-types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DynamoClients } from '../../src/aws/clients.js';
+import type { DynamoHttpClientOptions } from '../../src/aws/dynamodb-http/client.js';
 import { LEGACY_KEY_GRACE_MS, type LookupStrategy } from '../../src/aws/find-subscribers.js';
 import { indexKeysFor, WILDCARD_INDEX_SHARDS } from '../../src/aws/subscription-rows.js';
+import { DEFAULT_CONNECTION_TTL_SECONDS } from '../../src/config.js';
 import { collectSubscribers, type SubscriberPage } from '../../src/core/subscriptions.js';
 import { dynamoClients, freshTable, storeFor } from './support/fixture.js';
 import { useLocalStore } from './support/use-local-store.js';
@@ -104,27 +105,25 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s', (loo
   });
 });
 
+/** Keys older releases wrote that a young runtime also reads: the old exact key and the two unsharded ones. */
+const LEGACY_KEYS = 3;
+
 /** Items per page in the paging tests: small, so a few dozen rows span many pages. */
 const TEST_PAGE_LIMIT = 3;
 
-/** Counts the Scan and Query requests a client sends, by operation. */
-function countRequests(target: DynamoClients): Record<string, number> {
+/** Counts the requests a lean client has answered, by operation (pass `options` when creating it). */
+function requestCounter(): { counts: Record<string, number>; options: Partial<DynamoHttpClientOptions> } {
   const counts: Record<string, number> = {};
-  target.doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName ?? '').replace(/Command$/, '');
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
-  return counts;
+  const onResponse = (operation: string) => {
+    counts[operation] = (counts[operation] ?? 0) + 1;
+  };
+  return { counts, options: { onResponse } };
 }
 
 describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page by page', (lookup) => {
   it('yields the first page before the last one is read, and every connection in exactly one page', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       const store = storeFor(counting, tableName, lookup, { pageSize: TEST_PAGE_LIMIT });
@@ -151,13 +150,13 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page 
       expect(requestsAtFirstPage).toBeLessThan(requestsTotal);
       expect(requestsTotal).toBe(pages.length);
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 
   it('stops reading when the consumer stops', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       const store = storeFor(counting, tableName, lookup, { pageSize: 1 });
@@ -173,7 +172,7 @@ describe.each<LookupStrategy>(['scan', 'query'])('findSubscribers with %s, page 
       // Scan: one page per row; Query: every key's first page in parallel, then at most one more.
       expect(sent() - beforeStop).toBeLessThan(fullRead / 2);
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 });
@@ -205,8 +204,8 @@ describe('sharded wildcard keys (query)', () => {
   });
 
   it('finds rows an older release stored under the unsharded key, until that key is found empty', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       let now = Date.now();
@@ -226,25 +225,59 @@ describe('sharded wildcard keys (query)', () => {
         const found = await collectSubscribers(store.findSubscribers('a/b'));
         return { ids: sorted(found.connectionIds), queries: (counts.Query ?? 0) - before };
       };
-      const allKeys = 1 + 2 * WILDCARD_INDEX_SHARDS + 2;
+      const allKeys = 1 + 2 * WILDCARD_INDEX_SHARDS + LEGACY_KEYS;
       expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys });
-      // Past the grace period: the empty `$wildcard/+` is read once more, then never again; the old row is
-      // still live, so `$wildcard/a` is still read.
+      // Past the grace period: the empty `$wildcard/+` and the empty old exact key `a/b` are read once more,
+      // then never again; the old row is still live, so `$wildcard/a` is still read.
       now += LEGACY_KEY_GRACE_MS;
       expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys });
-      expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys - 1 });
+      expect(await lookup()).toEqual({ ids: ['new-release', 'old-release'], queries: allKeys - 2 });
       // The old row expired: `$wildcard/a` is found empty once, then never read again.
       now += 301_000;
-      expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 1 });
       expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 2 });
+      expect(await lookup()).toEqual({ ids: ['new-release'], queries: allKeys - 3 });
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
+    }
+  });
+
+  it('finds exact rows an older release put in the topic index, and reads no legacy key once all have expired', async () => {
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
+    try {
+      const tableName = await freshTable(counting);
+      let now = Date.now();
+      const store = storeFor(counting, tableName, 'query', { now: () => now });
+      // As releases before the exact index wrote an exact filter: `topicName` = the filter, no `exactUntil`.
+      const oldExact = {
+        connectionId: 'old-exact',
+        topicFilter: 'a/b',
+        topicName: 'a/b',
+        expiresAt: Math.floor(now / 1000) + DEFAULT_CONNECTION_TTL_SECONDS,
+        connectedAt: now,
+      };
+      await counting.doc.send(new PutCommand({ TableName: tableName, Item: oldExact }));
+      await store.addConnection('new-exact', ['a/b'], now);
+      const lookup = async () => {
+        const before = counts.Query ?? 0;
+        const found = await collectSubscribers(store.findSubscribers('a/b'));
+        return { ids: sorted(found.connectionIds), queries: (counts.Query ?? 0) - before };
+      };
+      const current = 1 + 2 * WILDCARD_INDEX_SHARDS;
+      expect(await lookup()).toEqual({ ids: ['new-exact', 'old-exact'], queries: current + LEGACY_KEYS });
+      // Past the grace period plus one connection TTL, no row an older release wrote can be live: the old
+      // row's own expiry (checked by the key condition) agrees, and no legacy key is read any more.
+      now += LEGACY_KEY_GRACE_MS + DEFAULT_CONNECTION_TTL_SECONDS * 1000;
+      await store.addConnection('later-exact', ['a/b'], now);
+      expect(await lookup()).toEqual({ ids: ['later-exact'], queries: current });
+    } finally {
+      counting.destroy();
     }
   });
 
   it('with indexShards 1 and legacy keys skipped (the local stack), writes one shard and sends 3 Queries', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       const layout = { indexShards: 1, legacyWildcardKeys: 'skip' } as const;
@@ -259,26 +292,20 @@ describe('sharded wildcard keys (query)', () => {
           .filter((item) => item.topicName !== undefined)
           .map((item) => String(item.topicName)),
       );
-      expect([...keys].sort()).toEqual([
-        '$wildcard/+#0',
-        '$wildcard/other#0',
-        '$wildcard/sensors#0',
-        'sensors/room1/temp',
-        'sensors/room2/temp',
-      ]);
+      expect([...keys].sort()).toEqual(['$wildcard/+#0', '$wildcard/other#0', '$wildcard/sensors#0']);
       const before = counts.Query ?? 0;
       const found = await collectSubscribers(store.findSubscribers('sensors/room1/temp'));
       expect(sorted(found.connectionIds)).toEqual(sorted([...ids, 'exact']));
       expect((counts.Query ?? 0) - before).toBe(3);
       expect(indexKeysFor('a/b', 1)).toEqual(['a/b', '$wildcard/a#0', '$wildcard/+#0']);
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 
   it('keeps reading an empty unsharded key during the grace period (a rollout may still write it)', async () => {
-    const counting = dynamoClients(local.dynalite.endpoint);
-    const counts = countRequests(counting);
+    const { counts, options } = requestCounter();
+    const counting = dynamoClients(local.dynalite.endpoint, options);
     try {
       const tableName = await freshTable(counting);
       const now = Date.now();
@@ -286,10 +313,10 @@ describe('sharded wildcard keys (query)', () => {
       for (let i = 0; i < 2; i++) {
         const before = counts.Query ?? 0;
         await collectSubscribers(store.findSubscribers('a/b'));
-        expect((counts.Query ?? 0) - before).toBe(1 + 2 * WILDCARD_INDEX_SHARDS + 2);
+        expect((counts.Query ?? 0) - before).toBe(1 + 2 * WILDCARD_INDEX_SHARDS + LEGACY_KEYS);
       }
     } finally {
-      counting.dynamo.destroy();
+      counting.destroy();
     }
   });
 });

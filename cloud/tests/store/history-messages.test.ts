@@ -18,7 +18,7 @@ describe('handleMessage with history', () => {
     handleMessage({ connectionId, body, connectedAtMs: Date.now(), grants: FULL_ACCESS }, deps);
 
   const withHistoryTable = (tableName: string, logger = recordingLogger()): MessageDeps['history'] => ({
-    store: createHistoryStore(local.clients.doc, {
+    store: createHistoryStore(local.clients.lean, {
       config: { tableName, maxFrames: 10, maxAgeSeconds: 60 },
       logger,
     }),
@@ -28,7 +28,7 @@ describe('handleMessage with history', () => {
   beforeEach(async () => {
     const store = storeFor(local.clients, await freshTable(local.clients), 'query');
     const historyTable = `History-${++histories}`;
-    await ensureHistoryTable(local.clients.dynamo, historyTable);
+    await ensureHistoryTable(local.clients.lean, historyTable);
     deps = {
       store,
       gateway: local.gateway,

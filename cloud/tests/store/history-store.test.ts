@@ -1,6 +1,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoClient } from '../../src/aws/clients.js';
+import type { DynamoHttpClient } from '../../src/aws/dynamodb-http/client.js';
 import { createHistoryStore, HISTORY_ATTRIBUTES } from '../../src/aws/history-store.js';
 import { ensureHistoryTable } from '../../src/aws/history-table.js';
 import type { HistoryStore } from '../../src/core/history.js';
@@ -12,14 +13,14 @@ const MAX_AGE_SECONDS = 60;
 
 let dynalite: RunningDynalite;
 let dynamo: DynamoDBClient;
-let doc: DynamoDBDocumentClient;
+let lean: DynamoHttpClient;
 let tables = 0;
 const warnings: string[] = [];
 
 async function freshStore(maxFrames: number): Promise<{ store: HistoryStore; tableName: string }> {
   const tableName = `History${++tables}`;
-  await ensureHistoryTable(dynamo, tableName);
-  const store = createHistoryStore(doc, {
+  await ensureHistoryTable(lean, tableName);
+  const store = createHistoryStore(lean, {
     config: { tableName, maxFrames, maxAgeSeconds: MAX_AGE_SECONDS },
     logger: { warn: (message) => warnings.push(message) },
     instanceId: 'test',
@@ -45,11 +46,12 @@ beforeAll(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  doc = DynamoDBDocumentClient.from(dynamo);
+  lean = createDynamoClient(dynalite.endpoint);
 });
 
 afterAll(async () => {
   dynamo?.destroy();
+  lean?.close();
   await dynalite?.stop();
 });
 

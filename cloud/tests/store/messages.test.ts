@@ -165,7 +165,7 @@ describe('handleMessage when the store fails', () => {
       },
     ]);
     expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(2);
-    unreachable.dynamo.destroy();
+    unreachable.destroy();
   });
 
   it('answers internal when the store fails unexpectedly (a throwing stand-in store)', async () => {

@@ -22,8 +22,8 @@ async function freshRetained(
   options: { pageBudget?: number; pageSize?: number } = {},
 ): Promise<RetainedStore> {
   const tableName = `Retained-${++retainedTables}`;
-  await ensureRetainedTable(local.clients.dynamo, tableName);
-  return createRetainedStore(local.clients.doc, { tableName, ...options });
+  await ensureRetainedTable(local.clients.lean, tableName);
+  return createRetainedStore(local.clients.lean, { tableName, ...options });
 }
 
 /** A retained publish of `message` to `topic`, received at `ms`. */
@@ -101,7 +101,7 @@ describe('the retained store on dynalite', () => {
   });
 
   it('rejects with a StoreUnavailableError when its table is missing', async () => {
-    const missing = createRetainedStore(local.clients.doc, { tableName: 'NoSuchRetainedTable' });
+    const missing = createRetainedStore(local.clients.lean, { tableName: 'NoSuchRetainedTable' });
     await expect(missing.apply(change('a', 1, 1))).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(missing.read('a')).rejects.toBeInstanceOf(StoreUnavailableError);
   });
@@ -151,7 +151,7 @@ describe('handleMessage with retained values', () => {
     await send('l', '{"action":"subscribe","topic":"f/1"}');
     local.server.reset();
     deps.retained = {
-      store: createRetainedStore(local.clients.doc, { tableName: 'NoSuchTable' }),
+      store: createRetainedStore(local.clients.lean, { tableName: 'NoSuchTable' }),
       ttlSeconds: 60,
     };
     await send('p', '{"topic":"f/1","message":1,"retain":true,"id":"m"}');

@@ -44,7 +44,7 @@ describe('the DynamoDB store', () => {
         connectedAt,
       },
       { connectionId: 'c1', topicFilter: 'a/+/c', topicName: `$wildcard/a#${shard}`, expiresAt, connectedAt },
-      { connectionId: 'c1', topicFilter: 'a/b', topicName: 'a/b', expiresAt, connectedAt },
+      { connectionId: 'c1', topicFilter: 'a/b', exactUntil: expiresAt, expiresAt, connectedAt },
     ]);
   });
 
@@ -89,15 +89,15 @@ describe('the DynamoDB store', () => {
     const failure = await collectSubscribers(store.findSubscribers('a')).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     expect(failure).not.toBeInstanceOf(TableMissingError);
-    unreachable.dynamo.destroy();
+    unreachable.destroy();
   });
 });
 
 describe('ensureTable', () => {
   it('creates the table and its KEYS_ONLY index once, then reports it exists', async () => {
     const options = { tableName: 'EnsureOnce', indexName: INDEX };
-    expect(await ensureTable(local.clients.dynamo, options)).toBe('created');
-    expect(await ensureTable(local.clients.dynamo, options)).toBe('exists');
+    expect(await ensureTable(local.clients.lean, options)).toBe('created');
+    expect(await ensureTable(local.clients.lean, options)).toBe('exists');
     const { Table } = await local.clients.dynamo.send(new DescribeTableCommand({ TableName: 'EnsureOnce' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
@@ -129,7 +129,7 @@ describe('connect and disconnect', () => {
       {
         store,
         logger: silentLogger,
-        ensureTable: () => ensureTable(local.clients.dynamo, { tableName, indexName: INDEX }),
+        ensureTable: () => ensureTable(local.clients.lean, { tableName, indexName: INDEX }),
       },
     );
     expect(outcome).toEqual({ ok: true, filters: ['a/b', 'c/#'] });

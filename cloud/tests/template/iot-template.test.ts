@@ -52,9 +52,10 @@ function statementsOf(template: Template, roleId: string): Statement[] {
   return policies.flatMap((policy) => policy.PolicyDocument.Statement);
 }
 
-/** Renders a CloudFormation value as text: `{Ref: X}` as `{X}`, Fn::Join joined; enough to read ARNs. */
+/** Renders a CloudFormation value as text: `{Ref: X}` as `{X}`, Fn::Join joined, lists comma-separated; enough to read ARNs. */
 function render(value: unknown): string {
   if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(render).join(', ');
   const object = value as Record<string, unknown>;
   if ('Ref' in object) return `{${object.Ref}}`;
   if ('Fn::GetAtt' in object) return `{${(object['Fn::GetAtt'] as string[]).join('.')}}`;
@@ -156,7 +157,15 @@ describe('sls package: the iotBridge function', () => {
     const connections =
       'arn:{AWS::Partition}:execute-api:{AWS::Region}:{AWS::AccountId}:{WebsocketsApi}/bridge/POST/@connections/*';
     for (const [packaged, read] of [
-      [standard, allow(['dynamodb:Query'], { 'Fn::Join': ['', [TABLE_ARN, '/index/TopicNameIndex']] })],
+      [
+        standard,
+        allow(
+          ['dynamodb:Query'],
+          ['TopicNameIndex', 'ExactTopicIndex'].map((index) => ({
+            'Fn::Join': ['', [TABLE_ARN, `/index/${index}`]],
+          })),
+        ),
+      ],
       [custom, allow(['dynamodb:Scan'], TABLE_ARN)],
     ] as const) {
       const statements = statementsOf(packaged.template, 'IotBridgeRole');

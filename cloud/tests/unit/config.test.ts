@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONNECTION_TTL_SECONDS,
+  DEFAULT_EXACT_INDEX_NAME,
   DEFAULT_FAN_OUT,
   DEFAULT_HISTORY_TABLE_NAME,
   DEFAULT_RETAINED_TABLE_NAME,
@@ -16,6 +17,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       tableName: DEFAULT_TABLE_NAME,
       indexName: DEFAULT_TOPIC_INDEX_NAME,
+      exactIndexName: DEFAULT_EXACT_INDEX_NAME,
       dynamoEndpoint: undefined,
       connectionsEndpoint: undefined,
       ensureTable: false,
@@ -36,6 +38,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       TABLE_NAME: 'T',
       TOPIC_INDEX_NAME: 'I',
+      EXACT_INDEX_NAME: 'X',
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
       CONNECTIONS_ENDPOINT: 'http://127.0.0.1:3001',
       ENSURE_TABLE: 'true',
@@ -55,6 +58,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       tableName: 'T',
       indexName: 'I',
+      exactIndexName: 'X',
       dynamoEndpoint: 'http://127.0.0.1:4567',
       connectionsEndpoint: 'http://127.0.0.1:3001',
       ensureTable: true,

@@ -26,7 +26,7 @@ describe('index keys', () => {
     expect(indexKeyOf('+/b', id)).toBe(`$wildcard/+#${shard}`);
     expect(indexKeyOf('#', id)).toBe(`$wildcard/+#${shard}`);
     expect(indexKeysFor('a/b/c')).toHaveLength(1 + 2 * WILDCARD_INDEX_SHARDS);
-    expect(legacyIndexKeysFor('a/b/c')).toEqual(['$wildcard/a', '$wildcard/+']);
+    expect(legacyIndexKeysFor('a/b/c')).toEqual(['a/b/c', '$wildcard/a', '$wildcard/+']);
   });
 
   it('picks a stable shard from the connection id, spread evenly over random ids', () => {
@@ -73,6 +73,17 @@ describe('index keys', () => {
         expect(key === candidate || !validatePublishTopic(key).ok).toBe(true);
       }),
     );
+  });
+
+  it('puts an exact filter in the exact index (exactUntil, no topicName), a wildcard one in the topic index', () => {
+    expect(subscriptionRow('c', 'a/b', 1_000_999, 60)).toEqual({
+      connectionId: 'c',
+      topicFilter: 'a/b',
+      exactUntil: 1060,
+      expiresAt: 1060,
+      connectedAt: 1_000_999,
+    });
+    expect(subscriptionRow('c', 'a/+', 1_000_999, 60)).not.toHaveProperty('exactUntil');
   });
 
   it('expires a row the TTL after its connection opened, in epoch seconds', () => {

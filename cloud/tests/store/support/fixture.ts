@@ -1,9 +1,10 @@
-import { createDynamoClients, type DynamoClients } from '../../../src/aws/clients.js';
 import { createHttpConnectionsGateway } from '../../../src/aws/connections-http.js';
 import { LOCAL_SIGNING_CREDENTIALS } from '../../../src/aws/credentials.js';
+import type { DynamoHttpClientOptions } from '../../../src/aws/dynamodb-http/client.js';
 import { createDynamoStore, type DynamoStoreOptions } from '../../../src/aws/dynamodb-store.js';
 import { ensureTable } from '../../../src/aws/ensure-table.js';
 import type { LookupStrategy } from '../../../src/aws/find-subscribers.js';
+import { createDynamoClients, type DynamoClients } from '../../../src/aws/sdk-clients.js';
 import { DEFAULT_CONNECTION_TTL_SECONDS, DEFAULT_FAN_OUT, type FanOutSettings } from '../../../src/config.js';
 import type { ConnectionGateway } from '../../../src/core/gateway.js';
 import type { SubscriptionStore } from '../../../src/core/subscriptions.js';
@@ -12,9 +13,12 @@ import type { LogFields, Logger } from '../../../src/log.js';
 /** The topic index name. */
 export const INDEX = 'TopicNameIndex';
 
-/** Real DynamoDB clients against a dynalite endpoint. */
-export function dynamoClients(endpoint: string): DynamoClients {
-  return createDynamoClients(endpoint);
+/** Real DynamoDB clients against a dynalite endpoint: the SDK's (for direct access) and the store's lean one. */
+export function dynamoClients(
+  endpoint: string,
+  leanOptions: Partial<DynamoHttpClientOptions> = {},
+): DynamoClients {
+  return createDynamoClients(endpoint, leanOptions);
 }
 
 let tables = 0;
@@ -23,7 +27,7 @@ let tables = 0;
 export async function freshTable(clients: DynamoClients): Promise<string> {
   tables++;
   const tableName = `WSConnections-${tables}`;
-  await ensureTable(clients.dynamo, { tableName, indexName: INDEX });
+  await ensureTable(clients.lean, { tableName, indexName: INDEX });
   return tableName;
 }
 
@@ -34,7 +38,7 @@ export function storeFor(
   lookup: LookupStrategy,
   extra: Partial<DynamoStoreOptions> = {},
 ): SubscriptionStore {
-  return createDynamoStore(clients.doc, {
+  return createDynamoStore(clients.lean, {
     tableName,
     indexName: INDEX,
     lookup,

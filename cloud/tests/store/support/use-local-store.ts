@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { DynamoClients } from '../../../src/aws/clients.js';
+import type { DynamoClients } from '../../../src/aws/sdk-clients.js';
 import type { ConnectionGateway } from '../../../src/core/gateway.js';
 import { type ConnectionsServer, startConnectionsServer } from './connections-server.js';
 import { type RunningDynalite, startDynalite } from './dynalite.js';
@@ -32,7 +32,7 @@ export function useLocalStore(options: { connections?: boolean } = {}): LocalSto
     }
   });
   afterAll(async () => {
-    started.clients?.dynamo.destroy();
+    started.clients?.destroy();
     await started.server?.stop();
     await started.dynalite?.stop();
   });
