@@ -13,12 +13,15 @@
  * measure the setting, not the agent. Other settings are the defaults unless given here.
  * Run: npx tsx bench/agent-sink.ts [--full] [--window=32] [--max-in-flight=500] [--qos=1] [--cpu-prof=DIR]
  *   [--agent-node-args='--max-semi-space-size=1'] [--messages=N] [--load-seconds=S] [--backlog=N]
+ *   [--agent-env='MALLOC_TRIM_THRESHOLD_=131072'] [--bundle=FILE] [--fsync-interval-ms=N]
+ * (--bundle runs a bundle built before, e.g. from another commit, instead of building this tree's: that is how
+ * bench/agent-compare.ts puts two versions side by side.)
  * (--cpu-prof writes the agent's CPU profile of the throughput phase to DIR; open it in Chrome DevTools.)
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
@@ -35,10 +38,20 @@ const window = arg('window');
 const maxInFlight = arg('max-in-flight');
 const qos = Number(arg('qos') ?? 1) as 0 | 1;
 const cpuProfDir = arg('cpu-prof');
+const prebuilt = arg('bundle');
+const fsyncIntervalMs = arg('fsync-interval-ms');
 /** Node's flags in device-agent/deploy/device-agent.service: the agent is measured as a gateway runs it. */
 const GATEWAY_NODE_ARGS = ['--max-semi-space-size=1'];
 /** Node flags for the agent's process instead (`--agent-node-args=` alone: node's own defaults). */
 const agentNodeArgs = (arg('agent-node-args') ?? GATEWAY_NODE_ARGS.join(' ')).split(' ').filter(Boolean);
+/** The unit's environment for node and glibc (`--agent-env=` alone: none), as NAME=VALUE separated by spaces. */
+const GATEWAY_ENV = 'MALLOC_TRIM_THRESHOLD_=131072';
+const agentEnv = Object.fromEntries(
+  (arg('agent-env') ?? GATEWAY_ENV)
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 /** Messages the publisher keeps unacknowledged at most (mqtt.js has no limit of its own). */
 const PUBLISHER_IN_FLIGHT = 2000;
 /** The idle reading is taken this long after the agent connected and subscribed. */
@@ -74,15 +87,15 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 
 // The bundle, built fresh so that what is measured is the code in this tree.
 const dir = await mkdtemp(path.join(tmpdir(), 'agent-sink-'));
-const bundle = path.join(dir, 'device-agent.mjs');
-const built = spawnSync(
-  process.execPath,
-  [path.join(root, 'device-agent/deploy/build.mjs'), bundle, ...(cpuProfDir ? ['--no-minify'] : [])],
-  {
-    encoding: 'utf8',
-  },
-);
-if (built.status !== 0) throw new Error(`cannot build the agent bundle: ${built.stderr}`);
+const bundle = prebuilt ? path.resolve(prebuilt) : path.join(dir, 'device-agent.mjs');
+if (!prebuilt) {
+  const built = spawnSync(
+    process.execPath,
+    [path.join(root, 'device-agent/deploy/build.mjs'), bundle, ...(cpuProfDir ? ['--no-minify'] : [])],
+    { encoding: 'utf8' },
+  );
+  if (built.status !== 0) throw new Error(`cannot build the agent bundle: ${built.stderr}`);
+}
 
 // The broker, in this process.
 const broker = await Aedes.createBroker();
@@ -95,7 +108,15 @@ broker.on('subscribe', (_subscriptions, client) => {
 });
 
 // The sink, in its own process.
-type SinkDone = { done: true; unique: number; frames: number; firstAt: number; lastAt: number };
+type SinkDone = {
+  done: true;
+  unique: number;
+  frames: number;
+  firstAt: number;
+  lastAt: number;
+  /** The sink's own CPU seconds so far. */
+  cpuSeconds: number;
+};
 const sink = fork(path.join(root, 'bench/support/ack-sink.mjs'), [], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
@@ -118,6 +139,19 @@ function sinkReceives(count: number, reset: boolean): Promise<SinkDone> {
   });
   sink.send({ reset, expect: count });
   return done;
+}
+
+/** The sink process's CPU seconds so far. */
+function sinkCpuSeconds(): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { stats?: boolean; cpuSeconds?: number }) => {
+      if (!m.stats) return;
+      sink.off('message', onMessage);
+      resolve(Number(m.cpuSeconds));
+    };
+    sink.on('message', onMessage);
+    sink.send({ stats: true });
+  });
 }
 
 interface RunningAgent {
@@ -147,6 +181,7 @@ async function startAgent(name: string, bridgeUrl: string, withInput: boolean, n
     [
       `bridge:\n  url: ${bridgeUrl}`,
       `state:\n  dir: ${path.join(dir, 'state')}`,
+      ...(fsyncIntervalMs ? [`queue:\n  fsyncIntervalMs: ${fsyncIntervalMs}`] : []),
       'log:\n  level: warn',
       `health:\n  enabled: true\n  port: ${healthPort}`,
       `delivery:\n  paceFramesPerSecond: 0${window ? `\n  window: ${window}` : ''}`,
@@ -156,6 +191,7 @@ async function startAgent(name: string, bridgeUrl: string, withInput: boolean, n
   );
   const child = spawn(process.execPath, [...nodeArgs, bundle, 'run', '--config', config], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...agentEnv },
   });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -204,10 +240,16 @@ async function publish(client: mqtt.MqttClient, count: number, ratePerSecond: nu
 const result: Record<string, unknown> = {
   bench: 'agent-sink',
   agentNodeArgs: agentNodeArgs.join(' '),
+  agentEnv: Object.entries(agentEnv)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' '),
   qos,
   window: Number(window ?? 32),
   maxInFlight: Number(maxInFlight ?? 500),
   pace: 0,
+  fsyncIntervalMs: fsyncIntervalMs === undefined ? 'default' : Number(fsyncIntervalMs),
+  bundle: prebuilt ?? 'this tree',
+  load: Number(loadavg()[0]?.toFixed(1)),
 };
 const publisher = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: 'bench-publisher' });
 try {
@@ -248,8 +290,10 @@ try {
     loadPeakAnonMB: +loadPeak.anon.toFixed(1),
   });
   // 3. Throughput: as fast as the broker takes them.
+  const sinkCpuBefore = await sinkCpuSeconds();
   const all = sinkReceives(throughputMessages, true);
   const cpuBefore = await cpuSecondsOf(live.child.pid as number);
+  const benchCpuBefore = process.cpuUsage();
   const started = nowMs();
   let peakRss = idle.rss;
   sampling = true;
@@ -265,6 +309,8 @@ try {
   sampling = false;
   await sampler;
   const cpu = (await cpuSecondsOf(live.child.pid as number)) - cpuBefore;
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const brokerCpuSeconds = (benchCpu.user + benchCpu.system) / 1e6;
   const seconds = (received.lastAt - started) / 1000;
   Object.assign(result, {
     messages: throughputMessages,
@@ -273,6 +319,9 @@ try {
     publishSeconds: +((publishedAt - started) / 1000).toFixed(2),
     agentCpuSeconds: +cpu.toFixed(2),
     agentCpuMicrosPerFrame: Math.round((cpu * 1e6) / throughputMessages),
+    // The rest of the machine's work per frame: aedes and the publisher (this process), and the sink.
+    brokerAndPublisherCpuMicrosPerFrame: Math.round((brokerCpuSeconds * 1e6) / throughputMessages),
+    sinkCpuMicrosPerFrame: Math.round(((received.cpuSeconds - sinkCpuBefore) * 1e6) / throughputMessages),
     throughputPeakRssMB: +peakRss.toFixed(1),
     sinkFrames: received.frames,
   });
@@ -315,6 +364,7 @@ const target = (ok: boolean) => (ok ? 'meets' : 'MISSES');
 console.log(`
 agent against a local acking sink (qos ${qos}, window ${result.window}, MQTT maxInFlight ${result.maxInFlight}, pace unlimited)
   throughput       ${result.framesPerSecond} frames/s (${throughputMessages} in ${result.seconds} s; agent CPU ${result.agentCpuMicrosPerFrame} µs/frame)  target ≥ 20,000: ${target(Number(result.framesPerSecond) >= 20_000)}
+  CPU elsewhere    aedes + publisher ${result.brokerAndPublisherCpuMicrosPerFrame} µs/frame, sink ${result.sinkCpuMicrosPerFrame} µs/frame (load average ${result.load})
   RSS idle         ${result.idleRssMB} MB (anon ${result.idleAnonMB})  target ≤ 60: ${target(Number(result.idleRssMB) <= 60)}
   RSS at 1,000/s   ${result.loadPeakRssMB} MB peak (anon ${result.loadPeakAnonMB})  target ≤ 60: ${target(Number(result.loadPeakRssMB) <= 60)}
   drain ${backlog}    ${result.drainSecondsFromStart} s from start, ${result.drainSecondsFromFirstFrame} s from the first frame (${result.drainFramesPerSecond} frames/s)`);

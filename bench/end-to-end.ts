@@ -27,13 +27,25 @@ const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 const LOG_LEVELS = (process.argv.find((a) => a.startsWith('--log-level='))?.split('=')[1] ?? 'info').split(
   ',',
 );
-/** `--handler-env=NAME=VALUE[,NAME=VALUE]`: extra handler environment for our stack (e.g. FAN_OUT_CONCURRENCY=16). */
-const HANDLER_ENV: Record<string, string> = Object.fromEntries(
-  (process.argv.find((a) => a.startsWith('--handler-env='))?.slice('--handler-env='.length) ?? '')
-    .split(',')
-    .filter((pair) => pair.includes('='))
-    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-);
+/**
+ * `--handler-env=NAME=VALUE[,NAME=VALUE]`: extra handler environment for our stack (e.g. FAN_OUT_CONCURRENCY=16).
+ * Given more than once, each one is a stack of its own, run one after another in the same pass (before/after
+ * side by side); `--handler-env=` (empty) is the stack's defaults.
+ */
+const HANDLER_ENVS: Array<Record<string, string>> = process.argv
+  .filter((a) => a.startsWith('--handler-env='))
+  .map((arg) =>
+    Object.fromEntries(
+      arg
+        .slice('--handler-env='.length)
+        .split(',')
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
+  );
+if (HANDLER_ENVS.length === 0) HANDLER_ENVS.push({});
+/** `--repeat=N`: runs the whole list of our stacks N times, alternating (A B A B), to show the spread. */
+const REPEAT = Number(process.argv.find((a) => a.startsWith('--repeat='))?.split('=')[1] ?? 1);
 const TOPIC = 'bench/e2e';
 /** Debian's mosquitto (`apt-get install -y mosquitto`); skipped with a note when missing. */
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -124,10 +136,10 @@ function wsOpen(url: string, onFrame?: (payload: string) => void): Promise<WebSo
   });
 }
 
-async function ours(logLevel: string): Promise<RunningSystem> {
-  const stack = await startLocalStack({ logLevel, handlerEnv: HANDLER_ENV });
+async function ours(logLevel: string, handlerEnv: Record<string, string>): Promise<RunningSystem> {
+  const stack = await startLocalStack({ logLevel, handlerEnv });
   return {
-    name: `ours (local stack, LOG_LEVEL=${logLevel}${Object.entries(HANDLER_ENV)
+    name: `ours (local stack, LOG_LEVEL=${logLevel}${Object.entries(handlerEnv)
       .map(([name, value]) => `, ${name}=${value}`)
       .join('')})`,
     async subscriber(onFrame) {
@@ -318,7 +330,11 @@ async function runLoad(system: RunningSystem, load: Load): Promise<EndToEndRow> 
 }
 
 const SYSTEMS: Array<[string, () => Promise<RunningSystem>]> = [
-  ...LOG_LEVELS.map((level): [string, () => Promise<RunningSystem>] => ['ours', () => ours(level)]),
+  ...Array.from({ length: REPEAT }).flatMap(() =>
+    LOG_LEVELS.flatMap((level) =>
+      HANDLER_ENVS.map((env): [string, () => Promise<RunningSystem>] => ['ours', () => ours(level, env)]),
+    ),
+  ),
   ['mosquitto', mosquitto],
   ['ws', bareWs],
 ];

@@ -7,7 +7,7 @@
  * Writes test-artifacts/load/<time>.json, a CSV of the memory curve and an SVG plot of it.
  * Run: npm run test:load -- [--connections 1000] [--topics 100] [--rate 100] [--seconds 60]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ const PUBLISHERS = 10;
 const MEMORY_EVERY_MS = 5_000;
 const DRAIN_MS = 60_000;
 const OUT_DIR = path.resolve(import.meta.dirname, '../test-artifacts/load');
+const CLOCK_TICKS_PER_SECOND = 100;
 
 const topicOf = (n: number) =>
   `load/${Math.floor(n / PER_GROUP) % Math.ceil(TOPICS / PER_GROUP)}/${n % PER_GROUP}`;
@@ -65,6 +66,32 @@ function rssOf(pid: number): number {
   }
 }
 
+/** Every live process of a process group (serverless-offline leads its own, with esbuild's service in it). */
+function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
@@ -87,7 +114,19 @@ const ledger = new FrameLedger('load');
 const sockets: WebSocket[] = [];
 const latencies: number[] = [];
 const errorFrames: string[] = [];
-const memory: Array<{ atS: number; benchRss: number; offlineRss: number }> = [];
+/**
+ * One sample: the load process (the subscribers, the publishers and dynalite, which runs in it) and every process
+ * of serverless-offline's group (serverless with the handlers in it; esbuild's service when it is still up).
+ */
+const memory: Array<{
+  atS: number;
+  benchRss: number;
+  /** serverless-offline itself (the group's leader). */
+  offlineRss: number;
+  /** The group's other processes together (esbuild's service). */
+  offlineOthersRss: number;
+  offlineProcesses: number;
+}> = [];
 const filters: string[] = [];
 let memoryTimer: NodeJS.Timeout | undefined;
 try {
@@ -134,13 +173,21 @@ try {
     });
   }
   const publishStarted = Date.now();
-  memoryTimer = setInterval(() => {
+  const sample = () => {
+    const pids = groupPids(stack.offlinePid);
     memory.push({
       atS: Math.round((Date.now() - publishStarted) / 1000),
       benchRss: process.memoryUsage().rss,
       offlineRss: rssOf(stack.offlinePid),
+      offlineOthersRss: pids
+        .filter((pid) => pid !== stack.offlinePid)
+        .reduce((sum, pid) => sum + rssOf(pid), 0),
+      offlineProcesses: pids.length,
     });
-  }, MEMORY_EVERY_MS);
+  };
+  const cpuAtStart = { bench: process.cpuUsage(), offline: cpuSecondsOf(stack.offlinePid) };
+  sample();
+  memoryTimer = setInterval(sample, MEMORY_EVERY_MS);
   // Frame k goes out at publishStarted + k / RATE s, round-robin over the publishers and the topics.
   const total = RATE * SECONDS;
   for (let k = 0; k < total; k++) {
@@ -158,6 +205,12 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   clearInterval(memoryTimer);
+  sample();
+  const benchCpu = process.cpuUsage(cpuAtStart.bench);
+  const cpuSeconds = {
+    offline: Number((cpuSecondsOf(stack.offlinePid) - cpuAtStart.offline).toFixed(1)),
+    load: Number(((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)),
+  };
   const report = ledger.report(null);
   const sorted = [...latencies].sort((a, b) => a - b);
   const result = {
@@ -178,6 +231,16 @@ try {
     unexpected: report.unexpected,
     deliveriesPerSecond: Math.round(report.delivered / ((publishMs + Date.now() - drainStarted) / 1000)),
     latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? 0 },
+    cpuSeconds,
+    rssMb: {
+      othersInOfflineGroupMax: Math.round(Math.max(...memory.map((m) => m.offlineOthersRss)) / 1e6),
+      offlineFirst: Math.round((memory[0]?.offlineRss ?? 0) / 1e6),
+      offlineMax: Math.round(Math.max(...memory.map((m) => m.offlineRss)) / 1e6),
+      offlineLast: Math.round((memory.at(-1)?.offlineRss ?? 0) / 1e6),
+      loadFirst: Math.round((memory[0]?.benchRss ?? 0) / 1e6),
+      loadMax: Math.round(Math.max(...memory.map((m) => m.benchRss)) / 1e6),
+      loadLast: Math.round((memory.at(-1)?.benchRss ?? 0) / 1e6),
+    },
     handlerPosts: retriesIn(publishLines),
     handlerProblems: problems.length,
     firstProblems: problems.slice(0, 3),
@@ -191,7 +254,7 @@ try {
   await writeFile(path.join(OUT_DIR, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(
     path.join(OUT_DIR, `${stamp}.memory.csv`),
-    `seconds,bench_rss_bytes,offline_rss_bytes\n${memory.map((m) => `${m.atS},${m.benchRss},${m.offlineRss}`).join('\n')}\n`,
+    `seconds,load_process_rss_bytes,offline_rss_bytes,offline_group_others_rss_bytes,offline_group_processes\n${memory.map((m) => `${m.atS},${m.benchRss},${m.offlineRss},${m.offlineOthersRss},${m.offlineProcesses}`).join('\n')}\n`,
   );
   await writeFile(path.join(OUT_DIR, `${stamp}.memory.svg`), memoryPlot(memory));
   console.log(`report and memory curve written to ${OUT_DIR}/${stamp}.*`);
@@ -202,26 +265,58 @@ try {
   await stack.stop();
 }
 
-/** A small SVG line plot of both RSS curves (MB over seconds), so the curve can go into a doc as is. */
+/**
+ * An SVG line plot of the RSS curves (MB over seconds since the first publish, with the axes labelled), so the
+ * curve can go into a doc as is: serverless-offline, the other processes of its group (esbuild's service), and
+ * the load process (the subscribers, the publishers and dynalite).
+ */
 function memoryPlot(points: typeof memory): string {
-  const width = 640;
-  const height = 240;
+  const width = 680;
+  const height = 280;
+  const left = 56;
+  const right = 20;
+  const top = 40;
+  const bottom = 40;
   const maxS = Math.max(1, ...points.map((p) => p.atS));
-  const maxMb = Math.max(1, ...points.flatMap((p) => [p.benchRss, p.offlineRss])) / 1e6;
+  const peakMb = Math.max(1, ...points.flatMap((p) => [p.benchRss, p.offlineRss, p.offlineOthersRss])) / 1e6;
+  const stepMb = peakMb > 1_000 ? 500 : peakMb > 400 ? 200 : 100;
+  const maxMb = Math.ceil(peakMb / stepMb) * stepMb;
+  const stepS = maxS > 600 ? 120 : maxS > 120 ? 60 : maxS > 40 ? 10 : 5;
+  const x = (s: number) => left + (s / maxS) * (width - left - right);
+  const y = (mb: number) => height - bottom - (mb / maxMb) * (height - top - bottom);
   const line = (pick: (p: (typeof points)[number]) => number) =>
-    points
-      .map(
-        (p) =>
-          `${(40 + (p.atS / maxS) * (width - 60)).toFixed(1)},${(height - 30 - (pick(p) / 1e6 / maxMb) * (height - 50)).toFixed(1)}`,
-      )
-      .join(' ');
+    points.map((p) => `${x(p.atS).toFixed(1)},${y(pick(p) / 1e6).toFixed(1)}`).join(' ');
+  const yTicks = Array.from({ length: maxMb / stepMb + 1 }, (_, k) => k * stepMb)
+    .map(
+      (mb) =>
+        `<line x1="${left - 4}" y1="${y(mb)}" x2="${width - right}" y2="${y(mb)}" stroke="#ddd"/><text x="${left - 8}" y="${y(mb) + 4}" text-anchor="end">${mb}</text>`,
+    )
+    .join('\n');
+  const xTicks = Array.from({ length: Math.floor(maxS / stepS) + 1 }, (_, k) => k * stepS)
+    .map((s) => `<text x="${x(s)}" y="${height - bottom + 16}" text-anchor="middle">${s}</text>`)
+    .join('\n');
+  const legend = [
+    ['#1f77b4', 'serverless-offline (handlers in-process)'],
+    ['#2ca02c', "its group's other processes (esbuild)"],
+    ['#ff7f0e', 'load process (clients, publishers, dynalite)'],
+  ]
+    .map(
+      ([color, label], k) =>
+        `<rect x="${left + k * 205}" y="22" width="10" height="10" fill="${color}"/><text x="${left + 14 + k * 205}" y="31">${label}</text>`,
+    )
+    .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">
-<title>Memory (RSS) of serverless-offline and the load process during the load run</title>
+<title>Memory (RSS) of every process during the load run</title>
 <rect width="100%" height="100%" fill="white"/>
-<text x="40" y="14">RSS (MB, max ${maxMb.toFixed(0)}) over ${maxS} s: serverless-offline (blue), load process (orange)</text>
-<line x1="40" y1="${height - 30}" x2="${width - 20}" y2="${height - 30}" stroke="black"/>
-<line x1="40" y1="20" x2="40" y2="${height - 30}" stroke="black"/>
+<text x="${left}" y="14">RSS in MB, every ${MEMORY_EVERY_MS / 1000} s, against seconds since the first publish (${CONNECTIONS} connections, ${RATE} frames/s for ${SECONDS} s)</text>
+${legend}
+${yTicks}
+${xTicks}
+<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>
+<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>
+<text x="${(left + width - right) / 2}" y="${height - 6}" text-anchor="middle">seconds</text>
 <polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line((p) => p.offlineRss)}"/>
+<polyline fill="none" stroke="#2ca02c" stroke-width="2" points="${line((p) => p.offlineOthersRss)}"/>
 <polyline fill="none" stroke="#ff7f0e" stroke-width="2" points="${line((p) => p.benchRss)}"/>
 </svg>
 `;

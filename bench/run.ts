@@ -36,12 +36,16 @@ const BENCHES: Bench[] = [
   { name: 'retained-units', script: 'bench/retained-units.ts', full: ['--full'] },
   // Topic history: write units per publish, read units of a 100-frame request.
   { name: 'history-units', script: 'bench/history-units.ts' },
+  // Catch-up after a reconnect: 100 missed frames, 5 reconnects quick, 7 full.
+  { name: 'catch-up', script: 'bench/catch-up.ts', quick: ['100', '5'], full: ['100', '7'] },
   // Cold start (benchmark 5): 5 fresh processes per build in the quick pass, 20 in the full one.
   { name: 'cold-start', script: 'bench/cold-start.ts', quick: ['5'], full: ['20'] },
   // The agent against a local acking sink (benchmark 6): 20,000 frames quick, 100,000 full.
   { name: 'agent', script: 'bench/agent-sink.ts', full: ['--full'] },
   // Cost model and memory sizes (benchmark 7).
   { name: 'cost-model', script: 'bench/cost-model.ts' },
+  // HTTP publish: the bearer token checked in the function, next to a Lambda authorizer (issue 11).
+  { name: 'http-token-check', script: 'bench/http-token-check.ts', quick: ['5000'] },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

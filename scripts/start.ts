@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole bridge on this machine. dynalite (DynamoDB, in memory unless TOPIC_BRIDGE_DATA_DIR
- * is set) and serverless-offline running our own serverless.yml, on ws://127.0.0.1:TOPIC_BRIDGE_WS_PORT;
+ * is set) and serverless-offline running our own serverless.yml, on ws://127.0.0.1:TOPIC_BRIDGE_WS_PORT (and
+ * HTTP publish on http://127.0.0.1:TOPIC_BRIDGE_HTTP_PORT/publish);
  * the dashboard on http://127.0.0.1:TOPIC_BRIDGE_DASHBOARD_PORT/; and, unless TOPIC_BRIDGE_DEMO=false, a
  * simulated device agent publishing under `demo/`, so that the dashboard shows live data at once. It prints
  * a ready block, then a summary line per interval and every warning or error (cloud/local/start-log.ts).
@@ -77,9 +78,10 @@ export async function main(
     return EXIT_BAD_SETTINGS;
   }
   const settings = read.settings;
-  const { wsPort, onMessage, dataDir } = settings;
+  const { wsPort, httpPort, onMessage, dataDir } = settings;
   for (const [port, name] of [
     [wsPort, 'TOPIC_BRIDGE_WS_PORT'],
+    [httpPort, 'TOPIC_BRIDGE_HTTP_PORT'],
     [settings.dashboardPort, 'TOPIC_BRIDGE_DASHBOARD_PORT'],
   ] as const) {
     if (!(await isPortFree(port))) {
@@ -108,6 +110,7 @@ export async function main(
   });
   const starting = startLocalStack({
     wsPort,
+    httpPort,
     onMessage,
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(auth.mode === 'on' ? { auth: { secret: auth.secret } } : {}),

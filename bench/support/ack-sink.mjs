@@ -2,8 +2,8 @@
 // frame at once with `{"type":"ack","id":…,"delivered":1}` and every ping with a pong, so that the agent, not
 // the bridge, is what gets measured. Runs in its own process (its CPU is not the agent's); prints its port
 // over IPC. Told `{expect: N}`, it reports `{done, unique, frames, firstAt, lastAt}` once N distinct ids have
-// arrived (times in ms since the epoch, sub-millisecond, comparable across processes); `{reset: true}`
-// forgets the ids seen so far.
+// arrived (times in ms since the epoch, sub-millisecond, comparable across processes), with its own CPU seconds;
+// `{stats: true}` asks for the same at once; `{reset: true}` forgets the ids seen so far.
 import { WebSocketServer } from 'ws';
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -14,6 +14,10 @@ let lastAt;
 let expect = Number.POSITIVE_INFINITY;
 let connections = 0;
 const nowMs = () => performance.timeOrigin + performance.now();
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
 server.on('listening', () => process.send?.({ port: server.address().port }));
 server.on('connection', (socket) => {
@@ -38,7 +42,7 @@ server.on('connection', (socket) => {
     ids.add(frame.id);
     if (ids.size === expect) {
       expect = Number.POSITIVE_INFINITY;
-      process.send?.({ done: true, unique: ids.size, frames, firstAt, lastAt });
+      process.send?.({ done: true, unique: ids.size, frames, firstAt, lastAt, cpuSeconds: cpuSeconds() });
     }
   });
 });
@@ -53,9 +57,10 @@ process.on('message', (message) => {
     expect = message.expect;
     if (ids.size >= expect) {
       expect = Number.POSITIVE_INFINITY;
-      process.send?.({ done: true, unique: ids.size, frames, firstAt, lastAt });
+      process.send?.({ done: true, unique: ids.size, frames, firstAt, lastAt, cpuSeconds: cpuSeconds() });
     }
   }
-  if (message.stats) process.send?.({ stats: true, unique: ids.size, frames, firstAt, lastAt });
+  if (message.stats)
+    process.send?.({ stats: true, unique: ids.size, frames, firstAt, lastAt, cpuSeconds: cpuSeconds() });
 });
 process.on('disconnect', () => process.exit(0));

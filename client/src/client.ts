@@ -1,6 +1,7 @@
 import {
   isReplyFrame,
   type JsonValue,
+  type PublishFrame,
   parseServerFrame,
   type ReceivedReplyFrame,
   validateConnectFilters,
@@ -8,7 +9,13 @@ import {
   validateTopicFilter,
 } from '@topic-bridge/shared-types';
 import { keepBridgeConnection } from './bridge-keeper.js';
-import { type ResolvedOptions, resolveOptions } from './config.js';
+import { CatchUp } from './catch-up.js';
+import {
+  DEFAULT_MAX_CATCH_UP_PAGES,
+  MAX_HELD_FRAMES,
+  type ResolvedOptions,
+  resolveOptions,
+} from './config.js';
 import { Emitter } from './emitter.js';
 import { encodePublish } from './encode.js';
 import {
@@ -23,6 +30,7 @@ import type { ConnectionKeeper } from './keeper.js';
 import type { Link } from './link.js';
 import { PendingPublishes } from './publishes.js';
 import { RecentIds } from './recent-ids.js';
+import { RetainedRequests } from './retained-requests.js';
 import { type Change, Subscriptions } from './subscriptions.js';
 import type {
   ClientEvents,
@@ -30,6 +38,7 @@ import type {
   ConnectOptions,
   PublishOptions,
   PublishResult,
+  ReplayKind,
   TopicBridgeClient,
 } from './types.js';
 
@@ -50,6 +59,8 @@ class BridgeClient implements TopicBridgeClient {
   readonly #subscriptions: Subscriptions;
   readonly #publishes: PendingPublishes;
   readonly #keeper: ConnectionKeeper<Link>;
+  readonly #retained: RetainedRequests<Link>;
+  readonly #catchUp: CatchUp<Link>;
 
   constructor(options: ResolvedOptions) {
     const filters = validateConnectFilters(options.topics);
@@ -63,6 +74,31 @@ class BridgeClient implements TopicBridgeClient {
       options.publishTimeoutMs,
       options.maxPendingPublishes,
     );
+    const send = (link: Link, frame: object) => link.send(JSON.stringify(frame));
+    const notice = this.#emitter.emit.bind(this.#emitter, 'notice');
+    this.#retained = new RetainedRequests({ nextId: () => this.#nextId(), send, notice }, options.retained);
+    this.#catchUp = new CatchUp(
+      {
+        timers: options.timers,
+        now: options.now,
+        nextId: () => this.#nextId(),
+        active: () => this.#keeper.active,
+        send,
+        wanted: () => this.#subscriptions.list,
+        deliver: (frame, replay) => this.#deliver(frame, replay),
+        gap: (gap) => this.#emitter.emit('gap', gap),
+        caughtUp: (done) => this.#emitter.emit('caught-up', done),
+        notice,
+      },
+      {
+        catchUp: options.catchUp,
+        initial: options.history.initial,
+        initialWindowMs: options.history.initialWindowMs,
+        timeoutMs: options.historyTimeoutMs,
+        maxPages: DEFAULT_MAX_CATCH_UP_PAGES,
+        maxHeld: MAX_HELD_FRAMES,
+      },
+    );
     this.#keeper = keepBridgeConnection(
       { ...options, filters: () => this.#subscriptions.snapshot() },
       {
@@ -70,7 +106,7 @@ class BridgeClient implements TopicBridgeClient {
         opened: (link, renewed) => this.#onOpened(link, renewed),
         text: (link, raw) => this.#onText(link, raw),
         binary: () => this.#invalid('', 'a binary frame; the protocol uses text frames only'),
-        ended: () => this.#sendUnsent(),
+        ended: (link) => this.#onEnded(link),
         reconnecting: (reason, attempt, delayMs) => this.#setState('reconnecting', reason, attempt, delayMs),
         unauthorized: (reason, status, retryInMs) => this.#onUnauthorized(reason, status, retryInMs),
         report: (cause) => this.#reportInternal(cause),
@@ -110,6 +146,8 @@ class BridgeClient implements TopicBridgeClient {
     if (!checkedId.ok) return rejectArgument(checkedId.error.code, checkedId.error.reason);
     const id = checkedId.value ?? this.#nextId();
     if (this.#publishes.has(id)) return rejectArgument('invalid_id', `a publish with id "${id}" is pending`);
+    if (options.retain !== undefined && typeof options.retain !== 'boolean')
+      return rejectArgument('invalid_field', `"retain" must be true or false, got ${String(options.retain)}`);
     const encoded = encodePublish(topic, message, id, options.retain);
     if (!encoded.ok) return rejectArgument(encoded.error.code, encoded.error.reason);
     const result = this.#publishes.add(id, encoded.text);
@@ -127,6 +165,7 @@ class BridgeClient implements TopicBridgeClient {
     this.#setState('closed', 'close() was called', 0);
     this.#publishes.rejectAll();
     this.#subscriptions.rejectAll(new ClientClosedError());
+    this.#catchUp.close();
   }
 
   #change(change: Change, filter: string): Promise<void> {
@@ -135,6 +174,7 @@ class BridgeClient implements TopicBridgeClient {
     if (!checked.ok) return rejectArgument(checked.error.code, checked.error.reason);
     const { promise, frame } = this.#subscriptions.request(change, filter, this.#nextId());
     if (frame !== undefined) this.#keeper.active?.send(JSON.stringify(frame));
+    if (change === 'unsubscribe') this.#catchUp.unsubscribed(filter);
     return promise;
   }
 
@@ -143,7 +183,17 @@ class BridgeClient implements TopicBridgeClient {
       link.send(JSON.stringify(frame));
     }
     this.#sendUnsent();
+    // The connect-time filters' retained values and missed frames: the bridge cannot send them by itself.
+    const held = new Set([...link.filters].filter((filter) => this.#subscriptions.list.includes(filter)));
+    this.#retained.opened(link, held);
+    this.#catchUp.opened(held);
     this.#setState('open', renewed ? 'renewed before the 2-hour limit' : 'connected', 0);
+  }
+
+  #onEnded(link: Link): void {
+    this.#retained.linkEnded(link);
+    this.#catchUp.linkEnded(link);
+    this.#sendUnsent();
   }
 
   #onUnauthorized(reason: string, status: number | undefined, retryInMs: number | undefined): void {
@@ -172,12 +222,19 @@ class BridgeClient implements TopicBridgeClient {
       this.#onReply(link, frame);
       return;
     }
-    const id = typeof frame.id === 'string' ? frame.id : undefined;
     // Frames for a filter just unsubscribed may still be in flight: the caller asked not to get them.
     if (!this.#subscriptions.matches(frame.topic)) return;
-    if (id !== undefined && !this.#recent.add(id)) return;
+    this.#catchUp.frame(link, frame, replayOf(frame));
+  }
+
+  /** Emits a frame as a `message`, unless a frame with its id was delivered already; true when emitted. */
+  #deliver(frame: PublishFrame, replay: ReplayKind | undefined): boolean {
+    const id = typeof frame.id === 'string' ? frame.id : undefined;
+    if (id !== undefined && !this.#recent.add(id)) return false;
     const receivedAt = this.#options.now();
-    this.#emitter.emit('message', { topic: frame.topic, message: frame.message, id, frame, receivedAt });
+    const message = { topic: frame.topic, message: frame.message, id, frame, receivedAt };
+    this.#emitter.emit('message', replay === undefined ? message : { ...message, replay });
+    return true;
   }
 
   #onReply(link: Link, frame: ReceivedReplyFrame): void {
@@ -186,8 +243,19 @@ class BridgeClient implements TopicBridgeClient {
         this.#publishes.ack(frame.id, frame.delivered);
         return;
       case 'subscribed':
+        this.#subscriptions.confirm('subscribe', frame.topic);
+        if (frame.retainedTruncated === true) this.#retained.truncated(frame.topic);
+        // Its retained values follow the confirmation; they wait behind `history.initial`, if any.
+        if (this.#subscriptions.list.includes(frame.topic)) this.#catchUp.subscribed(frame.topic);
+        return;
       case 'unsubscribed':
-        this.#subscriptions.confirm(frame.type === 'subscribed' ? 'subscribe' : 'unsubscribe', frame.topic);
+        this.#subscriptions.confirm('unsubscribe', frame.topic);
+        return;
+      case 'retained':
+        this.#retained.answered(frame);
+        return;
+      case 'history':
+        this.#catchUp.summary(frame);
         return;
       case 'pong':
         this.#keeper.pong(link);
@@ -195,7 +263,13 @@ class BridgeClient implements TopicBridgeClient {
       case 'error': {
         const error = new BridgeRejectionError(frame.code, frame.reason);
         const id = frame.id;
-        if (id !== undefined && (this.#publishes.fail(id, error) || this.#subscriptions.refuse(id, error)))
+        if (
+          id !== undefined &&
+          (this.#publishes.fail(id, error) ||
+            this.#subscriptions.refuse(id, error) ||
+            this.#retained.error(id, frame.code, frame.reason) ||
+            this.#catchUp.error(id, frame.code, frame.reason))
+        )
           return;
         this.#emitter.emit('error', error);
       }
@@ -226,6 +300,11 @@ class BridgeClient implements TopicBridgeClient {
     this.#counter += 1;
     return `${this.#idPrefix}-${this.#counter.toString(36)}`;
   }
+}
+
+/** The `replay` mark of a frame from the bridge's storage; undefined for a live frame (or an unknown mark). */
+function replayOf(frame: PublishFrame): ReplayKind | undefined {
+  return frame.replay === 'retained' || frame.replay === 'history' ? frame.replay : undefined;
 }
 
 function rejectArgument(code: ClientErrorCode, reason: string): Promise<never> {

@@ -45,6 +45,34 @@ export const DEFAULT_MAX_PENDING_PUBLISHES = 1_000;
 /** How many recent frame ids are remembered to drop duplicates (a ring: memory stays bounded). */
 export const DEFAULT_DEDUP_CAPACITY = 2_048;
 
+/** Retained last values of the connect-time filters are asked for after every open unless `retained: false`. */
+export const DEFAULT_RETAINED = true;
+
+/** After a reconnect or renewal, missed frames are fetched from history unless `catchUp: false`. */
+export const DEFAULT_CATCH_UP = true;
+
+/** A history request with no summary within this time is given up: held live frames flow, `gap` fires. */
+export const DEFAULT_HISTORY_TIMEOUT_MS = 10_000;
+
+/**
+ * Most history pages (`more: true` answers followed) per filter and catch-up: at the bridge's 100 frames a
+ * page, 1,000 frames. Past it the rest is reported as a `gap` (`incomplete`), so an outage of hours cannot
+ * keep live frames waiting for minutes.
+ */
+export const DEFAULT_MAX_CATCH_UP_PAGES = 10;
+
+/**
+ * Most live (and retained) frames held back while catch-up runs; one more gives the catch-up up (`gap`,
+ * `timeout`) and delivers them, so memory stays bounded when the bridge is slow to answer.
+ */
+export const MAX_HELD_FRAMES = 1_000;
+
+/** The largest `history.initial`: ten of the bridge's history pages. */
+export const MAX_INITIAL_HISTORY = 1_000;
+
+/** `history.initial`: how many stored frames a filter gets when first held; 0 fetches none. */
+export const DEFAULT_INITIAL_HISTORY = 0;
+
 /**
  * The token's query parameter (`tokenTransport: 'query'`) and subprotocols (`protocol`): the one definition
  * in shared-types, which the bridge's authorizer reads too.
@@ -56,10 +84,13 @@ export {
 } from '@topic-bridge/shared-types';
 
 /** The options after defaults are applied and every value checked. */
-export type ResolvedOptions = Required<Omit<ConnectOptions, 'token' | 'topics' | 'unauthorizedRetryMs'>> & {
+export type ResolvedOptions = Required<
+  Omit<ConnectOptions, 'token' | 'topics' | 'unauthorizedRetryMs' | 'history'>
+> & {
   token: TokenSource | undefined;
   topics: readonly string[];
   unauthorizedRetryMs: number | undefined;
+  history: { initial: number; initialWindowMs: number | undefined };
 };
 
 const defaultTimers: Timers = {
@@ -78,6 +109,7 @@ const DURATIONS = [
   'connectTimeoutMs',
   'stableAfterMs',
   'publishTimeoutMs',
+  'historyTimeoutMs',
 ] as const;
 
 /** Applies the defaults and checks every option; a bad one is named in the thrown ClientConfigError. */
@@ -96,6 +128,9 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
     maxPendingPublishes: DEFAULT_MAX_PENDING_PUBLISHES,
     dedupCapacity: DEFAULT_DEDUP_CAPACITY,
+    retained: DEFAULT_RETAINED,
+    catchUp: DEFAULT_CATCH_UP,
+    historyTimeoutMs: DEFAULT_HISTORY_TIMEOUT_MS,
     timers: defaultTimers,
     now: () => Date.now(),
     random: Math.random,
@@ -105,6 +140,10 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     token: options.token,
     topics: options.topics ?? [],
     unauthorizedRetryMs: options.unauthorizedRetryMs,
+    history: {
+      initial: options.history?.initial ?? DEFAULT_INITIAL_HISTORY,
+      initialWindowMs: options.history?.initialWindowMs,
+    },
   };
   if (typeof resolved.WebSocket !== 'function') {
     throw new ClientConfigError(
@@ -129,6 +168,11 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
       `must be "protocol" or "query", got "${resolved.tokenTransport}"`,
     );
   }
+  for (const name of ['retained', 'catchUp'] as const) {
+    if (typeof resolved[name] !== 'boolean')
+      throw new ClientConfigError(name, `must be true or false, got ${String(resolved[name])}`);
+  }
+  checkHistory(resolved.history);
   checkPositive('maxPendingPublishes', resolved.maxPendingPublishes);
   checkPositive('dedupCapacity', resolved.dedupCapacity);
   if (resolved.maxReconnectDelayMs < resolved.minReconnectDelayMs) {
@@ -160,6 +204,17 @@ function checkUrl(url: unknown): void {
       `expected a ws:// or wss:// URL such as wss://HOST/bridge, got "${url}"`,
     );
   }
+}
+
+function checkHistory(history: ResolvedOptions['history']): void {
+  const { initial, initialWindowMs } = history;
+  if (!Number.isInteger(initial) || initial < 0 || initial > MAX_INITIAL_HISTORY) {
+    throw new ClientConfigError(
+      'history.initial',
+      `must be an integer from 0 to ${MAX_INITIAL_HISTORY}, got ${String(initial)}`,
+    );
+  }
+  if (initialWindowMs !== undefined) checkPositive('history.initialWindowMs', initialWindowMs);
 }
 
 function checkPositive(name: string, value: unknown): void {

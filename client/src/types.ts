@@ -1,4 +1,4 @@
-import type { JsonValue, PublishFrame } from '@topic-bridge/shared-types';
+import type { JsonValue, PublishFrame, ReplayKind } from '@topic-bridge/shared-types';
 import type { TopicBridgeClientError } from './errors.js';
 import type { TokenSource } from './token.js';
 
@@ -61,11 +61,40 @@ export interface ConnectOptions {
   publishTimeoutMs?: number;
   maxPendingPublishes?: number;
   dedupCapacity?: number;
+  /**
+   * Ask for the retained last values of the connect-time filters right after every open (true by default).
+   * Runtime `subscribe()` calls get theirs from the bridge anyway. Such frames arrive with `replay: 'retained'`.
+   */
+  retained?: boolean;
+  /**
+   * After a reconnect or a renewal, fetch from the bridge's history what each filter missed, and deliver it
+   * in order before the live frames that arrived meanwhile, each once (true by default). A filter the
+   * bridge keeps no history for is asked once and then never again.
+   */
+  catchUp?: boolean;
+  /** History on first subscription (to fill a chart on open); see HistoryOptions. Off by default. */
+  history?: HistoryOptions;
+  /** A history request with no summary within this time gives up: live frames flow again, `gap` fires. */
+  historyTimeoutMs?: number;
   timers?: Timers;
   /** Milliseconds since the epoch; `Date.now` by default. */
   now?: () => number;
   /** A number in [0, 1); `Math.random` by default. Used for backoff jitter and frame ids. */
   random?: () => number;
+}
+
+/** Where a delivered frame came from: the bridge's storage (`retained`, `history`) rather than a live publish. */
+export type { ReplayKind };
+
+/** History fetched when a filter is first held (no last position yet), such as a dashboard filling its chart. */
+export interface HistoryOptions {
+  /**
+   * Deliver up to this many of the newest stored frames per filter (oldest first, `replay: 'history'`) when
+   * the filter is first held: given at connect, or added with `subscribe()`. 0 (the default) fetches none.
+   */
+  initial?: number;
+  /** With `initial`: only frames published in the last this-many ms (by the client's clock). */
+  initialWindowMs?: number;
 }
 
 /**
@@ -96,6 +125,60 @@ export interface ReceivedMessage {
   frame: PublishFrame;
   /** When the client received it (from the injected clock). */
   receivedAt: number;
+  /**
+   * Set when the frame came from the bridge's storage, not a live publish: `retained` (a topic's last value,
+   * on open or subscribe) or `history` (catch-up after a reconnect, or `history.initial`). Absent when live.
+   */
+  replay?: ReplayKind;
+}
+
+/**
+ * Payload of the `gap` event: a filter may have missed frames while the client was away, and catch-up
+ * could not fill all of it. The app can say "data may be missing since …".
+ */
+export interface CatchUpGap {
+  filter: string;
+  /** The position catch-up asked from: the last frame id seen, or epoch ms (client clock) when none had an id. */
+  since: string | number | undefined;
+  /**
+   * `aged_out`: the last frame seen is no longer in the bridge's history (older frames were dropped);
+   * `incomplete`: more was missed than catch-up fetches (DEFAULT_MAX_CATCH_UP_PAGES pages);
+   * `timeout`: no answer within `historyTimeoutMs`, or too many live frames waited (MAX_HELD_FRAMES);
+   * `failed`: the bridge answered the history request with an error (`detail` says which).
+   */
+  reason: 'aged_out' | 'incomplete' | 'timeout' | 'failed';
+  /** For people: what happened. */
+  detail: string;
+}
+
+/** Payload of the `caught-up` event: one filter's history request has finished (with or without a gap). */
+export interface CaughtUp {
+  filter: string;
+  /** `reconnect` after a reconnect or renewal; `initial` for `history.initial`. */
+  kind: 'reconnect' | 'initial';
+  /** History frames delivered (new ones; duplicates of frames already delivered are not counted). */
+  delivered: number;
+}
+
+/**
+ * Payload of the `notice` event: something worth a debug line, not an error. Each code fires at most once
+ * per filter (once per client for `*_unsupported`).
+ */
+export interface Notice {
+  /**
+   * `retained_unsupported` / `history_unsupported`: an older bridge answered `unknown_action`, so the
+   * client stops asking; `history_not_enabled`: the bridge keeps no history for `filter`, so catch-up is off
+   * for it; `retained_truncated`: more retained values matched `filter` than the bridge sends at once;
+   * `retained_failed`: the bridge answered a `retained` request with an error (`reason` says which).
+   */
+  code:
+    | 'retained_unsupported'
+    | 'history_unsupported'
+    | 'history_not_enabled'
+    | 'retained_truncated'
+    | 'retained_failed';
+  filter?: string;
+  reason: string;
 }
 
 /** Payload of the `invalid-frame` event: something the bridge sent that is not a protocol frame. */
@@ -140,6 +223,9 @@ export interface ClientEvents {
   error: TopicBridgeClientError;
   'invalid-frame': InvalidFrame;
   unauthorized: Unauthorized;
+  gap: CatchUpGap;
+  'caught-up': CaughtUp;
+  notice: Notice;
 }
 
 /** A connected topic-bridge client. */

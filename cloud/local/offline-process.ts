@@ -10,12 +10,15 @@ export const OFFLINE_READY_TIMEOUT_MS = 60_000;
 /** How long `stop()` lets serverless-offline shut down on SIGTERM before the process group is killed. */
 export const OFFLINE_STOP_GRACE_MS = 3_000;
 
+/** The same while profiling: writing a profile of a long run takes seconds on a busy machine, and SIGKILL loses it. */
+export const OFFLINE_PROFILING_STOP_GRACE_MS = 30_000;
+
 /** Lines of serverless-offline's output kept for error messages. */
 const KEPT_OUTPUT_LINES = 40;
 
 /**
- * Set to a folder, serverless-offline runs under `node --cpu-prof` and writes its CPU profile there when it
- * stops (open it in Chrome DevTools; how to read it: docs/BENCHMARKS.md, "Local stack throughput").
+ * Set to a folder, serverless-offline runs under `node --cpu-prof` (with the handlers bundled unminified) and
+ * writes its CPU profile there when it stops (open it in Chrome DevTools; how to read it: docs/BENCHMARKS.md, "Local stack throughput").
  */
 export const OFFLINE_CPU_PROFILE_DIR_ENV = 'TOPIC_BRIDGE_OFFLINE_CPU_PROF';
 
@@ -41,7 +44,7 @@ export interface OfflineOptions {
   readyTimeoutMs?: number;
 }
 
-/** A running serverless-offline, ready for WebSocket connections. */
+/** A running serverless-offline, ready for WebSocket connections and HTTP requests. */
 export interface OfflineProcess {
   pid: number;
   /** Stops the whole process group (serverless, esbuild) and removes its private service folder. */
@@ -65,16 +68,21 @@ function serverlessEnv(options: OfflineOptions): NodeJS.ProcessEnv {
     TOPIC_BRIDGE_OFFLINE_WS_PORT: String(options.wsPort),
     TOPIC_BRIDGE_OFFLINE_HTTP_PORT: String(options.httpPort),
     TOPIC_BRIDGE_OFFLINE_LAMBDA_PORT: String(options.lambdaPort),
+    // serverless.yml gives HTTP publish the deployed @connections URL, which would win over the handlers' own.
+    ...(options.handlerEnv.CONNECTIONS_ENDPOINT === undefined
+      ? {}
+      : { TOPIC_BRIDGE_OFFLINE_CONNECTIONS_ENDPOINT: options.handlerEnv.CONNECTIONS_ENDPOINT }),
   };
 }
 
 /**
  * Starts serverless-offline on our serverless.yml, in a private service folder (so that concurrent stacks,
- * and `sls package` in the repository, never touch its build), and resolves once its WebSocket port listens.
+ * and `sls package` in the repository, never touch its build), and resolves once its WebSocket and HTTP ports listen.
  */
 export async function startOffline(options: OfflineOptions): Promise<OfflineProcess> {
-  const service = await createServiceCopy();
   const profileDir = process.env[OFFLINE_CPU_PROFILE_DIR_ENV];
+  // A profile of a minified bundle names no function of ours.
+  const service = await createServiceCopy({ unminified: Boolean(profileDir) });
   const args = [
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     '--import',
@@ -98,7 +106,8 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const output = trackOutput(child, options.log);
-  const stop = () => stopProcessGroup(child).finally(() => service.remove());
+  const graceMs = profileDir ? OFFLINE_PROFILING_STOP_GRACE_MS : OFFLINE_STOP_GRACE_MS;
+  const stop = () => stopProcessGroup(child, graceMs).finally(() => service.remove());
   try {
     await waitUntilListening(child, output, options);
   } catch (error) {
@@ -150,8 +159,12 @@ function waitUntilListening(
   output: OutputTracker,
   options: OfflineOptions,
 ): Promise<void> {
-  // Printed once the WebSocket port accepts connections (the "[websocket] listening" line comes earlier).
-  const readyLine = `Offline [http for websocket] listening on http://${LOCAL_HOST}:${options.wsPort}`;
+  // Printed once the WebSocket port accepts connections (the "[websocket] listening" line comes earlier), and
+  // once the HTTP API (HTTP publish) does: the two servers start side by side, in either order.
+  const waiting = new Set([
+    `Offline [http for websocket] listening on http://${LOCAL_HOST}:${options.wsPort}`,
+    `Server ready: http://${LOCAL_HOST}:${options.httpPort} `,
+  ]);
   const timeoutMs = options.readyTimeoutMs ?? OFFLINE_READY_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const fail = (problem: string) => {
@@ -160,13 +173,17 @@ function waitUntilListening(
       reject(new Error(`serverless-offline ${problem}. Its last output:\n${tail || '  (none)'}`));
     };
     const onExit = (code: number | null, signal: string | null) =>
-      fail(`exited before it was ready (code ${code}, signal ${signal}); is port ${options.wsPort} free?`);
+      fail(
+        `exited before it was ready (code ${code}, signal ${signal}); are ports ${options.wsPort} and ${options.httpPort} free?`,
+      );
     const timer = setTimeout(
-      () => fail(`was not listening on port ${options.wsPort} after ${timeoutMs} ms`),
+      () =>
+        fail(`was not listening on ports ${options.wsPort} and ${options.httpPort} after ${timeoutMs} ms`),
       timeoutMs,
     );
     const stopListening = output.onLine((line) => {
-      if (!line.includes(readyLine)) return;
+      for (const ready of waiting) if (line.includes(ready)) waiting.delete(ready);
+      if (waiting.size > 0) return;
       cleanup();
       resolve();
     });
@@ -179,11 +196,11 @@ function waitUntilListening(
   });
 }
 
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
+async function stopProcessGroup(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   signalGroup(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => signalGroup(child.pid ?? 0, 'SIGKILL'), OFFLINE_STOP_GRACE_MS);
+  const timer = setTimeout(() => signalGroup(child.pid ?? 0, 'SIGKILL'), graceMs);
   try {
     await exited;
   } finally {

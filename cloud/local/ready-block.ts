@@ -39,11 +39,23 @@ export function formatReadyBlock(block: ReadyBlock): string[] {
 }
 
 /**
- * The ready block's usual labelled lines: where to connect, where to look, a frame to try, how to stop; with
- * auth on, the development token too, and the dashboard and example URLs carry it.
+ * A `curl` command that publishes one frame to `demo` over HTTP, with the development token when auth is on,
+ * that works when pasted into a POSIX shell (the JSON and the header are single-quoted; a JWT and the URL
+ * hold no quote).
+ */
+export function curlPublishExample(publishUrl: string, auth: StartAuth): string {
+  const frame = JSON.stringify({ topic: 'demo', message: 'hello over HTTP', id: '2' });
+  const token = auth.mode === 'on' ? ` -H 'Authorization: Bearer ${auth.token}'` : '';
+  return `curl -sS ${publishUrl}${token} -H 'Content-Type: application/json' -d '${frame}'`;
+}
+
+/**
+ * The ready block's usual labelled lines: where to connect, where to look, a frame to try (over the WebSocket
+ * and over HTTP), how to stop; with auth on, the development token too, and the dashboard and example URLs
+ * and the curl command carry it.
  */
 export function readyLines(
-  stack: Pick<LocalStack, 'wsUrl'>,
+  stack: Pick<LocalStack, 'wsUrl' | 'publishUrl'>,
   dashboardUrl: string,
   auth: StartAuth = { mode: 'off', notices: [] },
 ): ReadyBlockLine[] {
@@ -56,6 +68,7 @@ export function readyLines(
       label: 'try it',
       value: `connect any WebSocket client to ${withToken(`${stack.wsUrl}?topicName=demo`, auth)} and send ${frame}`,
     },
+    { label: 'http publish', value: curlPublishExample(stack.publishUrl, auth) },
     { label: 'stop', value: 'Ctrl-C' },
   ];
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HTTP_PUBLISH_PATH } from '@topic-bridge/shared-types';
 import { ensureTable } from '../src/aws/ensure-table.js';
 import { ensureHistoryTable } from '../src/aws/history-table.js';
 import { ensureRetainedTable } from '../src/aws/retained-store.js';
@@ -23,6 +24,34 @@ import { type OfflineProcess, startOffline } from './offline-process.js';
 export const LOCAL_FAN_OUT_CONCURRENCY = 16;
 
 /**
+ * Longest wait for one post in the local stack (the handlers' POST_TIMEOUT_MS; deployed: 3 s). Here the
+ * `@connections` route is served by the very process that posts, over loopback: a post is never lost in
+ * transit, and one that takes seconds is only waiting for that process's own event loop, which a timeout
+ * cannot speed up. Aborting it at 3 s and retrying delivered the frame twice (the aborted request had been
+ * written and was served later) and added work to an overloaded process: at 100 subscribers × 2 frames/s on a
+ * loaded machine, 77 duplicates with 3 s, none with 15 s. Stays within the 25 s publish budget.
+ */
+export const LOCAL_POST_TIMEOUT_MS = 15_000;
+
+/**
+ * Shards per wildcard index key in the local stack (the handlers' WILDCARD_INDEX_SHARDS; deployed: 4). Shards
+ * spread a connect storm's writes over DynamoDB partitions, which dynalite does not have; what they cost is
+ * read here: a publish sends 1 + 2 × shards index Queries, each about 1 ms of CPU in the SDK and as much in
+ * dynalite on this machine, the largest fixed cost of a local publish (docs/BENCHMARKS.md, "Local stack
+ * throughput"). With 1, a publish sends 3 Queries. Every handler of a stack shares it, so rows and lookups
+ * agree; a data folder written with another count is not read correctly (its connections are gone anyway
+ * once the stack that held them stopped). `handlerEnv` overrides it (a test of the deployed layout).
+ */
+export const LOCAL_WILDCARD_INDEX_SHARDS = 1;
+
+/**
+ * Whether the local stack's lookups read the unsharded wildcard keys of releases before sharding: never, since
+ * its table is new with every start (or a data folder of this release) and no such release wrote to it.
+ * Deployed, they are read for LEGACY_KEY_GRACE_MS after each cold start (2 more Queries per publish).
+ */
+export const LOCAL_LEGACY_WILDCARD_KEYS = 'skip';
+
+/**
  * The local stack: dynalite (DynamoDB) and serverless-offline running our own serverless.yml, so that the
  * handlers that deploy are the ones that run. Used by `npm start` and by every integration test.
  */
@@ -31,6 +60,8 @@ export const LOCAL_FAN_OUT_CONCURRENCY = 16;
 export interface LocalStackOptions {
   /** WebSocket port; 0 or absent = an OS-chosen free port. */
   wsPort?: number;
+  /** HTTP publish's port (`POST /publish`); 0 or absent = an OS-chosen free port. */
+  httpPort?: number;
   /** How `$default` finds subscribers; the default is the deployed default, `query`. */
   onMessage?: 'scan' | 'query';
   /** Keep DynamoDB data in this folder (created if missing) instead of in memory. */
@@ -75,6 +106,11 @@ export interface LocalStack {
   /** `ws://127.0.0.1:PORT`: connect here, with `?topicName=…` to subscribe. */
   wsUrl: string;
   wsPort: number;
+  /** `http://127.0.0.1:PORT`: the HTTP API, where `POST /publish` is served. */
+  httpUrl: string;
+  httpPort: number;
+  /** `http://127.0.0.1:PORT/publish`: HTTP publish (docs/PROTOCOL.md, "HTTP publish"). */
+  publishUrl: string;
   /** dynalite's URL, for tests that read or write the table directly. */
   dynamoEndpoint: string;
   tableName: string;
@@ -107,10 +143,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     await createTables(dynamo, tableName, indexName);
     const wsPort = options.wsPort || (await findFreePort());
+    const httpPort = options.httpPort || (await findFreePort());
     const lambdaPort = await findFreePort();
     offline = await startOffline({
       wsPort,
-      httpPort: await findFreePort(),
+      httpPort,
       lambdaPort,
       onMessage,
       tableName,
@@ -127,11 +164,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
         LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,
         FAN_OUT_CONCURRENCY: String(LOCAL_FAN_OUT_CONCURRENCY),
+        POST_TIMEOUT_MS: String(LOCAL_POST_TIMEOUT_MS),
+        WILDCARD_INDEX_SHARDS: String(LOCAL_WILDCARD_INDEX_SHARDS),
+        LEGACY_WILDCARD_KEYS: LOCAL_LEGACY_WILDCARD_KEYS,
         ...options.handlerEnv,
       },
       ...(options.log === undefined ? {} : { log: options.log }),
     });
-    return stackHandle({ wsPort, onMessage, authMode, tableName, indexName, dynamo, offline });
+    return stackHandle({ wsPort, httpPort, onMessage, authMode, tableName, indexName, dynamo, offline });
   } catch (error) {
     await offline?.stop();
     await dynamo.close();
@@ -156,6 +196,7 @@ async function createTables(dynamo: DynamoServer, tableName: string, indexName: 
 
 function stackHandle(parts: {
   wsPort: number;
+  httpPort: number;
   onMessage: 'scan' | 'query';
   authMode: 'on' | 'off';
   tableName: string;
@@ -163,11 +204,14 @@ function stackHandle(parts: {
   dynamo: DynamoServer;
   offline: OfflineProcess;
 }): LocalStack {
-  const { wsPort, dynamo, offline } = parts;
+  const { wsPort, httpPort, dynamo, offline } = parts;
   let stopping: Promise<void> | undefined;
   return {
     wsUrl: `ws://${LOCAL_HOST}:${wsPort}`,
     wsPort,
+    httpUrl: `http://${LOCAL_HOST}:${httpPort}`,
+    httpPort,
+    publishUrl: `http://${LOCAL_HOST}:${httpPort}${HTTP_PUBLISH_PATH}`,
     dynamoEndpoint: dynamo.endpoint,
     tableName: parts.tableName,
     indexName: parts.indexName,

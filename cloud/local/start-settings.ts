@@ -5,6 +5,9 @@ import { START_LOG_LEVELS, type StartLogLevel } from './start-log.js';
 /** The WebSocket port of `npm start` when TOPIC_BRIDGE_WS_PORT is unset (serverless-offline's usual one). */
 export const DEFAULT_WS_PORT = 3001;
 
+/** The HTTP publish port of `npm start` (`POST /publish`) when TOPIC_BRIDGE_HTTP_PORT is unset. */
+export const DEFAULT_HTTP_PORT = 3002;
+
 /** The onMessage variant of `npm start` when TOPIC_BRIDGE_ON_MESSAGE is unset: the deployed default. */
 export const DEFAULT_ON_MESSAGE = 'query';
 
@@ -38,6 +41,8 @@ export const ON_MESSAGE_VARIANTS = ['query', 'scan'] as const;
 /** What `npm start` runs with. */
 export interface StartSettings {
   wsPort: number;
+  /** HTTP publish's port on 127.0.0.1 (`POST /publish`). */
+  httpPort: number;
   onMessage: (typeof ON_MESSAGE_VARIANTS)[number];
   /** Absolute folder for DynamoDB data; undefined keeps it in memory. */
   dataDir: string | undefined;
@@ -78,6 +83,14 @@ export function readStartSettings(
   if (dashboard.port === ws.port) {
     return { ok: false, problem: 'TOPIC_BRIDGE_DASHBOARD_PORT and TOPIC_BRIDGE_WS_PORT must differ' };
   }
+  const http = readPort(env, 'TOPIC_BRIDGE_HTTP_PORT', DEFAULT_HTTP_PORT);
+  if (!http.ok) return http;
+  if (http.port === ws.port || http.port === dashboard.port) {
+    return {
+      ok: false,
+      problem: 'TOPIC_BRIDGE_HTTP_PORT must differ from TOPIC_BRIDGE_WS_PORT and TOPIC_BRIDGE_DASHBOARD_PORT',
+    };
+  }
   const rawDemo = env.TOPIC_BRIDGE_DEMO?.trim().toLowerCase() || String(DEFAULT_DEMO);
   if (rawDemo !== 'true' && rawDemo !== 'false') {
     return {
@@ -114,6 +127,7 @@ export function readStartSettings(
     ok: true,
     settings: {
       wsPort: ws.port,
+      httpPort: http.port,
       dashboardPort: dashboard.port,
       demo: rawDemo === 'true',
       onMessage: onMessage as StartSettings['onMessage'],

@@ -4,6 +4,12 @@ import {
   type TopicMapping,
   validateTopicFilter,
 } from '@topic-bridge/shared-types';
+import {
+  LEGACY_WILDCARD_KEY_MODES,
+  type LegacyWildcardKeys,
+  MAX_WILDCARD_INDEX_SHARDS,
+  WILDCARD_INDEX_SHARDS,
+} from './aws/subscription-rows.js';
 import { ConfigError } from './errors.js';
 
 /** Table name used when TABLE_NAME is unset: the name users of the original design know. */
@@ -135,6 +141,13 @@ export interface CloudConfig {
   connectionTtlSeconds: number;
   /** `on`: every route checks the token's grants (from the authorizer); `off`: everything is allowed. */
   authMode: AuthMode;
+  /**
+   * Shards per wildcard index key (WILDCARD_INDEX_SHARDS; default 4, subscription-rows.ts). Every function
+   * writing or reading one table must use the same number; the local stack uses 1 (cloud/local/stack.ts).
+   */
+  indexShards: number;
+  /** LEGACY_WILDCARD_KEYS: `read` (default) or `skip` the unsharded wildcard keys of releases before sharding. */
+  legacyWildcardKeys: LegacyWildcardKeys;
   retained: RetainedConfig;
   /** Which topics keep a short history, and how much of it (no filters: history is off). */
   history: HistoryConfig;
@@ -192,12 +205,23 @@ export function loadConfig(env: Env = process.env): CloudConfig {
     },
     connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', DEFAULT_CONNECTION_TTL_SECONDS, 60),
     authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, DEFAULT_AUTH_MODE),
+    indexShards: atMost(
+      'WILDCARD_INDEX_SHARDS',
+      integer(env, 'WILDCARD_INDEX_SHARDS', WILDCARD_INDEX_SHARDS, 1),
+      MAX_WILDCARD_INDEX_SHARDS,
+    ),
+    legacyWildcardKeys: oneOf(env, 'LEGACY_WILDCARD_KEYS', LEGACY_WILDCARD_KEY_MODES, 'read'),
     retained: {
       tableName: text(env, 'RETAINED_TABLE_NAME', DEFAULT_RETAINED_TABLE_NAME),
       ttlSeconds: integer(env, 'RETAINED_TTL_SECONDS', DEFAULT_RETAINED_TTL_SECONDS, 60),
     },
     history: loadHistoryConfig(env),
   };
+}
+
+function atMost(name: string, value: number, max: number): number {
+  if (value > max) throw new ConfigError(`${name} must be at most ${max}; got "${value}"`);
+  return value;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

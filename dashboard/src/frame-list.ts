@@ -9,6 +9,8 @@ export interface ShownFrame {
   label: string;
   text: string;
   kind: 'message' | 'invalid' | 'error';
+  /** Short notes shown before the message, such as how its time was chosen or that it is retained. */
+  tags?: readonly string[];
 }
 
 /** A message as text: strings as they are, anything else as JSON; cut to MAX_MESSAGE_CHARS. */
@@ -51,7 +53,10 @@ export class FrameList {
     const item = element('li', `frame ${frame.kind}`);
     const time = element('time', 'at', new Date(frame.atMs).toLocaleTimeString(undefined, { hour12: false }));
     time.dateTime = new Date(frame.atMs).toISOString();
-    item.append(time, element('span', 'topic', frame.label), element('code', 'payload', frame.text));
+    const payload = element('span', 'payload');
+    for (const tag of frame.tags ?? []) payload.append(element('span', 'tag', tag), ' ');
+    payload.append(element('code', undefined, frame.text));
+    item.append(time, element('span', 'topic', frame.label), payload);
     return item;
   }
 }

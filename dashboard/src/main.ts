@@ -1,22 +1,31 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { connect, type ReceivedMessage, type TopicBridgeClient } from '@topic-bridge/client';
-import { LiveChart } from './chart.js';
+import { topicMatches } from '@topic-bridge/shared-types';
+import { ChartBoard } from './chart-board.js';
 import {
+  AGE_REFRESH_MS,
   CONFIG_PATH,
+  HISTORY_INITIAL_FRAMES,
   MAX_CHART_ROWS,
+  MAX_CHARTS,
   MAX_FRAMES_SHOWN,
+  MAX_GAP_NOTES,
+  MAX_LATEST_TOPICS,
   MAX_RECONNECT_DELAY_MS,
   MAX_SERIES,
   RATE_WINDOW_MS,
 } from './config.js';
 import { byId } from './dom.js';
-import { describeMessage, FrameList, type ShownFrame } from './frame-list.js';
-import { numericReadings } from './numeric.js';
+import { FrameList, type ShownFrame } from './frame-list.js';
+import { describeGap, GapNotes } from './gap-notes.js';
+import { LatestPanel } from './latest-panel.js';
+import { LatestValues } from './latest-values.js';
+import { viewMessage } from './message-view.js';
 import { RateMeter } from './rate.js';
-import { SeriesStore } from './series-store.js';
 import { resolveSettings, type ServedConfig, searchWithTopics } from './settings.js';
 import { describeState } from './status.js';
+import { installTestHook } from './test-hook.js';
 import { mountTopicsPanel } from './topics-panel.js';
 
 const RATE_REFRESH_MS = 500;
@@ -49,6 +58,8 @@ async function start(): Promise<void> {
       topics: settings.topics,
       WebSocket: globalThis.WebSocket,
       maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
+      // Retained values of the connect-time filters come by default; history fills the charts on open.
+      history: { initial: HISTORY_INITIAL_FRAMES },
       ...(settings.token === undefined ? {} : { token: settings.token }),
     });
   } catch (error) {
@@ -59,8 +70,17 @@ async function start(): Promise<void> {
   }
 
   const frames = new FrameList(byId('frames', HTMLOListElement), MAX_FRAMES_SHOWN);
-  const store = new SeriesStore(MAX_CHART_ROWS, MAX_SERIES);
-  const chart = new LiveChart(byId('chart', HTMLElement), store);
+  const charts = new ChartBoard(byId('charts', HTMLElement), {
+    maxCharts: MAX_CHARTS,
+    maxRows: MAX_CHART_ROWS,
+    maxSeries: MAX_SERIES,
+  });
+  installTestHook(charts);
+  const latest = new LatestValues(MAX_LATEST_TOPICS);
+  const latestPanel = new LatestPanel(byId('latest', HTMLUListElement), latest);
+  const gaps = new GapNotes(byId('gaps', HTMLUListElement), MAX_GAP_NOTES);
+  /** When the page last lost its connection: where a gap without a time starts. */
+  let lostAtMs: number | undefined;
   const rate = new RateMeter(RATE_WINDOW_MS);
   const frameCount = byId('frame-count', HTMLElement);
   const pause = byId('pause', HTMLButtonElement);
@@ -72,7 +92,8 @@ async function start(): Promise<void> {
     renderQueued = false;
     if (paused) return;
     frames.render();
-    chart.render();
+    charts.render();
+    latestPanel.render(Date.now());
     frameCount.textContent = String(received);
     // Load-to-first-frame, as the user sees it: set when the first frame is on screen (bench/client-first-frame.ts).
     if (received > 0) body.dataset.firstFrameMs ??= String(Math.round(performance.now()));
@@ -91,13 +112,14 @@ async function start(): Promise<void> {
     received += 1;
     body.dataset.frames = String(received);
     rate.record(performance.now());
-    store.add(message.receivedAt, numericReadings(message.topic, message.message));
-    show({
-      atMs: message.receivedAt,
-      label: message.topic,
-      text: describeMessage(message.message),
-      kind: 'message',
-    });
+    const view = viewMessage(message);
+    charts.add(view.time.atMs, view.readings, view.time.approximate);
+    latest.offer(view.latest);
+    show(view.shown);
+  });
+  client.on('gap', (gap) => {
+    gaps.add(describeGap(gap, lostAtMs, Date.now()));
+    body.dataset.gaps = String((Number(body.dataset.gaps) || 0) + 1);
   });
   client.on('invalid-frame', (frame) =>
     show({
@@ -112,6 +134,7 @@ async function start(): Promise<void> {
   );
   client.on('state', (change) => {
     body.dataset.state = change.state;
+    if (change.state === 'reconnecting' && change.previous === 'open') lostAtMs = Date.now();
     stateBadge.textContent = describeState(change);
     if (change.state === 'open') body.dataset.openMs ??= String(Math.round(performance.now()));
   });
@@ -124,6 +147,9 @@ async function start(): Promise<void> {
     if (!paused) render();
   });
   setInterval(() => {
+    if (!paused) latestPanel.render(Date.now());
+  }, AGE_REFRESH_MS);
+  setInterval(() => {
     byId('rate', HTMLElement).textContent = `${rate.perSecond(performance.now()).toFixed(1)} msg/s`;
   }, RATE_REFRESH_MS);
 
@@ -135,8 +161,12 @@ async function start(): Promise<void> {
       error: topicError,
     },
     client,
-    (filters) =>
-      history.replaceState(null, '', `${location.pathname}${searchWithTopics(location.search, filters)}`),
+    (filters) => {
+      history.replaceState(null, '', `${location.pathname}${searchWithTopics(location.search, filters)}`);
+      // A topic no filter matches any more leaves the latest values (its points stay in the charts).
+      latest.retain((topic) => filters.some((filter) => topicMatches(filter, topic)));
+      queueRender();
+    },
   );
   addEventListener('pagehide', () => client.close());
   // Back from the back-forward cache, the closed client would stay closed: start over instead.

@@ -73,13 +73,13 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     for (let i = 0; i < 20; i++) expect(await publish('dash/room1/temp', { value: 20 + i / 2 })).toBe(1);
     expect(await publish('dash/room2/temp', { value: 99 })).toBe(0);
     await waitForAttribute('body', 'data-frames', '20');
-    await waitForAttribute('#chart', 'data-points', '20');
+    await waitForAttribute('#charts', 'data-points', '20');
     const texts = await listTexts();
     expect(texts).toHaveLength(20);
     expect(texts[0]).toContain('dash/room1/temp{"value":29.5}');
     expect(texts[19]).toContain('dash/room1/temp{"value":20}');
     expect(texts.some((t) => t.includes('room2'))).toBe(false);
-    expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#charts canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
   });
 
@@ -95,7 +95,7 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     );
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
-    expect(await attribute('#chart', 'data-points')).toBe('20');
+    expect(await attribute('#charts', 'data-points')).toBe('20');
   });
 
   it('pauses the view and catches up on resume', async () => {
@@ -106,7 +106,7 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     await page.waitForTimeout(200);
     expect(await listTexts()).toHaveLength(22);
     await page.click('#pause');
-    await waitForAttribute('#chart', 'data-points', '21');
+    await waitForAttribute('#charts', 'data-points', '21');
     expect((await listTexts())[0]).toContain('{"value":30}');
   });
 
@@ -122,7 +122,7 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     outage = false;
     await expect.poll(() => publisher.state, { timeout: 10_000 }).toBe('open');
     expect(await publish('dash/room1/temp', { value: 31 })).toBe(1);
-    await waitForAttribute('#chart', 'data-points', '22');
+    await waitForAttribute('#charts', 'data-points', '22');
     expect((await listTexts())[0]).toContain('{"value":31}');
   }, 90_000);
 
@@ -136,12 +136,15 @@ describe('the dashboard in headless Chromium, on the real local stack', () => {
     expect(await page.locator('#topic-error').textContent()).toBe('');
     expect(new URL(page.url()).searchParams.getAll('topic')).toEqual(['dash/room1/+', 'dash/extra/#']);
     await expect.poll(() => publish('dash/extra/1', { value: 5 }), { timeout: 5_000 }).toBe(1);
-    await waitForAttribute('#chart', 'data-points', '23');
+    await waitForAttribute('#charts', 'data-points', '23');
     expect((await listTexts())[0]).toContain('dash/extra/1{"value":5}');
     await page.getByRole('button', { name: 'Unsubscribe from dash/extra/#' }).click();
     await expect.poll(() => publish('dash/extra/1', { value: 6 }), { timeout: 5_000 }).toBe(0);
     expect(new URL(page.url()).searchParams.getAll('topic')).toEqual(['dash/room1/+']);
     expect(await page.locator('#topic-list .filter').allTextContents()).toEqual(['dash/room1/+']);
+    // Its topic leaves the latest values; the others stay.
+    await page.waitForSelector('#latest li[data-topic="dash/extra/1"]', { state: 'detached' });
+    expect(await page.locator('#latest li[data-topic="dash/room1/temp"]').count()).toBe(1);
   });
 
   it('fits a phone screen without sideways scrolling', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeMessage } from '../src/frame-list.js';
 import { numericReadings } from '../src/numeric.js';
+import { plotTime } from '../src/plot-time.js';
 import { RateMeter } from '../src/rate.js';
 import { SeriesStore } from '../src/series-store.js';
 import { resolveSettings, searchWithTopics } from '../src/settings.js';
@@ -11,12 +12,52 @@ describe('numericReadings', () => {
     expect(numericReadings('t', 21.5)).toEqual([{ series: 't', value: 21.5 }]);
     expect(numericReadings('t', { value: 1, unit: 'C', humidity: 40, nested: { x: 1 }, flag: true })).toEqual(
       [
-        { series: 't · value', value: 1 },
-        { series: 't · humidity', value: 40 },
+        { series: 't · value', value: 1, unit: 'C' },
+        { series: 't · humidity', value: 40, unit: 'C' },
       ],
     );
     for (const message of ['21.5', [1, 2], null, true, { unit: 'C' }])
       expect(numericReadings('t', message)).toEqual([]);
+  });
+
+  it("gives every numeric field the object's unit, and reads an MQTT envelope's JSON payload", () => {
+    expect(numericReadings('t', { value: 21.5, unit: '°C' })).toEqual([
+      { series: 't · value', value: 21.5, unit: '°C' },
+    ]);
+    expect(numericReadings('t', { value: 1, unit: '  ' })).toEqual([{ series: 't · value', value: 1 }]);
+    const envelope = (payload: unknown, encoding = 'json') =>
+      ({ mqttTopic: 'plant/1', retained: false, encoding, payload }) as never;
+    expect(numericReadings('t', envelope({ value: 40, unit: '%' }))).toEqual([
+      { series: 't · value', value: 40, unit: '%' },
+    ]);
+    expect(numericReadings('t', envelope(7))).toEqual([{ series: 't', value: 7 }]);
+    expect(numericReadings('t', envelope('21', 'text'))).toEqual([]);
+  });
+});
+
+describe('plotTime', () => {
+  it("plots at the frame's ts, at receipt time without one, and marks untrusted clocks as approximate", () => {
+    const at = 1_700_000_000_000;
+    expect(plotTime({ ts: at - 5_000 }, at)).toEqual({
+      atMs: at - 5_000,
+      source: 'device',
+      approximate: false,
+    });
+    expect(plotTime({}, at)).toEqual({ atMs: at, source: 'receipt', approximate: false });
+    expect(plotTime({ ts: 'yesterday' }, at)).toEqual({ atMs: at, source: 'receipt', approximate: false });
+    expect(plotTime({}, at, true)).toEqual({ atMs: at, source: 'unknown', approximate: true });
+    expect(plotTime({ ts: 5, clock: 'unsynced' }, at)).toEqual({
+      atMs: at,
+      source: 'unsynced',
+      approximate: true,
+    });
+    expect(plotTime({ ts: at - 1, clock: 'behind' }, at)).toEqual({
+      atMs: at,
+      source: 'behind',
+      approximate: true,
+    });
+    expect(plotTime({ ts: at + 60_000 }, at).source).toBe('device');
+    expect(plotTime({ ts: at + 60_001 }, at)).toEqual({ atMs: at, source: 'ahead', approximate: true });
   });
 });
 
@@ -31,11 +72,56 @@ describe('SeriesStore', () => {
     ]);
     store.add(3_000, []);
     expect(store.data()).toEqual([
-      [1, 1.001, 2],
+      [1, 1.000001, 2],
       [1, null, 3],
       [null, 2, 4],
     ]);
     expect([store.names, store.pointCount, store.version]).toEqual([['a', 'b'], 4, 2]);
+  });
+
+  it('inserts late rows where their time falls, spreading equal times, and reports the original times', () => {
+    const store = new SeriesStore(10, 5);
+    for (const [at, value] of [
+      [5_000, 5],
+      [1_000, 1],
+      [3_000, 3],
+      [3_000, 33],
+      [3_000, 333],
+      [9_000, 9],
+    ] as const)
+      store.add(at, [{ series: 'a', value }], value === 9);
+    const [xs, column] = store.data();
+    expect(column).toEqual([1, 3, 33, 333, 5, 9]);
+    expect(xs.every((x, i) => i === 0 || x > (xs[i - 1] ?? x))).toBe(true);
+    expect(xs[3]).toBeCloseTo(3.000002, 9);
+    expect(store.points()).toEqual([
+      {
+        name: 'a',
+        points: [
+          { ts: 1_000, value: 1, approximate: false },
+          { ts: 3_000, value: 3, approximate: false },
+          { ts: 3_000, value: 33, approximate: false },
+          { ts: 3_000, value: 333, approximate: false },
+          { ts: 5_000, value: 5, approximate: false },
+          { ts: 9_000, value: 9, approximate: true },
+        ],
+      },
+    ]);
+    expect([store.approximateCount, store.isApproximate(5), store.isApproximate(0)]).toEqual([
+      1,
+      true,
+      false,
+    ]);
+  });
+
+  it('steps past a row that an earlier step reached', () => {
+    const store = new SeriesStore(10, 5);
+    store.add(1_000, [{ series: 'a', value: 1 }]);
+    store.add(1_000.001, [{ series: 'a', value: 2 }]);
+    store.add(1_000, [{ series: 'a', value: 3 }]);
+    const [xs, column] = store.data();
+    expect(column).toEqual([1, 2, 3]);
+    expect(xs.every((x, i) => i === 0 || x > (xs[i - 1] ?? x))).toBe(true);
   });
 
   it('drops the oldest rows past its bound, a series with no value left, and series past the limit', () => {

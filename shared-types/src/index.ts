@@ -5,6 +5,7 @@ export * from './connect-url.js';
 export * from './error-codes.js';
 export * from './frames.js';
 export * from './grants.js';
+export * from './http-publish.js';
 export * from './limits.js';
 export * from './protocol.js';
 export * from './result.js';

@@ -176,6 +176,7 @@ describe('client against a scripted bridge: the protocol', () => {
     await sub.client.unsubscribe('a');
     expect(sub.client.filters).toEqual(['b/+']);
     expect(bridge.connections[0]?.received.map((f) => [f.action, f.topic])).toEqual([
+      ['retained', 'a'],
       ['subscribe', 'b/+'],
       ['unsubscribe', 'a'],
     ]);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ClientConfigError, type ConnectOptions, connect, DEFAULT_RENEW_AFTER_MS } from '../../src/index.js';
+import {
+  ClientConfigError,
+  type ConnectOptions,
+  connect,
+  DEFAULT_RENEW_AFTER_MS,
+  MAX_INITIAL_HISTORY,
+} from '../../src/index.js';
 
 function configError(options: Partial<ConnectOptions>): ClientConfigError {
   try {
@@ -27,6 +33,21 @@ describe('connect() options', () => {
     );
     const topics = configError({ topics: ['a/#/b'] });
     expect([topics.option, topics.code]).toEqual(['topics', 'invalid_option']);
+  });
+
+  it('checks the retained, catch-up and history options', () => {
+    expect(configError({ retained: 'yes' as unknown as boolean }).message).toBe(
+      'connect(): option "retained" must be true or false, got yes',
+    );
+    expect(configError({ catchUp: 1 as unknown as boolean }).option).toBe('catchUp');
+    expect(configError({ history: { initial: -1 } }).message).toBe(
+      `connect(): option "history.initial" must be an integer from 0 to ${MAX_INITIAL_HISTORY}, got -1`,
+    );
+    expect(configError({ history: { initial: 2.5 } }).option).toBe('history.initial');
+    expect(configError({ history: { initial: 10, initialWindowMs: 0 } }).option).toBe(
+      'history.initialWindowMs',
+    );
+    expect(configError({ historyTimeoutMs: -5 }).option).toBe('historyTimeoutMs');
   });
 
   it('renews ten minutes before API Gateway closes a connection after two hours', () => {

@@ -15,7 +15,9 @@ import {
   CONNECTION_ITEM_KEY,
   expiresAtOf,
   isConnectionItem,
+  type LegacyWildcardKeys,
   subscriptionRow,
+  WILDCARD_INDEX_SHARDS,
 } from './subscription-rows.js';
 
 /** Where the store lives and how it behaves. */
@@ -30,6 +32,13 @@ export interface DynamoStoreOptions extends BatchTiming {
   now?: () => number;
   /** Items per Scan or Query page of a lookup; undefined reads DynamoDB's 1 MB pages. */
   pageSize?: number;
+  /**
+   * Shards per wildcard index key (default WILDCARD_INDEX_SHARDS); every writer and reader of one table must
+   * use the same number (docs/DATA-MODEL.md).
+   */
+  indexShards?: number;
+  /** Whether lookups read the unsharded wildcard keys of older releases (default `read`). */
+  legacyWildcardKeys?: LegacyWildcardKeys;
 }
 
 /** Creates the DynamoDB subscription store; every failure rejects with a StoreUnavailableError. */
@@ -40,6 +49,7 @@ export function createDynamoStore(
   const { tableName, indexName, connectionTtlSeconds } = options;
   const now = options.now ?? Date.now;
   const legacy = legacyKeys(now());
+  const shards = options.indexShards ?? WILDCARD_INDEX_SHARDS;
   const key = (connectionId: string, filter: string) => ({
     [ATTRIBUTES.connectionId]: connectionId,
     [ATTRIBUTES.topicFilter]: filter,
@@ -130,7 +140,7 @@ export function createDynamoStore(
     async addConnection(connectionId, filters, connectedAtMs) {
       const puts: Array<{ PutRequest: { Item: Record<string, unknown> } }> = filters.map((filter) => ({
         PutRequest: {
-          Item: { ...subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds) },
+          Item: { ...subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds, shards) },
         },
       }));
       // No concurrent subscribe is possible yet (API Gateway routes none before `$connect` answers), so
@@ -157,7 +167,7 @@ export function createDynamoStore(
         claim(connectionId, filter, expiresAt, connectedAtMs),
       );
       if (!claimed.claimed) return 'limit';
-      const row = subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds);
+      const row = subscriptionRow(connectionId, filter, connectedAtMs, connectionTtlSeconds, shards);
       try {
         await storeCall('PutItem', tableName, () =>
           doc.send(new PutCommand({ TableName: tableName, Item: row })),
@@ -198,6 +208,10 @@ export function createDynamoStore(
         nowMs: now(),
         pageSize: options.pageSize,
         legacy,
+        indexShards: shards,
+        ...(options.legacyWildcardKeys === undefined
+          ? {}
+          : { legacyWildcardKeys: options.legacyWildcardKeys }),
       });
     },
   };

@@ -4,7 +4,13 @@ import { topicMatches } from '@topic-bridge/shared-types';
 import type { SubscriberPage } from '../core/subscriptions.js';
 import { mergePages } from './merge-pages.js';
 import { storeCall } from './store-errors.js';
-import { ATTRIBUTES, indexKeysFor, isConnectionItem, legacyIndexKeysFor } from './subscription-rows.js';
+import {
+  ATTRIBUTES,
+  indexKeysFor,
+  isConnectionItem,
+  type LegacyWildcardKeys,
+  legacyIndexKeysFor,
+} from './subscription-rows.js';
 
 /** How subscribers are found: `scan` reads the whole table (the original's design), `query` the topic index. */
 export type LookupStrategy = 'scan' | 'query';
@@ -43,6 +49,13 @@ export interface LookupOptions {
   pageSize?: number;
   /** The runtime's memory of empty unsharded keys (Query only); absent, they are read on every lookup. */
   legacy?: LegacyKeys;
+  /** Shards per wildcard key, as the rows were written (default WILDCARD_INDEX_SHARDS). */
+  indexShards?: number;
+  /**
+   * `skip`: never read the unsharded keys of releases before sharding (a table no such release ever wrote,
+   * like the local stack's). Default `read`, within the grace period described at LEGACY_KEY_GRACE_MS.
+   */
+  legacyWildcardKeys?: LegacyWildcardKeys;
 }
 
 type Row = Record<string, unknown>;
@@ -126,8 +139,13 @@ function queryPages(
   options: LookupOptions,
 ): AsyncGenerator<RawPage> {
   const legacy = options.legacy;
-  const legacyKeysToRead = legacyIndexKeysFor(topic).filter((key) => !legacy?.empty.has(key));
-  const current = indexKeysFor(topic).map((key) => keyPages(doc, key, nowSeconds, options));
+  const legacyKeysToRead =
+    options.legacyWildcardKeys === 'skip'
+      ? []
+      : legacyIndexKeysFor(topic).filter((key) => !legacy?.empty.has(key));
+  const current = indexKeysFor(topic, options.indexShards).map((key) =>
+    keyPages(doc, key, nowSeconds, options),
+  );
   const old = legacyKeysToRead.map((key) =>
     keyPages(doc, key, nowSeconds, options, (rowsFound) => {
       const pastGrace = legacy !== undefined && options.nowMs - legacy.startedAtMs >= LEGACY_KEY_GRACE_MS;

@@ -52,6 +52,17 @@ export const ANY_FIRST_LEVEL_INDEX_KEY = `${WILDCARD_INDEX_PREFIX}+`;
  */
 export const WILDCARD_INDEX_SHARDS = 4;
 
+/**
+ * Most shards a table may be configured with (WILDCARD_INDEX_SHARDS_ENV): every publish reads 1 + 2 × shards
+ * keys, so more than this costs more read requests than the writes they spread could ever need.
+ */
+export const MAX_WILDCARD_INDEX_SHARDS = 16;
+
+/** Whether a lookup reads the unsharded wildcard keys of releases before sharding (LEGACY_WILDCARD_KEYS). */
+export const LEGACY_WILDCARD_KEY_MODES = ['read', 'skip'] as const;
+/** One of LEGACY_WILDCARD_KEY_MODES. */
+export type LegacyWildcardKeys = (typeof LEGACY_WILDCARD_KEY_MODES)[number];
+
 /** Joins a wildcard key and its shard number. Topic levels never contain `#` (only a whole filter level can). */
 export const SHARD_SEPARATOR = '#';
 
@@ -98,9 +109,13 @@ function shardKey(wildcardKey: string, shard: number): string {
  * The topic-index key a connection's filter is stored under: the filter itself when exact, else a reserved
  * wildcard key sharded by the connection (`$wildcard/sensors#2`).
  */
-export function indexKeyOf(filter: string, connectionId: string): string {
+export function indexKeyOf(
+  filter: string,
+  connectionId: string,
+  shards: number = WILDCARD_INDEX_SHARDS,
+): string {
   if (!isWildcardFilter(filter)) return filter;
-  return shardKey(wildcardKeyOf(filter), shardOf(connectionId));
+  return shardKey(wildcardKeyOf(filter), shardOf(connectionId, shards));
 }
 
 /** The two unsharded wildcard keys a publish topic's wildcard filters were stored under before sharding. */
@@ -108,11 +123,14 @@ export function legacyIndexKeysFor(topic: string): string[] {
   return [`${WILDCARD_INDEX_PREFIX}${firstLevel(topic)}`, ANY_FIRST_LEVEL_INDEX_KEY];
 }
 
-/** The topic-index keys under which this release stores every filter that may match a publish topic. */
-export function indexKeysFor(topic: string): string[] {
+/**
+ * The topic-index keys under which this release stores every filter that may match a publish topic, for a
+ * table whose wildcard keys have `shards` shards (the same number the rows were written with).
+ */
+export function indexKeysFor(topic: string, shards: number = WILDCARD_INDEX_SHARDS): string[] {
   const keys = [topic];
   for (const wildcardKey of legacyIndexKeysFor(topic)) {
-    for (let shard = 0; shard < WILDCARD_INDEX_SHARDS; shard++) keys.push(shardKey(wildcardKey, shard));
+    for (let shard = 0; shard < shards; shard++) keys.push(shardKey(wildcardKey, shard));
   }
   return keys;
 }
@@ -128,11 +146,12 @@ export function subscriptionRow(
   filter: string,
   connectedAtMs: number,
   ttlSeconds: number,
+  shards: number = WILDCARD_INDEX_SHARDS,
 ): SubscriptionRow {
   return {
     connectionId,
     topicFilter: filter,
-    topicName: indexKeyOf(filter, connectionId),
+    topicName: indexKeyOf(filter, connectionId, shards),
     expiresAt: expiresAtOf(connectedAtMs, ttlSeconds),
     connectedAt: connectedAtMs,
   };

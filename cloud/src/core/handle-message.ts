@@ -70,7 +70,11 @@ function failureFrame(
       connectionId: message.connectionId,
       error: describeError(error),
     });
-    return errorFrame('store_unavailable', 'the subscription store is unavailable; try again shortly', id);
+    return errorFrame(
+      'store_unavailable',
+      "the bridge's store (DynamoDB) is unavailable; try again shortly",
+      id,
+    );
   }
   deps.logger.error('unexpected failure handling a frame', {
     connectionId: message.connectionId,

@@ -51,7 +51,7 @@ function createRuntime(config: CloudConfig): Runtime {
   const clients = createDynamoClients(config.dynamoEndpoint);
   const stores = new Map<LookupStrategy, SubscriptionStore>();
   const gateway = connectionsGatewayCache();
-  const { tableName, indexName, connectionTtlSeconds } = config;
+  const { tableName, indexName, connectionTtlSeconds, indexShards, legacyWildcardKeys } = config;
   const logger = createLogger(config.logLevel);
   return {
     config,
@@ -60,7 +60,14 @@ function createRuntime(config: CloudConfig): Runtime {
     store(lookup) {
       let store = stores.get(lookup);
       if (store === undefined) {
-        store = createDynamoStore(clients.doc, { tableName, indexName, lookup, connectionTtlSeconds });
+        store = createDynamoStore(clients.doc, {
+          tableName,
+          indexName,
+          lookup,
+          connectionTtlSeconds,
+          indexShards,
+          legacyWildcardKeys,
+        });
         stores.set(lookup, store);
       }
       return store;

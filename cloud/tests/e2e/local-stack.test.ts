@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_BAD_SETTINGS, main } from '../../../scripts/start.js';
 import { findFreePort, isPortFree } from '../../local/free-port.js';
@@ -11,6 +12,32 @@ import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { STACK_START_TIMEOUT_MS } from './support/bridge-context.js';
 import { tableAccess } from './support/table.js';
 import { openClient, type TestClient } from './support/test-client.js';
+
+/**
+ * Runs a printed `curl …` command through the shell, as pasted; where curl is not installed, makes the same
+ * request with fetch from the command's URL, headers and body (single-quoted, as printed). Returns the JSON answer.
+ */
+async function runPrinted(command: string): Promise<unknown> {
+  if (await hasCurl()) {
+    const { stdout } = await promisify(execFile)('sh', ['-c', command]);
+    return JSON.parse(stdout);
+  }
+  const url = /^curl -sS (\S+)/.exec(command)?.[1] ?? '';
+  const headers = [...command.matchAll(/-H '([^':]+): ([^']*)'/g)].map(([, name, value]) => [
+    name ?? '',
+    value ?? '',
+  ]);
+  const body = /-d '([^']*)'$/.exec(command)?.[1];
+  const answer = await fetch(url, { method: 'POST', headers: Object.fromEntries(headers), body });
+  return answer.json();
+}
+
+function hasCurl(): Promise<boolean> {
+  return promisify(execFile)('sh', ['-c', 'command -v curl']).then(
+    () => true,
+    () => false,
+  );
+}
 
 const processIsGone = (pid: number) => {
   try {
@@ -85,6 +112,7 @@ describe('the local stack', () => {
     async () => {
       const wsPort = await findFreePort();
       const dashboardPort = await findFreePort();
+      const httpPort = await findFreePort();
       const secretDir = await mkdtemp(join(tmpdir(), 'topic-bridge-secret-'));
       cleanups.push(() => rm(secretDir, { recursive: true, force: true }));
       const secretFile = join(secretDir, 'dev-secret');
@@ -94,6 +122,7 @@ describe('the local stack', () => {
           ...process.env,
           TOPIC_BRIDGE_WS_PORT: String(wsPort),
           TOPIC_BRIDGE_DASHBOARD_PORT: String(dashboardPort),
+          TOPIC_BRIDGE_HTTP_PORT: String(httpPort),
           TOPIC_BRIDGE_ON_MESSAGE: 'scan',
           TOPIC_BRIDGE_SECRET_FILE: secretFile,
           // A summary every second instead of every minute, so that one shows up during the test.
@@ -122,13 +151,15 @@ describe('the local stack', () => {
       ]);
       const token = /^ {2}token +(\S+)$/.exec(lines[4] ?? '')?.[1] ?? '';
       expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-      expect(lines.slice(2, 9)).toEqual([
+      const publishUrl = `http://127.0.0.1:${httpPort}/publish`;
+      expect(lines.slice(2, 10)).toEqual([
         `topic-bridge ready on ${url} (onMessage=scan, DynamoDB in memory, simulated sensors publishing under demo/)`,
-        `  bridge     ${url}`,
-        `  token      ${token}`,
-        `  dashboard  http://127.0.0.1:${dashboardPort}/?token=${token}`,
-        `  try it     connect any WebSocket client to ${url}/?topicName=demo&token=${token} and send {"topic":"demo","message":"hello","id":"1"}`,
-        '  stop       Ctrl-C',
+        `  bridge        ${url}`,
+        `  token         ${token}`,
+        `  dashboard     http://127.0.0.1:${dashboardPort}/?token=${token}`,
+        `  try it        connect any WebSocket client to ${url}/?topicName=demo&token=${token} and send {"topic":"demo","message":"hello","id":"1"}`,
+        `  http publish  curl -sS ${publishUrl} -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '{"topic":"demo","message":"hello over HTTP","id":"2"}'`,
+        '  stop          Ctrl-C',
         'From now on: a summary every 1 s and every warning or error as it happens (TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
       ]);
       expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
@@ -155,6 +186,16 @@ describe('the local stack', () => {
       const client = await openClient(`${url}?topicName=demo&token=${token}`);
       const frame = '{"topic":"demo","message":"hello","id":"1"}';
       expect(await client.request(frame)).toEqual(JSON.parse(frame));
+      await client.waitForFrames(2);
+
+      // The printed curl command, as a person would paste it: the subscriber receives its frame.
+      const curl = /^ {2}http publish +(curl .+)$/.exec(lines[7] ?? '')?.[1] ?? '';
+      expect(await runPrinted(curl)).toEqual({
+        results: [{ id: '2', delivered: 1, subscribers: 1, queued: 0 }],
+      });
+      expect((await client.waitForFrames(3))[2]).toBe(
+        '{"topic":"demo","message":"hello over HTTP","id":"2"}',
+      );
       await client.close();
 
       // The publishes above (the demo's and ours) show up in a summary line, never one line each.
@@ -173,6 +214,7 @@ describe('the local stack', () => {
       expect(stdout).toContain('topic-bridge: stopped.');
       expect(await isPortFree(wsPort)).toBe(true);
       expect(await isPortFree(dashboardPort)).toBe(true);
+      expect(await isPortFree(httpPort)).toBe(true);
     },
     STACK_START_TIMEOUT_MS,
   );

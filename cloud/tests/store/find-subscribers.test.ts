@@ -242,6 +242,40 @@ describe('sharded wildcard keys (query)', () => {
     }
   });
 
+  it('with indexShards 1 and legacy keys skipped (the local stack), writes one shard and sends 3 Queries', async () => {
+    const counting = dynamoClients(local.dynalite.endpoint);
+    const counts = countRequests(counting);
+    try {
+      const tableName = await freshTable(counting);
+      const layout = { indexShards: 1, legacyWildcardKeys: 'skip' } as const;
+      const store = storeFor(counting, tableName, 'query', layout);
+      const ids = Array.from({ length: 12 }, (_, i) => `conn-${i}-Xy1=`);
+      for (const id of ids) await store.addConnection(id, ['sensors/#', '+/room1/temp'], Date.now());
+      await store.addConnection('exact', ['sensors/room1/temp'], Date.now());
+      await store.addConnection('other', ['other/#', 'sensors/room2/temp'], Date.now());
+      const rows = await counting.doc.send(new ScanCommand({ TableName: tableName }));
+      const keys = new Set(
+        (rows.Items ?? [])
+          .filter((item) => item.topicName !== undefined)
+          .map((item) => String(item.topicName)),
+      );
+      expect([...keys].sort()).toEqual([
+        '$wildcard/+#0',
+        '$wildcard/other#0',
+        '$wildcard/sensors#0',
+        'sensors/room1/temp',
+        'sensors/room2/temp',
+      ]);
+      const before = counts.Query ?? 0;
+      const found = await collectSubscribers(store.findSubscribers('sensors/room1/temp'));
+      expect(sorted(found.connectionIds)).toEqual(sorted([...ids, 'exact']));
+      expect((counts.Query ?? 0) - before).toBe(3);
+      expect(indexKeysFor('a/b', 1)).toEqual(['a/b', '$wildcard/a#0', '$wildcard/+#0']);
+    } finally {
+      counting.dynamo.destroy();
+    }
+  });
+
   it('keeps reading an empty unsharded key during the grace period (a rollout may still write it)', async () => {
     const counting = dynamoClients(local.dynalite.endpoint);
     const counts = countRequests(counting);

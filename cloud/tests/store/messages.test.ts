@@ -155,13 +155,13 @@ describe('handleMessage when the store fails', () => {
       {
         type: 'error',
         code: 'store_unavailable',
-        reason: 'the subscription store is unavailable; try again shortly',
+        reason: "the bridge's store (DynamoDB) is unavailable; try again shortly",
         id: 'x',
       },
       {
         type: 'error',
         code: 'store_unavailable',
-        reason: 'the subscription store is unavailable; try again shortly',
+        reason: "the bridge's store (DynamoDB) is unavailable; try again shortly",
       },
     ]);
     expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(2);

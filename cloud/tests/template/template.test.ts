@@ -75,6 +75,13 @@ function resourcesOfType(template: Template, type: string) {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 }
 
+/** The resources of an API Gateway v2 type that belong to one API (`WebsocketsApi` or `HttpApi`). */
+function resourcesOfApi(template: Template, type: string, api: 'WebsocketsApi' | 'HttpApi') {
+  return resourcesOfType(template, type).filter(
+    ([, resource]) => (resource.Properties.ApiId as { Ref?: string } | undefined)?.Ref === api,
+  );
+}
+
 function statementsOf(template: Template, roleId: string): Statement[] {
   const role = template.Resources[roleId];
   expect(role?.Type).toBe('AWS::IAM::Role');
@@ -204,7 +211,7 @@ describe('sls package: authorization (auth=on by default)', () => {
   });
 
   it('throttles $connect and $default on the stage (API Gateway route throttling, documented defaults)', () => {
-    const [[, stage] = []] = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Stage');
+    const [[, stage] = []] = resourcesOfApi(query.template, 'AWS::ApiGatewayV2::Stage', 'WebsocketsApi');
     expect(stage?.Properties.RouteSettings).toEqual({
       $connect: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       $default: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
@@ -218,15 +225,14 @@ afterAll(async () => {
 
 describe('sls package: the WebSocket API', () => {
   it('routes on $request.body.action to exactly $connect, $disconnect and $default', () => {
-    const [[, api] = []] = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Api');
+    const api = query.template.Resources.WebsocketsApi;
     expect(api?.Properties).toMatchObject({
       ProtocolType: 'WEBSOCKET',
       RouteSelectionExpression: '$request.body.action',
     });
-    const routes = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Route').map(([, route]) => [
-      route.Properties.RouteKey,
-      route.Properties.Target,
-    ]);
+    const routes = resourcesOfApi(query.template, 'AWS::ApiGatewayV2::Route', 'WebsocketsApi').map(
+      ([, route]) => [route.Properties.RouteKey, route.Properties.Target],
+    );
     const target = (integration: string) => ({ 'Fn::Join': ['/', ['integrations', { Ref: integration }]] });
     expect(routes.sort()).toEqual(
       [
@@ -238,7 +244,7 @@ describe('sls package: the WebSocket API', () => {
   });
 
   it('deploys to the stage "bridge" by default', () => {
-    const stages = resourcesOfType(query.template, 'AWS::ApiGatewayV2::Stage');
+    const stages = resourcesOfApi(query.template, 'AWS::ApiGatewayV2::Stage', 'WebsocketsApi');
     expect(stages.map(([, stage]) => stage.Properties.StageName)).toEqual(['bridge']);
   });
 });
@@ -325,6 +331,7 @@ describe('sls package: the functions', () => {
       'cloud/src/handlers/fan-out-worker.handler',
       'FanOutWorkerRole',
     ],
+    httpPublish: ['HttpPublishLambdaFunction', 'cloud/src/handlers/http-publish.handler', 'HttpPublishRole'],
   } as const;
 
   it('run on nodejs22.x (arm64), each with a role of its own from the template', () => {
@@ -401,6 +408,7 @@ describe('sls package: IAM is least privilege', () => {
         'ConnectRole',
         'DisconnectRole',
         'FanOutWorkerRole',
+        'HttpPublishRole',
         'IotBridgeRole',
         'IotRuleErrorActionRole',
         'OnMessageRole',
@@ -525,6 +533,7 @@ describe('sls package: IAM is least privilege', () => {
       OnMessageLambdaFunction: 1769,
       FanOutWorkerLambdaFunction: 1769,
       IotBridgeLambdaFunction: 1769,
+      HttpPublishLambdaFunction: 1769,
     });
   });
 
@@ -546,6 +555,108 @@ describe('sls package: IAM is least privilege', () => {
       FunctionName: 'topic-bridge-bridge-fanOutWorker',
       Handler: 'cloud/src/handlers/fan-out-worker.handler',
     });
+  });
+});
+
+describe('sls package: HTTP publish (POST /publish)', () => {
+  it('is one route of its own HTTP API, any method to httpPublish (payload 2.0), with the stage throttled', () => {
+    expect(query.template.Resources.HttpApi?.Properties).toEqual({
+      Name: 'topic-bridge-bridge-http',
+      ProtocolType: 'HTTP',
+    });
+    const routes = resourcesOfApi(query.template, 'AWS::ApiGatewayV2::Route', 'HttpApi').map(([, route]) => [
+      route.Properties.RouteKey,
+      route.Properties.Target,
+    ]);
+    expect(routes).toEqual([
+      ['ANY /publish', { 'Fn::Join': ['/', ['integrations', { Ref: 'HttpApiIntegrationHttpPublish' }]] }],
+    ]);
+    // No authorizer: the function verifies the bearer token itself (serverless.yml says why).
+    expect(resourcesOfApi(query.template, 'AWS::ApiGatewayV2::Authorizer', 'HttpApi')).toEqual([]);
+    expect(query.template.Resources.HttpApiIntegrationHttpPublish?.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': ['HttpPublishLambdaFunction', 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    });
+    expect(query.template.Resources.HttpApiStage?.Properties).toMatchObject({
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+    expect(query.template.Resources.HttpPublishLambdaPermissionHttpApi?.Properties).toMatchObject({
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': ['HttpPublishLambdaFunction', 'Arn'] },
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':execute-api:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':',
+            { Ref: 'HttpApi' },
+            '/*',
+          ],
+        ],
+      },
+    });
+  });
+
+  it("posts to the WebSocket API's @connections, checks tokens as the authorizer does, and hands pages to the worker", () => {
+    expect(functionProperties(query.template, 'HttpPublishLambdaFunction')).toMatchObject({
+      Timeout: 29,
+      Environment: {
+        Variables: {
+          CONNECTIONS_ENDPOINT: {
+            'Fn::Join': [
+              '',
+              [
+                'https://',
+                { Ref: 'WebsocketsApi' },
+                '.execute-api.',
+                { Ref: 'AWS::Region' },
+                '.',
+                { Ref: 'AWS::URLSuffix' },
+                '/bridge',
+              ],
+            ],
+          },
+          FAN_OUT_WORKER_FUNCTION: 'topic-bridge-bridge-fanOutWorker',
+          AUTH_MODE: 'on',
+          AUTH_KEY_PARAMETER: '/topic-bridge/bridge/auth-key',
+          AUTH_ALGORITHM: 'HS256',
+          AUTH_JWKS_URL: '',
+          AUTH_AUDIENCE: '',
+          AUTH_ISSUER: '',
+        },
+      },
+    });
+    expect(functionProperties(scan.template, 'HttpPublishLambdaFunction').Handler).toBe(
+      'cloud/src/handlers/http-publish.scanHandler',
+    );
+  });
+
+  it('lets httpPublish find subscribers, clean up gone rows, write retained values and history, hand off pages, post, and read the token key; nothing else', () => {
+    const common = (read: Statement) => [
+      logsOf('HttpPublishLogGroup'),
+      allow(['dynamodb:BatchWriteItem', 'dynamodb:Query'], TABLE_ARN),
+      read,
+      // The retain step of the same publish path: writes only, no reads of the retained table.
+      allow(['dynamodb:PutItem'], RETAINED_TABLE_ARN),
+      // The history step: append and trim, no reads.
+      allow(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], HISTORY_TABLE_ARN),
+      INVOKE_WORKER,
+      allow(['execute-api:ManageConnections'], THIS_API_CONNECTIONS_ARN),
+      allow(['ssm:GetParameter'], SSM_KEY_PARAMETER_ARN),
+    ];
+    expect(statementsOf(query.template, 'HttpPublishRole')).toEqual(
+      common(allow(['dynamodb:Query'], INDEX_ARN)),
+    );
+    expect(statementsOf(scan.template, 'HttpPublishRole')).toEqual(
+      common(allow(['dynamodb:Scan'], TABLE_ARN)),
+    );
   });
 });
 

@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       fanOut: DEFAULT_FAN_OUT,
       connectionTtlSeconds: DEFAULT_CONNECTION_TTL_SECONDS,
       authMode: 'on',
+      indexShards: 4,
+      legacyWildcardKeys: 'read',
       retained: { tableName: DEFAULT_RETAINED_TABLE_NAME, ttlSeconds: DEFAULT_RETAINED_TTL_SECONDS },
       history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
@@ -45,6 +47,8 @@ describe('loadConfig', () => {
       BACKOFF_CAP_MS: '100',
       CONNECTION_TTL_SECONDS: '3600',
       AUTH_MODE: 'off',
+      WILDCARD_INDEX_SHARDS: '1',
+      LEGACY_WILDCARD_KEYS: 'skip',
       RETAINED_TABLE_NAME: 'R',
       RETAINED_TTL_SECONDS: '120',
     });
@@ -65,6 +69,8 @@ describe('loadConfig', () => {
       },
       connectionTtlSeconds: 3600,
       authMode: 'off',
+      indexShards: 1,
+      legacyWildcardKeys: 'skip',
       retained: { tableName: 'R', ttlSeconds: 120 },
       history: { tableName: DEFAULT_HISTORY_TABLE_NAME, filters: [], maxFrames: 100, maxAgeSeconds: 86_400 },
     });
@@ -80,6 +86,9 @@ describe('loadConfig', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error; got "loud"'],
     [{ AUTH_MODE: 'maybe' }, 'AUTH_MODE must be one of on, off; got "maybe"'],
+    [{ WILDCARD_INDEX_SHARDS: '0' }, 'WILDCARD_INDEX_SHARDS must be a whole number of at least 1; got "0"'],
+    [{ WILDCARD_INDEX_SHARDS: '17' }, 'WILDCARD_INDEX_SHARDS must be at most 16; got "17"'],
+    [{ LEGACY_WILDCARD_KEYS: 'maybe' }, 'LEGACY_WILDCARD_KEYS must be one of read, skip; got "maybe"'],
     [{ RETAINED_TTL_SECONDS: '59' }, 'RETAINED_TTL_SECONDS must be a whole number of at least 60; got "59"'],
   ])('names the malformed variable %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));

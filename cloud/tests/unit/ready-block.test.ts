@@ -24,16 +24,21 @@ describe('formatReadyBlock', () => {
 });
 
 describe('readyBlock', () => {
-  const stack = { wsUrl: 'ws://127.0.0.1:3001', onMessage: 'query' as const };
+  const stack = {
+    wsUrl: 'ws://127.0.0.1:3001',
+    publishUrl: 'http://127.0.0.1:3002/publish',
+    onMessage: 'query' as const,
+  };
   const settings = { dataDir: undefined, demo: true, logLevel: 'info' as const, summarySeconds: 60 };
 
   it('says what runs, where to connect and look, a frame to try, how to stop, and what comes next', () => {
     expect(readyBlock(stack, settings, readyLines(stack, 'http://127.0.0.1:8080/'))).toEqual([
       'topic-bridge ready on ws://127.0.0.1:3001 (onMessage=query, DynamoDB in memory, simulated sensors publishing under demo/)',
-      '  bridge     ws://127.0.0.1:3001',
-      '  dashboard  http://127.0.0.1:8080/',
-      '  try it     connect any WebSocket client to ws://127.0.0.1:3001?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}',
-      '  stop       Ctrl-C',
+      '  bridge        ws://127.0.0.1:3001',
+      '  dashboard     http://127.0.0.1:8080/',
+      '  try it        connect any WebSocket client to ws://127.0.0.1:3001?topicName=demo and send {"topic":"demo","message":"hello","id":"1"}',
+      `  http publish  curl -sS http://127.0.0.1:3002/publish -H 'Content-Type: application/json' -d '{"topic":"demo","message":"hello over HTTP","id":"2"}'`,
+      '  stop          Ctrl-C',
       'From now on: a summary every 60 s and every warning or error as it happens (TOPIC_BRIDGE_LOG_LEVEL=debug shows every publish).',
     ]);
   });
@@ -47,6 +52,7 @@ describe('readyBlock', () => {
       'token: a.b.c',
       'dashboard: http://127.0.0.1:8080/?token=a.b.c',
       'try it: connect any WebSocket client to ws://127.0.0.1:3001/?topicName=demo&token=a.b.c and send {"topic":"demo","message":"hello","id":"1"}',
+      `http publish: curl -sS http://127.0.0.1:3002/publish -H 'Authorization: Bearer a.b.c' -H 'Content-Type: application/json' -d '{"topic":"demo","message":"hello over HTTP","id":"2"}'`,
       'stop: Ctrl-C',
     ]);
   });
@@ -57,8 +63,8 @@ describe('readyBlock', () => {
     expect(block[0]).toBe(
       'topic-bridge ready on ws://127.0.0.1:3001 (onMessage=query, DynamoDB data in /data)',
     );
-    expect(block.slice(5)).toEqual([
-      '  token      token=abc',
+    expect(block.slice(6)).toEqual([
+      '  token         token=abc',
       'From now on: every handler log line (TOPIC_BRIDGE_LOG_LEVEL=debug) and a summary every 60 s.',
     ]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_DASHBOARD_PORT,
+  DEFAULT_HTTP_PORT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_START_HISTORY_TOPICS,
   DEFAULT_SUMMARY_SECONDS,
@@ -14,6 +15,7 @@ describe('readStartSettings', () => {
       ok: true,
       settings: {
         wsPort: DEFAULT_WS_PORT,
+        httpPort: DEFAULT_HTTP_PORT,
         dashboardPort: DEFAULT_DASHBOARD_PORT,
         demo: true,
         onMessage: 'query',
@@ -24,7 +26,7 @@ describe('readStartSettings', () => {
       },
     });
     expect(DEFAULT_START_HISTORY_TOPICS).toEqual(['sensors/#', 'demo/#', 'plant/#']);
-    expect([DEFAULT_LOG_LEVEL, DEFAULT_SUMMARY_SECONDS]).toEqual(['info', 60]);
+    expect([DEFAULT_LOG_LEVEL, DEFAULT_SUMMARY_SECONDS, DEFAULT_HTTP_PORT]).toEqual(['info', 60, 3002]);
   });
 
   it('reads the log level and the summary interval', () => {
@@ -40,6 +42,14 @@ describe('readStartSettings', () => {
   });
 
   it.each([
+    [
+      { TOPIC_BRIDGE_HTTP_PORT: '0' },
+      'TOPIC_BRIDGE_HTTP_PORT must be a port number from 1 to 65535; got "0"',
+    ],
+    [
+      { TOPIC_BRIDGE_HTTP_PORT: '3001' },
+      'TOPIC_BRIDGE_HTTP_PORT must differ from TOPIC_BRIDGE_WS_PORT and TOPIC_BRIDGE_DASHBOARD_PORT',
+    ],
     [
       { TOPIC_BRIDGE_HISTORY_TOPICS: 'sensors/#,a/#/b' },
       'TOPIC_BRIDGE_HISTORY_TOPICS: "a/#/b" is not a valid topic filter (topic filter "a/#/b" has a misplaced wildcard: "#" must be the whole last level, as in "sensors/#"); write comma-separated filters such as "sensors/#,demo/#", or "off"',

@@ -1,8 +1,31 @@
-import yargs from 'yargs';
 import { AgentError, ConfigError, describeError, RejectedError, UsageError } from '../errors.js';
 import { COMMANDS } from './commands.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
+import { runCommand } from './run.js';
+
+/**
+ * `run` as the systemd unit starts it: `run` alone or `run --config FILE`, nothing else. That form goes straight
+ * to the command, without yargs: for every command it runs, yargs lays out the whole `--help` text first (cliui,
+ * string-width, Unicode tables), which was 17% of the agent's start-up CPU and a few MB of memory kept for the
+ * life of the process. Any other form (flags, `--help`, other commands) is parsed by yargs as before.
+ */
+export function plainRunArgs(argv: string[]): { config?: string } | undefined {
+  const [command, first, second] = argv;
+  if (command !== 'run') return undefined;
+  if (argv.length === 1) return {};
+  if (argv.length === 2 && first?.startsWith('--config=') && first.length > '--config='.length)
+    return { config: first.slice('--config='.length) };
+  if (
+    argv.length === 3 &&
+    first === '--config' &&
+    second !== undefined &&
+    second !== '' &&
+    !second.startsWith('-')
+  )
+    return { config: second };
+  return undefined;
+}
 
 /**
  * The CLI as a function of its arguments: parses `argv` (without `node` and the script), runs the command
@@ -12,6 +35,14 @@ export async function main(argv: string[], overrides: Partial<CliIo> = {}): Prom
   const processDefaults = processIo();
   const io: CliIo = { ...processDefaults, ...overrides };
   try {
+    const plain = plainRunArgs(argv);
+    if (plain) {
+      const handler = runCommand(io).handler as (args: Record<string, unknown>) => Promise<void>;
+      await handler(plain);
+      return EXIT.ok;
+    }
+    // Loaded only here: `run` as the unit starts it never needs it (see plainRunArgs).
+    const { default: yargs } = await import('yargs');
     const output = await new Promise<string>((resolve, reject) => {
       let parser = yargs(argv)
         .scriptName('device-agent')

@@ -4,10 +4,10 @@ import { formatProblems, loadConfig } from '../config.js';
 import { envName, flagName, SETTINGS } from '../config-settings.js';
 import { ConfigError } from '../errors.js';
 import { createInput, type InputConfig, validateInputsConfig } from '../inputs/index.js';
-import { iotCoreLinkFactory, validateIotCoreOutput } from '../iot/iot-core-output.js';
+import { validateIotCoreOutput } from '../iot/iot-core-output.js';
 import { loadIotCoreTls } from '../iot/iot-core-tls.js';
 import type { IotCoreOutputSettings } from '../iot/iot-output-config.js';
-import { createLogger } from '../log.js';
+import { openLogger } from '../log.js';
 import type { CliIo } from './io.js';
 
 type RunArgs = { config?: string } & Record<string, unknown>;
@@ -56,10 +56,16 @@ export function runCommand(io: CliIo): CommandModule<object, RunArgs> {
         throw new ConfigError(first.keyPath, first.message, { cause: formatProblems(loaded.problems) });
       }
       const { config } = loaded;
-      const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      const logger = await openLogger({ level: config.log.level, pretty: config.log.pretty });
       // `output: {type: iot-core, …}` (as `device-agent provision` writes it) replaces the WebSocket link.
       const output = config.output as IotCoreOutputSettings | undefined;
-      const createLink = output && iotCoreLinkFactory(output, await loadIotCoreTls(output));
+      // Loaded only when configured: it brings in the MQTT client, which a WebSocket-only gateway never needs.
+      const createLink =
+        output &&
+        (await import('../iot/iot-core-link-factory.js')).iotCoreLinkFactory(
+          output,
+          await loadIotCoreTls(output),
+        );
       const agent = createAgent({
         ...(createLink ? { createLink } : {}),
         config,

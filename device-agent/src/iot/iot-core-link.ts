@@ -4,6 +4,7 @@ import { ConnectionKeeper, type DialReports, type KeptLink } from '@topic-bridge
 import { MAX_FRAME_BYTES, utf8Bytes } from '@topic-bridge/shared-types';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { InputLogger } from '../inputs/input.js';
+import { MQTT_WRITE_CACHE } from '../inputs/mqtt/client-options.js';
 import type { BackoffPolicy } from '../link/backoff.js';
 import type { Link, LinkEvents, LinkState } from '../link/link.js';
 import { systemTimers } from '../timers.js';
@@ -217,6 +218,8 @@ export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
       connectTimeout: connectTimeoutMs,
       reconnectPeriod: 0,
       clean: true,
+      // See MQTT_WRITE_CACHE in inputs/mqtt/client-options.ts: without it, 6 MB of heap for 2-byte buffers.
+      writeCache: MQTT_WRITE_CACHE,
     });
   }
 

@@ -1,9 +1,3 @@
-import mqtt from 'mqtt';
-import type { AgentConfig } from '../config.js';
-import type { InputLogger } from '../inputs/input.js';
-import type { Link } from '../link/link.js';
-import { IotCoreLink } from './iot-core-link.js';
-import type { IotCoreTls } from './iot-core-tls.js';
 import { IOT_CORE_MQTT_PORT, type IotCoreOutputSettings } from './iot-output-config.js';
 import { validateThingName } from './thing-name.js';
 
@@ -68,27 +62,4 @@ export function validateIotCoreOutput(
       ...(caFile === undefined ? {} : { caFile }),
     },
   };
-}
-
-/**
- * The agent's `createLink` for the IoT Core output: the same queue, dispatcher, acks and metrics as the
- * WebSocket link, with the bridge's connect timeout and backoff settings. Load `tls` first (loadIotCoreTls),
- * so a missing file stops the agent before it starts.
- */
-export function iotCoreLinkFactory(settings: IotCoreOutputSettings, tls: IotCoreTls) {
-  return (config: AgentConfig, logger: InputLogger): Link =>
-    new IotCoreLink({
-      settings,
-      tls,
-      connect: mqtt.connect,
-      logger,
-      protocolVersion: 5,
-      keepaliveSeconds: IOT_CORE_KEEPALIVE_SECONDS,
-      connectTimeoutMs: config.bridge.connectTimeoutMs,
-      backoff: {
-        initialMs: config.bridge.backoffInitialMs,
-        maxMs: config.bridge.backoffMaxMs,
-        stableAfterMs: config.bridge.stableAfterMs,
-      },
-    });
 }

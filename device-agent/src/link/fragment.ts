@@ -11,11 +11,12 @@ export function sendInFrames(
   text: string,
   maxFrameBytes: number = API_GATEWAY_FRAME_BYTES,
 ): void {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.byteLength <= maxFrameBytes) {
+  // A UTF-8 character takes at most 3 bytes per UTF-16 unit: most frames need no byte count at all.
+  if (text.length * 3 <= maxFrameBytes || Buffer.byteLength(text, 'utf8') <= maxFrameBytes) {
     socket.send(text);
     return;
   }
+  const bytes = Buffer.from(text, 'utf8');
   // UTF-8 is validated on the whole message, so a frame may end inside a multi-byte character.
   for (let offset = 0; offset < bytes.byteLength; offset += maxFrameBytes) {
     const chunk = bytes.subarray(offset, offset + maxFrameBytes);

@@ -14,6 +14,7 @@ import type { ClientOptions, WebSocket } from 'ws';
 import type { InputLogger } from '../inputs/input.js';
 import { systemTimers } from '../timers.js';
 import type { BackoffPolicy } from './backoff.js';
+import { corkUntilNextTick } from './cork.js';
 import { sendInFrames } from './fragment.js';
 import type { Link, LinkEvents, LinkState } from './link.js';
 
@@ -100,7 +101,10 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
         token: options.token,
         tokenTransport: options.tokenTransport ?? DEFAULT_TOKEN_TRANSPORT,
         filters: () => new Set(),
-        sendText: (socket, text) => sendInFrames(socket as WebSocket, text),
+        sendText: (socket, text) => {
+          corkUntilNextTick(socket as WebSocket);
+          sendInFrames(socket as WebSocket, text);
+        },
         timers,
         now: options.now ?? Date.now,
         random: options.random ?? Math.random,

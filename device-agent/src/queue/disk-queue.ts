@@ -15,6 +15,7 @@ import {
   scanSegment,
   segmentFileName,
 } from './segment.js';
+import { TailCache } from './tail-cache.js';
 
 export interface DiskQueueOptions {
   dir: string;
@@ -22,7 +23,11 @@ export interface DiskQueueOptions {
   maxBytes: number;
   /** Size at which the active segment is closed and a new one started; at most maxBytes / 2. */
   segmentBytes: number;
-  /** Appends are written and fsynced together at most this often (one fsync per batch). */
+  /**
+   * Group commit: pending appends are written and fsynced as one batch as soon as the previous fsync has
+   * finished, but batches start at most this often (at most 1000 / fsyncIntervalMs fsyncs per second). A
+   * lone append after a quiet spell is written at once; under load a batch holds what arrived meanwhile.
+   */
   fsyncIntervalMs: number;
   /** A batch this large is written at once, without waiting for the interval. */
   maxBatchBytes?: number;
@@ -38,15 +43,30 @@ export interface DiskQueueOptions {
   clock?: Clock;
   /** Timers for the batch and head-commit intervals (default Node's). */
   timers?: Timers;
+  /**
+   * Makes a segment's written bytes durable (default `FileHandle.sync`, an fsync). Appends resolve only after
+   * it; tests hold it to check that nothing is acknowledged upstream before the fsync that covers it.
+   */
+  sync?: (file: FileHandle) => Promise<void>;
+  /** Most bytes of just-written records kept in memory for the reader (default TAIL_CACHE_MAX_BYTES). */
+  tailCacheBytes?: number;
 }
 
 interface PendingAppend {
   encoded: Buffer;
+  /** The frame's id, kept for the tail cache (the reader takes it from there instead of the file). */
+  id: string | undefined;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+/**
+ * Records just written stay in memory, up to this many bytes, so that a reader keeping up with the writer (the
+ * dispatcher on a live link) takes them from here instead of reading the file back. A reader that falls
+ * further behind reads from disk as before; the bound keeps memory flat whatever the backlog.
+ */
+export const TAIL_CACHE_MAX_BYTES = 1024 * 1024;
 /** The disk counts as having room again with twice this (or twice a segment, if smaller) free. */
 export const SPACE_UNIT_BYTES = 64 * 1024;
 /** Default of `headCommitIntervalMs`. */
@@ -66,6 +86,11 @@ export class DiskQueue implements FrameQueue {
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
   private timer?: unknown;
+  /** A batch is being written and fsynced: appends meanwhile wait for the next one (group commit). */
+  private committing = false;
+  /** When the last batch started (the clock's time), for the minimum gap `fsyncIntervalMs`. */
+  private lastBatchAt = Number.NEGATIVE_INFINITY;
+  private readonly tail = new TailCache();
   private headTimer?: unknown;
   private readonly clock: Clock;
   private readonly timers: Timers;
@@ -131,20 +156,42 @@ export class DiskQueue implements FrameQueue {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.pending.push({ encoded, resolve, reject });
+      this.pending.push({ encoded, id, resolve, reject });
       this.pendingBytes += encoded.byteLength;
-      if (this.pendingBytes >= (this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) this.scheduleFlush(0);
-      else this.scheduleFlush(this.options.fsyncIntervalMs);
+      this.scheduleBatch();
     });
   }
 
-  private scheduleFlush(delayMs: number): void {
-    if (this.timer !== undefined && delayMs > 0) return;
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+  /**
+   * Group commit: starts the next batch once the running one (if any) has finished and `fsyncIntervalMs` has
+   * passed since the last one started; at once (on the next turn, so that appends made together share it)
+   * after a quiet spell, or when `maxBatchBytes` are pending.
+   */
+  private scheduleBatch(): void {
+    if (this.committing || this.closed || this.pending.length === 0) return;
+    const full = this.pendingBytes >= (this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    const delayMs = full ? 0 : Math.max(0, this.lastBatchAt + this.options.fsyncIntervalMs - this.clock());
+    if (this.timer !== undefined) {
+      if (!full) return;
+      this.timers.clearTimeout(this.timer);
+    }
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
-      void this.enqueue(false).catch(() => {});
+      void this.commitBatch();
     }, delayMs);
+  }
+
+  private async commitBatch(): Promise<void> {
+    this.committing = true;
+    this.lastBatchAt = this.clock();
+    try {
+      await this.enqueue(false);
+    } catch {
+      // Each append of the batch was rejected with the error; the next batch tries again.
+    } finally {
+      this.committing = false;
+    }
+    this.scheduleBatch();
   }
 
   /** Writes the pending batch, commits the head now, deletes fully acknowledged segments. */
@@ -175,31 +222,29 @@ export class DiskQueue implements FrameQueue {
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
-    let group: Buffer[] = [];
+    let group: PendingAppend[] = [];
     let groupBytes = 0;
-    for (const { encoded } of batch) {
+    for (const item of batch) {
+      const bytes = item.encoded.byteLength;
       const active = (await this.activeSegment()).segment;
-      if (
-        active.size + groupBytes + encoded.byteLength > this.options.segmentBytes &&
-        active.size + groupBytes > 0
-      ) {
-        await this.writeGroup(group);
+      if (active.size + groupBytes + bytes > this.options.segmentBytes && active.size + groupBytes > 0) {
+        await this.writeGroup(group, groupBytes);
         group = [];
         groupBytes = 0;
         await this.rotate();
       }
-      this.makeRoom(groupBytes + encoded.byteLength);
-      group.push(encoded);
-      groupBytes += encoded.byteLength;
+      this.makeRoom(groupBytes + bytes);
+      group.push(item);
+      groupBytes += bytes;
     }
-    await this.writeGroup(group);
+    await this.writeGroup(group, groupBytes);
   }
 
   /**
    * Writes a group; when the disk is full, applies the queue's policy (drop the oldest readings) to free room
    * and tries once more. A failed write is cut off the file so the segment's offsets stay true.
    */
-  private async writeGroup(group: Buffer[]): Promise<void> {
+  private async writeGroup(group: PendingAppend[], groupBytes: number): Promise<void> {
     if (group.length === 0) return;
     try {
       await this.writeGroupOnce(group);
@@ -207,35 +252,38 @@ export class DiskQueue implements FrameQueue {
       this.writeFailures += 1;
       if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
       this.diskFull = true;
-      if (!(await this.dropOldestForSpace(group))) throw error;
+      if (!(await this.dropOldestForSpace(groupBytes))) throw error;
       await this.writeGroupOnce(group);
     }
     if (this.diskFull) await this.checkSpaceReturned();
   }
 
-  private async writeGroupOnce(group: Buffer[]): Promise<void> {
+  private async writeGroupOnce(group: PendingAppend[]): Promise<void> {
     const { segment, handle } = await this.activeSegment();
     try {
-      await writeAll(handle, group);
-      await handle.sync();
+      await writeAll(
+        handle,
+        group.map((item) => item.encoded),
+      );
+      await (this.options.sync ? this.options.sync(handle) : handle.sync());
     } catch (error) {
       // A partial write left bytes past `segment.size`: the next record would be indexed at the wrong offset.
       await handle.truncate(segment.size).catch(() => {});
       throw error;
     }
-    for (const encoded of group) {
+    for (const item of group) {
       segment.offsets.push(segment.size);
-      segment.size += encoded.byteLength;
+      segment.size += item.encoded.byteLength;
+      this.tail.add(this.durableTail++, item.encoded, item.id);
     }
-    this.durableTail += group.length;
+    this.tail.trim(this.options.tailCacheBytes ?? TAIL_CACHE_MAX_BYTES);
   }
 
   /**
    * Drops whole oldest (inactive) segments, deleting their files now, until at least the group's bytes were
    * freed; false when nothing could be dropped (only the active segment is left).
    */
-  private async dropOldestForSpace(group: Buffer[]): Promise<boolean> {
-    const needed = group.reduce((sum, part) => sum + part.byteLength, 0);
+  private async dropOldestForSpace(needed: number): Promise<boolean> {
     let freed = 0;
     let droppedNow = 0;
     while (freed < needed) {
@@ -363,25 +411,34 @@ export class DiskQueue implements FrameQueue {
     }
   }
 
-  /** Reads up to `maxRecords` durable, unacknowledged records from `from` on, checking each CRC. */
+  /**
+   * Reads up to `maxRecords` durable, unacknowledged records from `from` on: the most recent ones from the
+   * tail cache, older ones from the segment files, checking each CRC.
+   */
   async read(from: number, maxRecords: number): Promise<QueueRecord[]> {
     if (this.closed) throw new QueueClosedError();
-    const out: QueueRecord[] = [];
     let position = Math.max(from, this.head);
-    for (const segment of [...this.segments]) {
-      const end = segment.base + segment.offsets.length;
-      if (position >= end) continue;
+    this.tail.dropBefore(position);
+    const out: QueueRecord[] = [];
+    while (out.length < maxRecords) {
+      position = Math.max(position, this.head);
+      if (position >= this.durableTail) break;
+      if (position >= this.tail.start) {
+        if (!this.acked.has(position)) out.push(this.tail.record(position));
+        position += 1;
+        continue;
+      }
+      // Older than the cache: one read from the segment holding `position`, up to the cache's start. The
+      // cache may move on while the file is read; the loop then goes back to the files for the gap.
+      const segment = this.segments.find((s) => position < s.base + s.offsets.length);
+      if (segment === undefined) break;
       position = Math.max(position, segment.base);
+      const end = Math.min(segment.base + segment.offsets.length, this.tail.start, this.durableTail);
       const wanted: number[] = [];
-      for (
-        ;
-        position < end && position < this.durableTail && out.length + wanted.length < maxRecords;
-        position++
-      ) {
+      for (; position < end && out.length + wanted.length < maxRecords; position++) {
         if (!this.acked.has(position)) wanted.push(position);
       }
       if (wanted.length > 0) out.push(...(await this.readFromSegment(segment, wanted)));
-      if (out.length >= maxRecords || position >= this.durableTail) break;
     }
     return out;
   }

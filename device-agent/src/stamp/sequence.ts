@@ -4,7 +4,9 @@ import path from 'node:path';
 /**
  * The per-device sequence number, persisted across restarts without a write per reading: the file holds an
  * upper bound reserved in blocks of SEQUENCE_BLOCK. After a restart (or a crash) numbering continues from the
- * reserved bound, so a number is never reused; a crash leaves a gap of less than one block, never a repeat.
+ * reserved bound, so a number is never reused; a crash leaves a gap of less than two blocks, never a repeat.
+ * The next block is reserved in the background once half of the current one is used, so readings do not wait
+ * for that write (one fsync and a rename) unless they outrun it.
  */
 
 /** Sequence numbers reserved per write of the sequence file. */
@@ -13,12 +15,16 @@ export const SEQUENCE_BLOCK = 1000;
 /** Hands out increasing sequence numbers. */
 export interface Sequence {
   next(): Promise<number>;
+  /** The next number when one is reserved already (no write needed); undefined means: call `next`. */
+  tryNext(): number | undefined;
+  /** Resolves once no reservation is being written (tests read the file after it). */
+  settled(): Promise<void>;
 }
 
 /** A sequence that starts at 0 in memory (one-shot commands, tests). */
 export function memorySequence(start = 0): Sequence {
   let value = start;
-  return { next: async () => value++ };
+  return { next: async () => value++, tryNext: () => value++, settled: async () => {} };
 }
 
 /** The file-backed sequence in `dir`, reserving blocks durably before handing their numbers out. */
@@ -42,16 +48,28 @@ export async function fileSequence(dir: string, block = SEQUENCE_BLOCK): Promise
     await rename(temporary, file);
     reserved = bound;
   };
+  const reserveNext = (): Promise<void> => {
+    reserving ??= reserve().finally(() => {
+      reserving = undefined;
+    });
+    return reserving;
+  };
   await reserve();
-  return {
+  const sequence: Sequence = {
     async next() {
-      while (value >= reserved) {
-        reserving ??= reserve().finally(() => {
-          reserving = undefined;
-        });
-        await reserving;
-      }
+      while (value >= reserved) await reserveNext();
+      return sequence.tryNext() as number;
+    },
+    tryNext() {
+      if (value >= reserved) return undefined;
+      // Half the block used: reserve the next one now. A failure here (disk full) is seen again, and
+      // reported, by the `next` that has to wait for it.
+      if (reserved - value <= block / 2 && reserving === undefined) void reserveNext().catch(() => {});
       return value++;
     },
+    async settled() {
+      await reserving?.catch(() => {});
+    },
   };
+  return sequence;
 }

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { connect } from '@topic-bridge/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { type LocalStack, startLocalStack } from '../../../cloud/local/stack.js';
 import type { Agent } from '../../src/agent.js';
 import { agentConfig, gatedWebSocket, recordingSubscriber, testAgent } from '../support/agent-harness.js';
@@ -30,6 +32,9 @@ const CONFIRMED_BEFORE_KILL = 200;
  */
 const DRAIN_TIMEOUT_MS = 180_000;
 
+/** History is kept for these topics only (the subscribe --history case); other topics are unaffected. */
+const STACK_HISTORY = { topics: ['cli-history/#'] };
+
 /** Waits on real time (these tests use no fake timers). */
 async function waitFor(condition: () => boolean, what: string, timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -44,7 +49,7 @@ describe('device agent against the real local stack (serverless-offline + dynali
   const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
-    stack = await startLocalStack();
+    stack = await startLocalStack({ history: STACK_HISTORY });
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -87,6 +92,50 @@ describe('device agent against the real local stack (serverless-offline + dynali
     );
   });
 
+  it('subscribe prints the retained value of each matching topic first, marked "replay":"retained"', async () => {
+    const publisher = connect({ url: stack.wsUrl, WebSocket });
+    cleanups.push(() => publisher.close());
+    await publisher.publish('cli-retained/door', 'closed', { id: 'rv-1', retain: true });
+    const run = await runCli([
+      'subscribe',
+      '--url',
+      stack.wsUrl,
+      '--topic',
+      'cli-retained/+',
+      '--count',
+      '1',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n').map((line) => (line === '' ? line : JSON.parse(line)))).toEqual([
+      { topic: 'cli-retained/door', message: 'closed', id: 'rv-1', retain: true, replay: 'retained' },
+      '',
+    ]);
+    expect(run.stdout).toMatch(/,"replay":"retained"\}\n$/);
+  });
+
+  it('subscribe --history N prints the N newest stored frames first, oldest first, marked "replay":"history"', async () => {
+    const publisher = connect({ url: stack.wsUrl, WebSocket });
+    cleanups.push(() => publisher.close());
+    for (const i of [1, 2, 3, 4]) await publisher.publish(`cli-history/s${i % 2}`, i, { id: `hv-${i}` });
+    const run = await runCli([
+      'subscribe',
+      '--url',
+      stack.wsUrl,
+      '--topic',
+      'cli-history/+',
+      '--history',
+      '3',
+      '--count',
+      '3',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      [2, 3, 4]
+        .map((i) => `{"topic":"cli-history/s${i % 2}","message":${i},"id":"hv-${i}","replay":"history"}\n`)
+        .join(''),
+    );
+  });
+
   it('an outage: the stack stops while readings are read; after it restarts a subscriber gets every one', async () => {
     const { dir, remove } = await tempDir('outage');
     cleanups.push(remove);
@@ -121,7 +170,7 @@ describe('device agent against the real local stack (serverless-offline + dynali
     await stack.stop();
     gate.open = false;
     await emitRange(READ_BEFORE_OUTAGE, OUTAGE_READINGS);
-    stack = await startLocalStack({ wsPort: port });
+    stack = await startLocalStack({ wsPort: port, history: STACK_HISTORY });
     // The test's subscriber reconnects first; only then may the agent reach the bridge again.
     const afterOutage = await recordingSubscriber(stack.wsUrl, 'outage/#');
     cleanups.push(() => afterOutage.close());

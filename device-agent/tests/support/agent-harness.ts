@@ -70,7 +70,7 @@ export function capturedLogger(level: LogLevel): { logger: AgentLogger; logs: Lo
   const stream = new PassThrough();
   const logs: LogLine[] = [];
   stream.on('data', (line: Buffer) => logs.push(JSON.parse(String(line))));
-  return { logger: createLogger({ level, pretty: false, destination: stream }), logs };
+  return { logger: createLogger({ level, destination: stream }), logs };
 }
 
 /** A scripted bridge on port 0 and a fresh state directory, both removed by the `cleanups` the caller runs. */

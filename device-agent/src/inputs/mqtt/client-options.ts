@@ -2,6 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
 import type { MqttInputConfig } from '../config-types.js';
 
+/**
+ * mqtt.js's `writeCache`: when on (its default), the first packet it writes fills a table of 65,536 two-byte
+ * Buffers (every message id and length, prebuilt): 6 MB of heap, measured as the largest item of an idle agent's
+ * heap. Off, it builds the two bytes when it writes them, which costs nothing one can measure at 20,000 packets/s.
+ */
+export const MQTT_WRITE_CACHE = false;
+
 /** The MQTT protocol versions the input speaks: 5, or 3.1.1 (which MQTT calls 4). */
 export type MqttVersion = 4 | 5;
 
@@ -59,6 +66,7 @@ export function clientOptions(
     reconnectOnConnackError: true,
     resubscribe: true,
     queueQoSZero: false,
+    writeCache: MQTT_WRITE_CACHE,
     ...tls,
   };
   if (config.username !== undefined) options.username = config.username;

@@ -4,7 +4,7 @@ import {
   mapTopicFirstMatch,
   type TopicMapping,
 } from '@topic-bridge/shared-types';
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient, default as mqtt } from 'mqtt';
 import type { MqttInputConfig } from '../config-types.js';
 import type { Input, InputContext, Reading } from '../input.js';
 import { Backoff } from '../shared/backoff.js';
@@ -16,6 +16,12 @@ import { OrderedAcks } from './ordered-acks.js';
 
 // CONNACK codes for "this protocol version is not supported": 3.1.1's return code 1 and MQTT 5's 0x84.
 const UNSUPPORTED_PROTOCOL_CODES = [1, 132];
+
+/**
+ * MQTT topics mapped lately, with their bridge topics: sensors publish to a fixed set of topics, so the mapping
+ * (filter match and template) runs once per topic, not per message. Cleared at this size: memory stays bounded.
+ */
+export const MQTT_TOPIC_CACHE_SIZE = 1024;
 
 // mqtt.js sends a QoS 1 PUBACK when `handleMessage` calls back without an error; calling back with this
 // marker moves on to the next packet without one, so that OrderedAcks sends it once the agent has queued.
@@ -29,6 +35,8 @@ export class MqttInput implements Input {
   readonly name: string;
   readonly clientId: string;
   private readonly mappings: TopicMapping[];
+  private readonly mapped = new Map<string, string>();
+  private mqttConnect: typeof mqtt.connect | undefined;
   private client: MqttClient | undefined;
   private version: MqttVersion;
   private connection = 0;
@@ -56,6 +64,7 @@ export class MqttInput implements Input {
   async start(context: InputContext): Promise<void> {
     this.stopping = false;
     const tls = await readTlsFiles(this.config);
+    this.mqttConnect ??= this.deps.mqttConnect ?? (await import('mqtt')).default.connect;
     this.window = new EmitWindow(context, this.config.maxInFlight);
     this.acks = new OrderedAcks((messageId, connection) => this.sendPuback(messageId, connection));
     this.subscribedOnce = new Promise<void>((resolve) => {
@@ -100,7 +109,7 @@ export class MqttInput implements Input {
       this.deps.random,
       this.deps.clock,
     );
-    const client = this.deps.mqttConnect(
+    const client = (this.mqttConnect as typeof mqtt.connect)(
       this.config.url,
       clientOptions(this.config, this.version, this.clientId, tls),
     );
@@ -176,17 +185,27 @@ export class MqttInput implements Input {
   }
 
   private toReading(packet: IPublishPacket, context: InputContext): Reading | undefined {
-    const mapped = mapTopicFirstMatch(this.mappings, packet.topic);
-    if (!mapped.ok) {
-      context.logger.warn({ mqttTopic: packet.topic, reason: mapped.error.reason }, 'MQTT message skipped');
-      return undefined;
-    }
+    const topic = this.mapTopic(packet.topic, context);
+    if (topic === undefined) return undefined;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     return {
-      topic: mapped.value,
+      topic,
       message: buildMqttEnvelope(packet.topic, payload, packet.retain),
       readAt: this.deps.clock(),
     };
+  }
+
+  private mapTopic(mqttTopic: string, context: InputContext): string | undefined {
+    const known = this.mapped.get(mqttTopic);
+    if (known !== undefined) return known;
+    const mapped = mapTopicFirstMatch(this.mappings, mqttTopic);
+    if (!mapped.ok) {
+      context.logger.warn({ mqttTopic, reason: mapped.error.reason }, 'MQTT message skipped');
+      return undefined;
+    }
+    if (this.mapped.size >= MQTT_TOPIC_CACHE_SIZE) this.mapped.clear();
+    this.mapped.set(mqttTopic, mapped.value);
+    return mapped.value;
   }
 
   private sendPuback(messageId: number, connection: number): void {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import { systemClock, systemTimers, type Timers } from '../../timers.js';
 import { STOP_GRACE_MS } from '../defaults.js';
 
@@ -18,14 +18,15 @@ export interface InputDeps {
   spawn?: typeof spawn;
   readTextFile?: ReadTextFile;
   stdin?: NodeJS.ReadableStream;
+  /** mqtt.js's `connect`; by default mqtt.js is loaded when an MQTT input starts (not by agents without one). */
   mqttConnect?: typeof mqtt.connect;
   hostname?: () => string;
   /** How long `stop()` waits for readings already handed to the agent (default STOP_GRACE_MS). */
   stopGraceMs?: number;
 }
 
-/** InputDeps with every default filled in. */
-export type ResolvedDeps = Required<InputDeps>;
+/** InputDeps with every default filled in (mqtt.js's `connect` is looked up when an MQTT input starts). */
+export type ResolvedDeps = Required<Omit<InputDeps, 'mqttConnect'>> & Pick<InputDeps, 'mqttConnect'>;
 
 async function readTextFile(path: string, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
   const handle = await open(path, 'r');
@@ -55,7 +56,7 @@ export function resolveDeps(deps: InputDeps = {}): ResolvedDeps {
     spawn: deps.spawn ?? spawn,
     readTextFile: deps.readTextFile ?? readTextFile,
     stdin: deps.stdin ?? process.stdin,
-    mqttConnect: deps.mqttConnect ?? mqtt.connect,
+    ...(deps.mqttConnect ? { mqttConnect: deps.mqttConnect } : {}),
     hostname: deps.hostname ?? hostname,
     stopGraceMs: deps.stopGraceMs ?? STOP_GRACE_MS,
   };

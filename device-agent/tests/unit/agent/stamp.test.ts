@@ -22,18 +22,16 @@ describe('stampReading', () => {
       { topic: 'a/b', message: { c: 1 } },
       { device: 'pi-1', seq: 7, now: JUNE_2025, clockSynced: true },
     );
-    expect(synced).toEqual({
-      ok: true,
+    const text = JSON.stringify({
+      topic: 'a/b',
+      message: { c: 1 },
       id: 'pi-1-7',
-      text: JSON.stringify({
-        topic: 'a/b',
-        message: { c: 1 },
-        id: 'pi-1-7',
-        ts: JUNE_2025,
-        device: 'pi-1',
-        seq: 7,
-      }),
+      ts: JUNE_2025,
+      device: 'pi-1',
+      seq: 7,
     });
+    // The bytes the queue stores are the text's UTF-8, encoded once.
+    expect(synced).toEqual({ ok: true, id: 'pi-1-7', text, bytes: Buffer.from(text) });
     const unsynced = stampReading(
       { topic: 'a/b', message: 1, readAt: 5 },
       { device: 'pi-1', seq: 8, now: 9, clockSynced: false },
@@ -99,11 +97,26 @@ describe('fileSequence', () => {
     const taken = [];
     for (let i = 0; i < 25; i++) taken.push(await first.next());
     expect(taken).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    await first.settled();
     expect((await readFile(path.join(dir, 'sequence'), 'utf8')).trim()).toBe('30');
     const second = await fileSequence(dir, 10);
     expect([await second.next(), await second.next()]).toEqual([30, 31]);
     const concurrent = await Promise.all(Array.from({ length: 30 }, () => second.next()));
     expect(new Set(concurrent).size).toBe(30);
+    expect(Math.min(...concurrent)).toBe(32);
+  });
+
+  it('hands out numbers without waiting while the block lasts, and reserves the next block ahead', async () => {
+    const { dir, remove } = await tempDir('seq');
+    removers.push(remove);
+    const sequence = await fileSequence(dir, 10);
+    const taken = [];
+    for (let i = 0; i < 10; i++) taken.push(sequence.tryNext());
+    expect(taken).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await sequence.settled();
+    // 0..9 were reserved at open; at 5 (half) the block up to 20 was written without anyone waiting for it.
+    expect((await readFile(path.join(dir, 'sequence'), 'utf8')).trim()).toBe('20');
+    expect(sequence.tryNext()).toBe(10);
   });
 });
 
