@@ -6,8 +6,12 @@ export default defineConfig({
     include: ['*/tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: only a failing or hung test waits them out, and a loaded 2-core machine runs integration tests
+    // (serverless-offline, dynalite, Chromium) several times slower than an idle one. The hook timeout is over
+    // the local stack's own readiness timeout (OFFLINE_READY_TIMEOUT_MS, 60 s), so that its error, which says
+    // what did not start, comes first.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     teardownTimeout: 20_000,
     // Integration suites start serverless-offline and dynalite; two at a time fit the 2-core machines.
     maxWorkers: 2,

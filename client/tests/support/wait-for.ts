@@ -1,8 +1,14 @@
+/**
+ * How long waitFor waits by default: only a failing test ever waits it out, so it is generous (a reconnect
+ * through serverless-offline takes seconds on a loaded 2-core machine), and under the test timeout (vitest.config.ts).
+ */
+export const WAIT_FOR_TIMEOUT_MS = 20_000;
+
 /** Polls `probe` (on real time) until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   probe: () => T | undefined | false,
   what: string,
-  timeoutMs = 5_000,
+  timeoutMs = WAIT_FOR_TIMEOUT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

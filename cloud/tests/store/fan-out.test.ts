@@ -2,7 +2,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { FAN_OUT_THROTTLED_PASSES } from '../../src/config.js';
 import { deliver } from '../../src/core/publish.js';
 import type { SubscriptionStore } from '../../src/core/subscriptions.js';
-import { freshTable, recordingLogger, storeFor, TEST_FAN_OUT } from './support/fixture.js';
+import {
+  freshTable,
+  HUNG_POST_TIMEOUT_MS,
+  recordingLogger,
+  storeFor,
+  TEST_FAN_OUT,
+} from './support/fixture.js';
 import { useLocalStore } from './support/use-local-store.js';
 
 const local = useLocalStore({ connections: true });
@@ -75,7 +81,8 @@ describe('deliver (lookup + fan-out) against dynalite and a real HTTP management
     await store.addConnection('hung', ['a/b'], Date.now());
     await store.addConnection('fine', ['a/b'], Date.now());
     local.server.script('hung', [], 'hang');
-    const settings = { ...TEST_FAN_OUT, postTimeoutMs: 100, retries: 1 };
+    // 'fine' is posted under the same timeout and must not time out: HUNG_POST_TIMEOUT_MS, not 100 ms.
+    const settings = { ...TEST_FAN_OUT, postTimeoutMs: HUNG_POST_TIMEOUT_MS, retries: 1 };
     const report = await deliver('a/b', FRAME, {
       store,
       gateway: local.gateway,

@@ -5,7 +5,7 @@ import type { ConnectionGateway } from '../../src/core/gateway.js';
 import { type PostDeps, postWithRetry } from '../../src/core/post-with-retry.js';
 import { RETRY_COST, RetryQuota, TIMEOUT_RETRY_COST } from '../../src/core/retry-quota.js';
 import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
-import { gatewayFor, TEST_FAN_OUT } from './support/fixture.js';
+import { gatewayFor, HUNG_POST_TIMEOUT_MS, TEST_FAN_OUT } from './support/fixture.js';
 
 // The real SDK client against a real HTTP server that resets sockets, answers 5xx or hangs, as scripted.
 let server: ConnectionsServer;
@@ -75,7 +75,9 @@ describe('postWithRetry through the SDK client to a real HTTP server', () => {
   });
 
   it('retries a hung post after its timeout (the frame may then arrive twice: at least once)', async () => {
-    const deps = fakeTime({ ...SETTINGS, postTimeoutMs: 150 });
+    // The retry must answer within the same timeout: HUNG_POST_TIMEOUT_MS, not a few hundred ms a loaded
+    // machine can overrun (a third attempt).
+    const deps = fakeTime({ ...SETTINGS, postTimeoutMs: HUNG_POST_TIMEOUT_MS });
     server.script('c', ['hang']);
     expect(await postWithRetry('c', 'frame', deps, FAR)).toEqual({
       outcome: 'delivered',
@@ -98,12 +100,15 @@ describe('postWithRetry through the SDK client to a real HTTP server', () => {
   });
 
   it('starts no retry that would end past the deadline', async () => {
-    // Waits of 50, 100, 200 ms (random 0.5): the third would end at 350 + 50 ms of attempt > 380.
-    const deps = fakeTime();
+    // Waits of 5, 10, 20 s on the fake clock (random 0.5): the third would end at 35 s + 50 ms of attempt > 30 s.
+    // Seconds, not milliseconds: each attempt's real timeout is cut to what remains of the (fake) budget, and a
+    // budget of a few hundred ms is one a loaded machine overruns (a timeout instead of the 500).
+    const settings = { ...SETTINGS, backoffBaseMs: 10_000, backoffCapMs: 100_000 };
+    const deps = fakeTime(settings);
     server.script('c', [], 500);
-    const outcome = await postWithRetry('c', 'frame', deps, deps.clock.now + 380);
+    const outcome = await postWithRetry('c', 'frame', deps, deps.clock.now + 30_000);
     expect(outcome).toMatchObject({ outcome: 'failed', attempts: 3, code: 'server_error' });
-    expect(deps.waits).toEqual([delay(0), delay(1)]);
+    expect(deps.waits).toEqual([5_000, 10_000]);
   });
 
   it('does not retry 410 (gone) nor another 4xx (rejected)', async () => {

@@ -110,14 +110,19 @@ describe('device-agent subscribe: retained values, history and catch-up (against
         ? { type: 'error', code: 'history_not_enabled', reason: 'no history', id: frame.id }
         : undefined;
     const controller = new AbortController();
+    let stderr = '';
     const asked = runCli(['subscribe', '--url', s.url, '--topic', 'q', '--history', '5', '--no-retained'], {
       signal: controller.signal,
+      onStderr: (written) => {
+        stderr = written;
+      },
     });
     await waitFor(
       () => s.received.some((r) => r.socket === 1 && r.frame.action === 'history'),
       'the request',
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Stopped once it has said so, not after a fixed 100 ms a loaded machine may not give it.
+    await waitFor(() => stderr.includes('keeps no history'), 'the notice on stderr');
     controller.abort();
     const result = await asked;
     expect(sent(s, 1)).toEqual([{ action: 'history', topic: 'q' }]);

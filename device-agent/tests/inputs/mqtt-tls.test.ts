@@ -77,7 +77,8 @@ describe('mqtt input over mutual TLS (mosquitto)', () => {
     const input = createInput(validated.value[0] as Parameters<typeof createInput>[0]) as MqttInput;
     const context = new RecordingContext();
     await input.start(context);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The refusal, then a retry that fails the same way (a debug line: logged once, not at each attempt).
+    await context.waitForLogs('debug', 1);
     await input.stop();
     const warnings = context.lines('warn');
     expect(warnings).toHaveLength(1);

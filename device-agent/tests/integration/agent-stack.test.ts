@@ -11,11 +11,32 @@ import { tempDir } from '../support/temp-dir.js';
 
 const SUPPORT = path.resolve(import.meta.dirname, '../support');
 
+/**
+ * Every reading goes through serverless-offline (a Lambda invocation, a DynamoDB query, a post, an ack): about
+ * 5 a second on a 2-core machine at load 30, so these counts decide how long a run takes. A few hundred show
+ * an outage or a crash losing nothing as well as thousands would.
+ */
+const OUTAGE_READINGS = 400;
+/** Of which this many are read before the outage… */
+const READ_BEFORE_OUTAGE = 120;
+/** …and this many reach the subscriber before the stack is stopped, so that the outage cuts a flowing stream. */
+const DELIVERED_BEFORE_OUTAGE = 20;
+/** Readings the crashing agent child reads, and how many it must have confirmed before it is killed. */
+const CRASH_READINGS = 300;
+const CONFIRMED_BEFORE_KILL = 200;
+
+/**
+ * A wait not under test: only a failing run waits it out. At 5 readings a second a backlog of a few hundred
+ * drains in a minute or two, and each restart of the stack takes 20 s or more on a loaded machine; the two
+ * long tests below are given 300 s for the same reason (80 s for the outage at load 30 with 2 busy loops).
+ */
+const DRAIN_TIMEOUT_MS = 180_000;
+
 /** History is kept for these topics only (the subscribe --history case); other topics are unaffected. */
 const STACK_HISTORY = { topics: ['cli-history/#'] };
 
 /** Waits on real time (these tests use no fake timers). */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+async function waitFor(condition: () => boolean, what: string, timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -115,7 +136,7 @@ describe('device agent against the real local stack (serverless-offline + dynali
     );
   });
 
-  it('an outage: the stack stops while 1,000 readings are read; after it restarts a subscriber gets all 1,000', async () => {
+  it('an outage: the stack stops while readings are read; after it restarts a subscriber gets every one', async () => {
     const { dir, remove } = await tempDir('outage');
     cleanups.push(remove);
     const { WebSocket, gate } = gatedWebSocket();
@@ -140,12 +161,15 @@ describe('device agent against the real local stack (serverless-offline + dynali
         expect((await Promise.all(batch)).every((r) => r.accepted)).toBe(true);
       }
     };
-    await emitRange(0, 300);
-    await waitFor(() => beforeOutage.frames.length >= 50, 'frames flowing before the outage');
+    await emitRange(0, READ_BEFORE_OUTAGE);
+    await waitFor(
+      () => beforeOutage.frames.length >= DELIVERED_BEFORE_OUTAGE,
+      'frames flowing before the outage',
+    );
     const port = stack.wsPort;
     await stack.stop();
     gate.open = false;
-    await emitRange(300, 1000);
+    await emitRange(READ_BEFORE_OUTAGE, OUTAGE_READINGS);
     stack = await startLocalStack({ wsPort: port, history: STACK_HISTORY });
     // The test's subscriber reconnects first; only then may the agent reach the bridge again.
     const afterOutage = await recordingSubscriber(stack.wsUrl, 'outage/#');
@@ -172,20 +196,27 @@ describe('device agent against the real local stack (serverless-offline + dynali
     expect(readings.length).toBe(afterOutage.frames.length - 1);
     const frames = [...beforeOutage.frames, ...readings];
     expect(new Set(frames.map((f) => f.id))).toEqual(
-      new Set(Array.from({ length: 1000 }, (_, seq) => `outage-${seq}`)),
+      new Set(Array.from({ length: OUTAGE_READINGS }, (_, seq) => `outage-${seq}`)),
     );
     // A duplicate, if any, is the same reading: same id, same seq, same message.
     for (const frame of frames) expect(frame.id).toBe(`outage-${frame.seq}`);
     for (const frame of frames) expect(frame.message).toEqual({ i: frame.seq });
-    expect(agent.snapshot().counters).toMatchObject({ read: 1000, dropped: 0, rejected: 0 });
-  }, 120_000);
+    expect(agent.snapshot().counters).toMatchObject({ read: OUTAGE_READINGS, dropped: 0, rejected: 0 });
+  }, 300_000);
 
   it('kill -9 of an agent with a backlog on disk, then a restart: nothing it accepted is lost', async () => {
     const { dir, remove } = await tempDir('agent-crash');
     cleanups.push(remove);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(SUPPORT, 'agent-child.ts'), dir, 'ws://127.0.0.1:9', '600'],
+      [
+        '--import',
+        'tsx',
+        path.join(SUPPORT, 'agent-child.ts'),
+        dir,
+        'ws://127.0.0.1:9',
+        String(CRASH_READINGS),
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -199,7 +230,7 @@ describe('device agent against the real local stack (serverless-offline + dynali
         const lines = (buffered + chunk.toString()).split('\n');
         buffered = lines.pop() as string;
         for (const line of lines) if (/^\d+$/.test(line)) confirmed.push(Number(line));
-        if (confirmed.length >= 400 && child.exitCode === null) {
+        if (confirmed.length >= CONFIRMED_BEFORE_KILL && child.exitCode === null) {
           child.kill('SIGKILL');
           resolve();
         }
@@ -223,5 +254,5 @@ describe('device agent against the real local stack (serverless-offline + dynali
     const received = new Set(subscriber.frames.map((f) => (f.message as { i: number }).i));
     expect(confirmed.filter((i) => !received.has(i))).toEqual([]);
     expect(received.size).toBe(backlog);
-  }, 120_000);
+  }, 300_000);
 });

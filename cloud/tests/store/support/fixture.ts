@@ -56,10 +56,23 @@ export function gatewayFor(endpoint: string): ConnectionGateway {
   });
 }
 
-/** Fan-out knobs for tests: short timeout and no real waiting between retries. */
+/**
+ * The post timeout of tests whose posts are meant to succeed: generous, because a post that a loaded machine
+ * delays past it is retried (a duplicate, a wrong count) and the test fails for no fault of the code.
+ */
+export const TEST_POST_TIMEOUT_MS = 10_000;
+
+/**
+ * The post timeout of tests that wait out a hung post (`hang`) while other posts of the same run must succeed:
+ * long enough for a healthy loopback post on a loaded 2-core machine, short enough to wait out a few times.
+ * Where every post hangs (nothing must succeed in time), a test may use a shorter one.
+ */
+export const HUNG_POST_TIMEOUT_MS = 2_000;
+
+/** Fan-out knobs for tests: a generous post timeout and no real waiting between retries. */
 export const TEST_FAN_OUT: FanOutSettings = {
   ...DEFAULT_FAN_OUT,
-  postTimeoutMs: 300,
+  postTimeoutMs: TEST_POST_TIMEOUT_MS,
   backoffBaseMs: 1,
   backoffCapMs: 5,
 };

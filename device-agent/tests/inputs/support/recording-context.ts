@@ -65,6 +65,20 @@ export class RecordingContext implements InputContext {
     return this.readings;
   }
 
+  /**
+   * Resolves once `count` lines at `level` were logged, so that a test waits for retries to happen instead of
+   * sleeping and counting how many fit in the sleep (fewer do on a loaded machine); rejects after `timeoutMs`.
+   */
+  async waitForLogs(level: LogLine['level'], count: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.logs.filter((line) => line.level === level).length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`expected ${count} ${level} lines, got: ${JSON.stringify(this.logs)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   /** Log lines at a level, as `message: reason` strings for exact assertions. */
   lines(level: LogLine['level']): string[] {
     return this.logs
