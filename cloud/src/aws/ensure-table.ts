@@ -61,6 +61,25 @@ export async function ensureTableFrom(
 }
 
 /** The table and its two indexes' names; the exact index is DEFAULT_EXACT_INDEX_NAME unless given. */
+/**
+ * The CreateTable input of an on-demand table keyed by two string attributes (HASH, RANGE) with no index:
+ * the retained and history tables (serverless.yml declares the same).
+ */
+export function stringKeyedTableDefinition(tableName: string, hashKey: string, rangeKey: string) {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: hashKey, AttributeType: 'S' as const },
+      { AttributeName: rangeKey, AttributeType: 'S' as const },
+    ],
+    KeySchema: [
+      { AttributeName: hashKey, KeyType: 'HASH' as const },
+      { AttributeName: rangeKey, KeyType: 'RANGE' as const },
+    ],
+  };
+}
+
 export interface TableNames {
   tableName: string;
   indexName: string;

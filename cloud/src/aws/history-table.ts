@@ -1,21 +1,10 @@
 import type { DynamoHttpClient } from './dynamodb-http/client.js';
-import { ensureTableFrom } from './ensure-table.js';
+import { ensureTableFrom, stringKeyedTableDefinition } from './ensure-table.js';
 import { HISTORY_ATTRIBUTES } from './history-store.js';
 
 /** The history table's CreateTable input: HASH partition, RANGE position, on-demand (serverless.yml declares the same). */
 export function historyTableDefinition(tableName: string) {
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [
-      { AttributeName: HISTORY_ATTRIBUTES.partition, AttributeType: 'S' as const },
-      { AttributeName: HISTORY_ATTRIBUTES.position, AttributeType: 'S' as const },
-    ],
-    KeySchema: [
-      { AttributeName: HISTORY_ATTRIBUTES.partition, KeyType: 'HASH' as const },
-      { AttributeName: HISTORY_ATTRIBUTES.position, KeyType: 'RANGE' as const },
-    ],
-  };
+  return stringKeyedTableDefinition(tableName, HISTORY_ATTRIBUTES.partition, HISTORY_ATTRIBUTES.position);
 }
 
 /**

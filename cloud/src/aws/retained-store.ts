@@ -8,7 +8,7 @@ import {
 } from '../core/retained.js';
 import { awsErrorType } from '../errors.js';
 import type { ConsumedCapacity, DynamoHttpClient, QueryInput } from './dynamodb-http/client.js';
-import { ensureTableFrom } from './ensure-table.js';
+import { ensureTableFrom, stringKeyedTableDefinition } from './ensure-table.js';
 import { storeCall, translateStoreError } from './store-errors.js';
 
 /** The attribute names of the retained table (docs/DATA-MODEL.md, "The retained table"). */
@@ -38,18 +38,7 @@ export interface RetainedStoreOptions {
 
 /** The CreateTable input of the retained table (the local stack; serverless.yml declares the same). */
 export function retainedTableDefinition(tableName: string) {
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [
-      { AttributeName: RETAINED_ATTRIBUTES.partition, AttributeType: 'S' as const },
-      { AttributeName: RETAINED_ATTRIBUTES.topic, AttributeType: 'S' as const },
-    ],
-    KeySchema: [
-      { AttributeName: RETAINED_ATTRIBUTES.partition, KeyType: 'HASH' as const },
-      { AttributeName: RETAINED_ATTRIBUTES.topic, KeyType: 'RANGE' as const },
-    ],
-  };
+  return stringKeyedTableDefinition(tableName, RETAINED_ATTRIBUTES.partition, RETAINED_ATTRIBUTES.topic);
 }
 
 /** The DynamoDB item of a change. */
