@@ -434,6 +434,13 @@ export const DEFAULT_HISTORY_MAX_FRAMES = 100;
  */
 export const MAX_HISTORY_MAX_FRAMES = 10_000;
 
+/**
+ * Most pages (of at most 1 MB each) one `history` request with a `since` id reads while it looks for the id,
+ * newest first: at most 1,024 read units (strongly consistent) per request, whatever a busy first level
+ * holds. Past it the id counts as not found (`sinceFound: false`) and the answer starts at the oldest frame read.
+ */
+export const HISTORY_SINCE_ID_PAGE_BUDGET = 4;
+
 /** How long a frame stays in the history when HISTORY_MAX_AGE_SECONDS is unset: a day (the rows' TTL). */
 export const DEFAULT_HISTORY_MAX_AGE_SECONDS = 86_400;
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { HistoryConfig } from '../config.js';
+import { HISTORY_SINCE_ID_PAGE_BUDGET, type HistoryConfig } from '../config.js';
 import {
   type HistoryEntry,
   type HistoryPage,
@@ -55,6 +55,10 @@ export interface HistoryStoreOptions {
   instanceId?: string;
   /** Receives the write units of every append once its trim settled (benchmarks). */
   onWriteUnits?: (units: number) => void;
+  /** Most pages a `since` id search reads (default HISTORY_SINCE_ID_PAGE_BUDGET). */
+  sinceIdPageBudget?: number;
+  /** Items per page of that search; undefined reads DynamoDB's 1 MB pages (tests set it small). */
+  sinceIdPageSize?: number;
 }
 
 /**
@@ -67,6 +71,7 @@ export function createHistoryStore(dynamo: DynamoHttpClient, options: HistorySto
   const { tableName, maxFrames, maxAgeSeconds } = options.config;
   const instanceId = options.instanceId ?? randomBytes(4).toString('hex');
   const A = HISTORY_ATTRIBUTES;
+  const { sinceIdPageSize, sinceIdPageBudget = HISTORY_SINCE_ID_PAGE_BUDGET } = options;
   let counter = 0;
 
   // Counts the topic's frames and takes the ring slot of the new one; deletes the frame that held the slot.
@@ -191,10 +196,13 @@ export function createHistoryStore(dynamo: DynamoHttpClient, options: HistorySto
         });
       if (since.kind === 'id') {
         const collector = sinceIdCollector(since.id, limit);
-        outer: for await (const rows of pages(oldest, true)) {
+        let pagesRead = 0;
+        outer: for await (const rows of pages(oldest, true, sinceIdPageSize)) {
           for (const row of rows) {
             if (rowKept(row, filter, nowMs) && !collector.offer(row)) break outer;
           }
+          // Bounded whatever the partition holds: past the budget the id counts as not found.
+          if (++pagesRead >= sinceIdPageBudget) break;
         }
         return collector.page(readUnits);
       }

@@ -97,6 +97,33 @@ describe('history store on dynalite', () => {
     expect(newest).toMatchObject({ rows: [], more: false, sinceFound: true });
   });
 
+  it('bounds the search for a since id by pages: past the budget the id counts as not found', async () => {
+    const tableName = `History${++tables}`;
+    await ensureHistoryTable(lean, tableName);
+    const config = { tableName, maxFrames: 100, maxAgeSeconds: MAX_AGE_SECONDS };
+    const logger = { warn: (message: string) => warnings.push(message) };
+    // Pages of 2 rows, at most 2 pages: the 4 newest rows are all a search may read.
+    const store = createHistoryStore(lean, {
+      config,
+      logger,
+      instanceId: 'test',
+      sinceIdPageSize: 2,
+      sinceIdPageBudget: 2,
+    });
+    await publish(store, 'e/x', ['1', '2', '3', '4', '5', '6'], T0);
+    const now = T0 + 1000;
+    const within = await store.read({ filter: 'e/x', since: { kind: 'id', id: '3' }, limit: 10, nowMs: now });
+    expect({ ids: ids(within), sinceFound: within.sinceFound }).toEqual({
+      ids: ['4', '5', '6'],
+      sinceFound: true,
+    });
+    const beyond = await store.read({ filter: 'e/x', since: { kind: 'id', id: '1' }, limit: 10, nowMs: now });
+    expect({ ids: ids(beyond), sinceFound: beyond.sinceFound }).toEqual({
+      ids: ['3', '4', '5', '6'],
+      sinceFound: false,
+    });
+  });
+
   it('drops frames past the age bound, and reports a since id that aged out', async () => {
     const { store } = await freshStore(100);
     await publish(store, 'c/x', ['old'], T0);
