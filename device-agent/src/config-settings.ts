@@ -31,6 +31,12 @@ export const DEFAULT_RENEW_AFTER_MS = 110 * 60_000;
 export const DEFAULT_WINDOW = 32;
 /** Backlog drain pace, frames per second (0 = unlimited). */
 export const DEFAULT_PACE_FRAMES_PER_SECOND = 100;
+/**
+ * Times a frame is sent again because its ack said some posts `failed` (past the bridge's own retries),
+ * before the agent keeps it as delivered and logs a warning: one subscriber that never accepts must not hold
+ * the queue. Each resend waits the retry backoff.
+ */
+export const ACK_FAILED_RESENDS = 5;
 /** The health endpoint's port when enabled (it listens on 127.0.0.1 only). */
 export const DEFAULT_HEALTH_PORT = 9464;
 /** /healthz fails when frames are queued and nothing was acknowledged for this long. */

@@ -106,6 +106,12 @@ export interface AckFrame {
   subscribers?: number;
   /** Subscribers handed to the fan-out worker, delivered after this ack (bridges before 0.2 omit it). */
   queued?: number;
+  /**
+   * Subscribers the frame could not be posted to after every retry (not counting connections found gone).
+   * Present only when more than 0: sending the frame again (same id) reaches them, and those who already
+   * have it drop the copy by id.
+   */
+  failed?: number;
 }
 
 /**

@@ -258,7 +258,7 @@ function replyProblem(frame: PlainObject): string | undefined {
         return 'an "ack" frame needs a string "id" and a number "delivered"';
       }
       // Older bridges send neither; when present they are counts.
-      for (const field of ['subscribers', 'queued'] as const) {
+      for (const field of ['subscribers', 'queued', 'failed'] as const) {
         if (frame[field] !== undefined && typeof frame[field] !== 'number') {
           return `an "ack" frame's "${field}", when present, must be a number`;
         }

@@ -41,6 +41,17 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
     expect(local.server.deliveredTo('bystander')).toEqual([]);
   });
 
+  it('counts posts that failed past every retry as `failed` in the ack, so the sender can send again', async () => {
+    local.server.script('listener', [], 500);
+    const frame = '{"topic":"chat/room","message":1,"id":"m2"}';
+    await send('sender', frame);
+    expect(local.server.deliveredTo('listener')).toEqual([]);
+    expect(local.server.deliveredTo('sender')).toEqual([
+      frame,
+      '{"type":"ack","id":"m2","delivered":1,"subscribers":2,"queued":0,"failed":1}',
+    ]);
+  });
+
   it('sends no ack for a publish without an id', async () => {
     await send('bystander', '{"topic":"chat/room","message":1}');
     expect(local.server.posts.map((post) => post.connectionId).sort()).toEqual(['listener', 'sender']);

@@ -1,4 +1,5 @@
 import { isErrorCode, isRetryableError, type ReceivedErrorFrame } from '@topic-bridge/shared-types';
+import { ACK_FAILED_RESENDS } from '../config-settings.js';
 import type { InputLogger } from '../inputs/input.js';
 import { backoffDelay } from '../link/backoff.js';
 import type { Link } from '../link/link.js';
@@ -38,6 +39,8 @@ interface InFlight {
   /** When it was last put on the wire; undefined while it waits in the outbox. */
   sentAt: number | undefined;
   retries: number;
+  /** Times it was sent again because its ack counted `failed` posts. */
+  failedResends: number;
 }
 
 const decoder = new TextDecoder();
@@ -77,7 +80,7 @@ export class Dispatcher {
   /** Starts moving frames; returns at once. */
   start(): void {
     const { link } = this.options;
-    link.on('ack', (id) => this.onAck(id));
+    link.on('ack', (id, _delivered, failed) => this.onAck(id, failed));
     link.on('reject', (id, code, reason) => void this.onReject(id, code, reason));
     link.on('unacked', (ids) => this.requeue(ids, 'its connection closed'));
     link.on('state', () => this.wakeup.notify());
@@ -172,7 +175,13 @@ export class Dispatcher {
         this.options.queue.ack(record.position);
         continue;
       }
-      this.inFlight.set(id, { position: record.position, text, sentAt: undefined, retries: 0 });
+      this.inFlight.set(id, {
+        position: record.position,
+        text,
+        sentAt: undefined,
+        retries: 0,
+        failedResends: 0,
+      });
       this.outbox.push(id);
     }
     return records.length > 0;
@@ -195,11 +204,24 @@ export class Dispatcher {
     return sleep(this.clock, ms, this.controller.signal);
   }
 
-  private onAck(id: string): void {
+  private onAck(id: string, failed: number): void {
     const entry = this.inFlight.get(id);
     if (!entry) {
       this.options.logger.debug({ id }, 'ack for an unknown id (a duplicate or an old frame): ignored');
       return;
+    }
+    // Some subscribers did not get it, past the bridge's own retries: send it again (the others drop the
+    // copy by id), a bounded number of times, so that one subscriber that never accepts cannot hold the queue.
+    if (failed > 0 && entry.failedResends < ACK_FAILED_RESENDS) {
+      entry.failedResends += 1;
+      this.retryLater(entry, id, `the bridge could not post it to ${failed} subscriber(s)`);
+      return;
+    }
+    if (failed > 0) {
+      this.options.logger.warn(
+        { id, failed, resends: entry.failedResends },
+        'the bridge still could not post a frame to some subscribers after every resend; keeping it acknowledged',
+      );
     }
     this.inFlight.delete(id);
     this.options.queue.ack(entry.position);
@@ -208,22 +230,27 @@ export class Dispatcher {
     this.wakeup.notify();
   }
 
+  /** Sends an in-flight frame again after a backoff (the same one for retryable refusals and failed posts). */
+  private retryLater(entry: InFlight, id: string, why: string): void {
+    const delay = backoffDelay(entry.retries++, this.options.retryBackoff, this.options.random);
+    this.options.logger.warn(
+      { id, why, retryInMs: delay },
+      'the bridge did not deliver a frame for now; retrying',
+    );
+    entry.sentAt = undefined;
+    const timer = this.clock.setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.requeue([id], why);
+    }, delay);
+    this.retryTimers.add(timer);
+  }
+
   private async onReject(id: string, code: ReceivedErrorFrame['code'], reason: string): Promise<void> {
     const entry = this.inFlight.get(id);
     if (!entry) return;
     // A code newer than this agent is final: nothing says that sending the frame again would help.
     if (isErrorCode(code) && isRetryableError(code)) {
-      const delay = backoffDelay(entry.retries++, this.options.retryBackoff, this.options.random);
-      this.options.logger.warn(
-        { id, code, reason, retryInMs: delay },
-        'the bridge refused a frame for now; retrying',
-      );
-      entry.sentAt = undefined;
-      const timer = this.clock.setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.requeue([id], `retryable error ${code}`);
-      }, delay);
-      this.retryTimers.add(timer);
+      this.retryLater(entry, id, `retryable error ${code}: ${reason}`);
       return;
     }
     this.inFlight.delete(id);

@@ -165,7 +165,7 @@ export class IotCoreLink extends EventEmitter<LinkEvents> implements Link {
       const reasonCode = (error as { code?: unknown } | undefined)?.code;
       if (!error) {
         connection.pending.delete(id);
-        this.emit('ack', id, 0);
+        this.emit('ack', id, 0, 0);
       } else if (typeof reasonCode === 'number' && reasonCode >= 0x80) {
         connection.pending.delete(id);
         const refused = classifyPubackFailure(reasonCode, topic.value);

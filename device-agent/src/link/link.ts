@@ -15,7 +15,7 @@ export interface LinkEvents {
   /** The state changed; `detail` says why (for logs). */
   state: [state: LinkState, detail: string];
   /** The bridge acknowledged the frame with this id after delivering it to `delivered` subscribers. */
-  ack: [id: string, delivered: number];
+  ack: [id: string, delivered: number, failed: number];
   /** The bridge refused the frame with this id (`code` may be one newer than this agent). */
   reject: [id: string, code: ReceivedErrorFrame['code'], reason: string];
   /** Frames sent over a connection that closed before their ack: they must be sent again. */

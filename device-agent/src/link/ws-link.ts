@@ -200,7 +200,7 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
     }
     if (frame.type === 'ack') {
       this.pending.get(link)?.delete(frame.id);
-      this.emit('ack', frame.id, frame.delivered);
+      this.emit('ack', frame.id, frame.delivered, frame.failed ?? 0);
     } else if (frame.type === 'error' && frame.id !== undefined) {
       this.pending.get(link)?.delete(frame.id);
       this.emit('reject', frame.id, frame.code, frame.reason);

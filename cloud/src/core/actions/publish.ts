@@ -26,6 +26,7 @@ export async function publish(
   );
   if (!outcome.ok) return errorFrame(outcome.error.code, outcome.error.reason, frame.id);
   if (frame.id === undefined) return undefined;
-  const { delivered, subscribers, queued } = outcome.report;
-  return { type: 'ack', id: frame.id, delivered, subscribers, queued };
+  const { delivered, subscribers, queued, failed } = outcome.report;
+  const ack: AckFrame = { type: 'ack', id: frame.id, delivered, subscribers, queued };
+  return failed > 0 ? { ...ack, failed } : ack;
 }

@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { ACK_FAILED_RESENDS } from '../../../src/config-settings.js';
 import { Dispatcher, type DispatcherOptions } from '../../../src/delivery/dispatcher.js';
 import { WsLink } from '../../../src/link/ws-link.js';
 import { createCounters } from '../../../src/metrics.js';
@@ -117,6 +118,24 @@ describe('Dispatcher (real WsLink, scripted server on port 0, memory queue)', ()
     expect((await queue.read(0, 10)).map((r) => JSON.parse(Buffer.from(r.data).toString()).id)).toEqual([
       'ok',
     ]);
+  });
+
+  it('sends a frame again while its ack counts failed posts, at most ACK_FAILED_RESENDS times', async () => {
+    let partialFailures = 2;
+    server.behaviour.reply = (frame) => {
+      if (frame.id === 'partial' && partialFailures-- > 0)
+        return { type: 'ack', id: 'partial', delivered: 1, failed: 2 };
+      if (frame.id === 'stuck') return { type: 'ack', id: 'stuck', delivered: 2, failed: 1 };
+      return undefined;
+    };
+    await append('partial');
+    await append('stuck');
+    start();
+    await until(() => counters.acked === 2, 'both kept as delivered in the end');
+    expect(receivedIds().filter((id) => id === 'partial')).toHaveLength(3);
+    expect(receivedIds().filter((id) => id === 'stuck')).toHaveLength(1 + ACK_FAILED_RESENDS);
+    expect(queue.stats().depth).toBe(0);
+    expect(deadLetters).toEqual([]);
   });
 
   it('resends frames whose connection dropped before their ack, with the same ids', async () => {
