@@ -240,7 +240,7 @@ class BridgeClient implements TopicBridgeClient {
   #onReply(link: Link, frame: ReceivedReplyFrame): void {
     switch (frame.type) {
       case 'ack':
-        this.#publishes.ack(frame.id, frame.delivered);
+        this.#publishes.ack(frame.id, frame.delivered, frame.failed);
         return;
       case 'subscribed':
         this.#subscriptions.confirm('subscribe', frame.topic);

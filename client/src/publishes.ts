@@ -56,8 +56,10 @@ export class PendingPublishes {
   }
 
   /** Resolves the publish an ack names; false when none waits (an ack for a copy already acked). */
-  ack(id: string, delivered: number): boolean {
-    return this.#settle(id, (p) => p.resolve({ id, delivered }));
+  ack(id: string, delivered: number, failed?: number): boolean {
+    return this.#settle(id, (p) =>
+      p.resolve(failed === undefined ? { id, delivered } : { id, delivered, failed }),
+    );
   }
 
   /** Rejects the publish an error frame names; false when none waits. */

@@ -193,6 +193,11 @@ export interface PublishResult {
   id: string;
   /** How many connections the bridge delivered the frame to. */
   delivered: number;
+  /**
+   * Present when the bridge could not post the frame to some subscribers past its own retries: publish the
+   * same frame again (same `id`) to reach them; those who have it drop the copy by id.
+   */
+  failed?: number;
 }
 
 /** Options for one publish. */

@@ -71,6 +71,17 @@ describe('client against a scripted bridge: the protocol', () => {
     ]);
   });
 
+  it("passes on the ack's failed count, and a retain flag, as sent by the bridge", async () => {
+    bridge.options.relay = false;
+    const pub = start({ url: bridge.url });
+    await opened(pub);
+    const publishing = pub.client.publish('a/b', 1, { id: 'p-2', retain: true });
+    await waitFor(() => bridge.connections[0]?.received.length === 1, 'the publish');
+    expect(bridge.connections[0]?.received).toEqual([{ topic: 'a/b', message: 1, id: 'p-2', retain: true }]);
+    bridge.connections[0]?.send({ type: 'ack', id: 'p-2', delivered: 2, failed: 1 });
+    expect(await publishing).toEqual({ id: 'p-2', delivered: 2, failed: 1 });
+  });
+
   it('rejects a publish with the code of the error frame naming its id', async () => {
     bridge.options.relay = false;
     const pub = start({ url: bridge.url });
