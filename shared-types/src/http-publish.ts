@@ -61,6 +61,8 @@ export interface HttpPublishDelivered {
   delivered: number;
   subscribers: number;
   queued: number;
+  /** As in the ack: present only when posts failed past every retry; publish the frame again (same id). */
+  failed?: number;
 }
 
 /** One refused frame: nothing was broadcast for it. `id` when the frame had a valid one. */

@@ -20,8 +20,8 @@ export function createPublishOne(deps: PublishFrameDeps): PublishOne {
         receivedAtMs,
       });
       if (!outcome.ok) return refusedFrame(frame.id, outcome.error.code, outcome.error.reason);
-      const { delivered, subscribers, queued } = outcome.report;
-      const counts = { delivered, subscribers, queued };
+      const { delivered, subscribers, queued, failed: failedPosts } = outcome.report;
+      const counts = { delivered, subscribers, queued, ...(failedPosts > 0 ? { failed: failedPosts } : {}) };
       return frame.id === undefined ? counts : { id: frame.id, ...counts };
     } catch (error) {
       return failed(frame.id, error, deps);
@@ -32,7 +32,11 @@ export function createPublishOne(deps: PublishFrameDeps): PublishOne {
 function failed(id: string | undefined, error: unknown, deps: PublishFrameDeps): HttpPublishResult {
   if (error instanceof StoreUnavailableError) {
     deps.logger.warn('http publish: store unavailable', { error: describeError(error) });
-    return refusedFrame(id, 'store_unavailable', 'the subscription store is unavailable; try again shortly');
+    return refusedFrame(
+      id,
+      'store_unavailable',
+      "the bridge's store (DynamoDB) is unavailable; try again shortly",
+    );
   }
   deps.logger.error('http publish: unexpected failure', {
     error: describeError(error),
