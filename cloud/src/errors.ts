@@ -36,6 +36,9 @@ export class KeyUnavailableError extends CloudError {
   }
 }
 
+/** The reason sent with `store_unavailable`, over WebSocket and HTTP alike. */
+export const STORE_UNAVAILABLE_REASON = "the bridge's store (DynamoDB) is unavailable; try again shortly";
+
 /** DynamoDB failed, throttled us or could not be reached. Clients get `store_unavailable` and may retry. */
 export class StoreUnavailableError extends CloudError {
   override name = 'StoreUnavailableError';

@@ -6,7 +6,7 @@ import {
   parseClientFrame,
 } from '@topic-bridge/shared-types';
 import { HANDLER_TIME_BUDGET_MS } from '../config.js';
-import { describeError, StoreUnavailableError } from '../errors.js';
+import { describeError, STORE_UNAVAILABLE_REASON, StoreUnavailableError } from '../errors.js';
 import { history } from './actions/history.js';
 import { ping } from './actions/ping.js';
 import { publish } from './actions/publish.js';
@@ -70,11 +70,7 @@ function failureFrame(
       connectionId: message.connectionId,
       error: describeError(error),
     });
-    return errorFrame(
-      'store_unavailable',
-      "the bridge's store (DynamoDB) is unavailable; try again shortly",
-      id,
-    );
+    return errorFrame('store_unavailable', STORE_UNAVAILABLE_REASON, id);
   }
   deps.logger.error('unexpected failure handling a frame', {
     connectionId: message.connectionId,

@@ -1,5 +1,5 @@
 import type { HttpPublishResult } from '@topic-bridge/shared-types';
-import { describeError, StoreUnavailableError } from '../errors.js';
+import { describeError, STORE_UNAVAILABLE_REASON, StoreUnavailableError } from '../errors.js';
 import type { PublishOne } from './http-publish.js';
 import { refusedFrame } from './http-publish.js';
 import { type PublishFrameDeps, publishFrame } from './publish-frame.js';
@@ -32,11 +32,7 @@ export function createPublishOne(deps: PublishFrameDeps): PublishOne {
 function failed(id: string | undefined, error: unknown, deps: PublishFrameDeps): HttpPublishResult {
   if (error instanceof StoreUnavailableError) {
     deps.logger.warn('http publish: store unavailable', { error: describeError(error) });
-    return refusedFrame(
-      id,
-      'store_unavailable',
-      "the bridge's store (DynamoDB) is unavailable; try again shortly",
-    );
+    return refusedFrame(id, 'store_unavailable', STORE_UNAVAILABLE_REASON);
   }
   deps.logger.error('http publish: unexpected failure', {
     error: describeError(error),
