@@ -230,6 +230,7 @@ class PooledSocket {
     this.#current = exchange;
     exchange.socket = this;
     this.#socket.setTimeout(0);
+    this.#socket.ref();
     const socket = this.#socket;
     socket.cork();
     socket.write(exchange.head, 'latin1');
@@ -280,6 +281,8 @@ class PooledSocket {
       return;
     }
     this.#socket.setTimeout(keepAliveMs(response, this.#idleTimeoutMs));
+    // An idle socket does not keep the process alive (as with Node's own agent): a tool may exit at once.
+    this.#socket.unref();
     this.#events.onIdle(this);
   }
 }
