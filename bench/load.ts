@@ -11,7 +11,7 @@
  * an exact FrameLedger of its own subscribers; the publishers in one more (bench/support/load-publisher.ts).
  * Writes test-artifacts/load/<time>.json, a CSV of the memory and CPU curves and an SVG plot of the memory.
  * Run: npm run test:load -- [--connections 1000] [--topics 100] [--rate 100] [--seconds 60]
- *      [--subscriber-processes 4]
+ *      [--subscriber-processes 4] [--log-level info|warn]
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '60' },
     'subscriber-processes': { type: 'string', default: '4' },
+    /** The handlers' LOG_LEVEL: info (npm start's default) logs a line per publish, warn only problems. */
+    'log-level': { type: 'string', default: 'info' },
   },
 });
 const shape = { connections: Number(values.connections), topics: Number(values.topics) };
@@ -134,8 +136,9 @@ interface Sample {
 const started = Date.now();
 const publishLines: PublishLine[] = [];
 const problems: string[] = [];
+const LOG_LEVEL = values['log-level'] ?? 'info';
 const stack = await startLocalStack({
-  logLevel: 'info',
+  logLevel: LOG_LEVEL,
   log: (line) => collectLine(line, publishLines, problems),
 });
 const children: ChildProcess[] = [];
@@ -285,6 +288,7 @@ try {
     targetRate: RATE,
     seconds: SECONDS,
     subscriberProcesses: SUBSCRIBER_PROCESSES,
+    handlerLogLevel: LOG_LEVEL,
     connectMs,
     publishMs: sent.publishMs,
     publisherMaxBehindMs: sent.maxBehindMs,
