@@ -202,6 +202,21 @@ export function postErrorFor(
   }
 }
 
+/**
+ * A request of the handlers' HTTP client (aws/http1/) got no complete answer: the socket failed or closed, the
+ * answer could not be parsed, or none came within the request's timeout (`timedOut`). Callers translate it into
+ * their own error (a post's `reset`/`timeout`, an AWS call's transient failure).
+ */
+export class HttpTransportError extends CloudError {
+  override name = 'HttpTransportError';
+  readonly timedOut: boolean;
+
+  constructor(message: string, timedOut: boolean, cause?: unknown) {
+    super('http_transport', message, cause === undefined ? undefined : { cause });
+    this.timedOut = timedOut;
+  }
+}
+
 /** Lambda refused a page for the fan-out worker (throttled, too large, not permitted) or was unreachable. */
 export class HandoffError extends CloudError {
   override name = 'HandoffError';

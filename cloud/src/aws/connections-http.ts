@@ -1,14 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
 import { FAN_OUT_MAX_CONCURRENCY } from '../config.js';
 import type { ConnectionGateway } from '../core/gateway.js';
-import { postErrorFor } from '../errors.js';
+import { HttpTransportError, postErrorFor } from '../errors.js';
 import type { SigningCredentials } from './credentials.js';
+import { createConnectionPool, type HttpResponse } from './http1/index.js';
 import { createPostSigner, uriEscape } from './sigv4.js';
 
 /**
  * Sockets kept open to one `@connections` endpoint: as many as the fan-out's largest concurrency, so that
- * posts never queue for a socket inside the agent (queueing there would hide throttling from the fan-out).
+ * posts never queue for a socket inside the pool (queueing there would hide throttling from the fan-out).
  */
 export const MAX_SOCKETS_PER_ENDPOINT = FAN_OUT_MAX_CONCURRENCY;
 
@@ -70,32 +69,29 @@ export function sigv4Signer(
   };
 }
 
-/** A ConnectionGateway over Node's own keep-alive http(s) agent; `close()` ends its idle sockets. */
+/** A ConnectionGateway over keep-alive sockets of its own; `close()` ends them. */
 export interface HttpConnectionsGateway extends ConnectionGateway {
   close(): void;
 }
 
 /**
  * The lean post path: `POST {endpoint}/@connections/{id}` signed with SigV4 (sigv4.ts: signing key cached per
- * day, body hashed once per frame), sent over a keep-alive agent, without the SDK client's middleware stack. Same contract as createConnectionsGateway: each post is aborted after `timeoutMs`, and a
- * failure becomes a PostError through errors.ts's postErrorFor, the classifier the SDK path uses too
- * (410 → gone, 429 → throttled, no response → reset, 5xx → server_error, other 4xx → rejected).
+ * day, body hashed once per frame), sent over the keep-alive sockets of http1/ (a request written and its
+ * answer parsed by hand: a quarter of `http.request`'s CPU), without the SDK client's middleware stack. Same
+ * contract as createConnectionsGateway: each post is aborted after `timeoutMs`, and a failure becomes a
+ * PostError through errors.ts's postErrorFor, the classifier the SDK path uses too (410 → gone, 429 →
+ * throttled, no response → reset, 5xx → server_error, other 4xx → rejected).
  */
 export function createHttpConnectionsGateway(options: HttpConnectionsOptions): HttpConnectionsGateway {
   const url = new URL(options.endpoint);
   const secure = url.protocol === 'https:';
-  const transport = secure ? https : http;
-  const agent = new transport.Agent({
-    keepAlive: true,
+  const pool = createConnectionPool({
+    origin: url,
     maxSockets: MAX_SOCKETS_PER_ENDPOINT,
-    timeout: secure ? TLS_IDLE_SOCKET_TIMEOUT_MS : IDLE_SOCKET_TIMEOUT_MS,
+    idleTimeoutMs: secure ? TLS_IDLE_SOCKET_TIMEOUT_MS : IDLE_SOCKET_TIMEOUT_MS,
   });
-  // For `freshSocket` posts (the retry of a `reset`): a socket of its own, closed after the answer. Node's
-  // agent reuses even a non-keep-alive socket for queued requests unless maxSockets is unbounded.
-  const freshAgent = new transport.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const sign = options.signer ?? sigv4Signer(options.region, options.credentials);
   const basePath = url.pathname.replace(/\/+$/, '');
-  const port = url.port === '' ? undefined : Number(url.port);
   let lastData: string | undefined;
   let lastBody = Buffer.alloc(0);
   return {
@@ -107,30 +103,34 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
       }
       const body = lastBody;
       const path = `${basePath}/@connections/${encodeConnectionId(connectionId)}`;
-      const signed = await sign({
+      const headers = await sign({
         url,
         path,
         headers: { host: url.host, 'content-type': 'application/octet-stream' },
         body,
       });
-      // The signer returns a fresh object per request: add the length to it rather than copy it again.
-      const headers = signed;
-      headers['content-length'] = String(body.length);
-      const viaAgent = postOptions?.freshSocket ? freshAgent : agent;
-      await send(
-        transport,
-        { agent: viaAgent, host: url.hostname, port, path, method: 'POST', headers },
-        body,
-        {
-          connectionId,
+      let response: HttpResponse;
+      try {
+        response = await pool.request({
+          method: 'POST',
+          path,
+          headers,
+          body,
           timeoutMs,
-        },
-      );
+          freshSocket: postOptions?.freshSocket === true,
+        });
+      } catch (cause) {
+        const timedOut = cause instanceof HttpTransportError && cause.timedOut;
+        throw postErrorFor(connectionId, { timedOut, timeoutMs }, cause);
+      }
+      const { status } = response;
+      if (status >= 200 && status < 300) return;
+      const text = response.body.toString('utf8', 0, Math.min(response.body.length, ERROR_BODY_LIMIT));
+      const errorType = errorTypeOf(response.headers['x-amzn-errortype']);
+      const cause = new Error(`HTTP ${status} ${errorType} ${text}`.trim());
+      throw postErrorFor(connectionId, { status, errorName: errorType, timedOut: false, timeoutMs }, cause);
     },
-    close: () => {
-      agent.destroy();
-      freshAgent.destroy();
-    },
+    close: () => pool.close(),
   };
 }
 
@@ -139,61 +139,7 @@ export function encodeConnectionId(connectionId: string): string {
   return uriEscape(connectionId);
 }
 
-/** Sends one request; resolves on a 2xx once its body has been read, else rejects with a PostError. */
-function send(
-  transport: typeof http | typeof https,
-  request: http.RequestOptions,
-  body: Buffer,
-  post: { connectionId: string; timeoutMs: number },
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let timedOut = false;
-    const settle = (failure?: { status?: number; errorType?: string; cause: unknown }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (failure === undefined) return resolve();
-      const { status, errorType, cause } = failure;
-      const facts = { status, errorName: errorType, timedOut, timeoutMs: post.timeoutMs };
-      reject(postErrorFor(post.connectionId, facts, cause));
-    };
-    const req = transport.request(request, (res) => {
-      const status = res.statusCode ?? 0;
-      const ok = status >= 200 && status < 300;
-      res.on('error', (cause) => settle({ cause }));
-      res.on('aborted', () => settle({ cause: new Error('response aborted') }));
-      if (ok) {
-        // A success's body is drained unread (serverless-offline sends none), so the socket can be reused.
-        res.on('end', () => settle());
-        res.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (kept < ERROR_BODY_LIMIT) {
-          chunks.push(chunk);
-          kept += chunk.length;
-        }
-      });
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8').slice(0, ERROR_BODY_LIMIT);
-        const errorType = errorTypeOf(res.headers['x-amzn-errortype']);
-        settle({ status, errorType, cause: new Error(`HTTP ${status} ${errorType} ${text}`.trim()) });
-      });
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      req.destroy(new Error(`no answer within ${post.timeoutMs} ms`));
-    }, post.timeoutMs);
-    req.on('error', (cause) => settle({ cause }));
-    req.end(body);
-  });
-}
-
 /** `x-amzn-ErrorType: LimitExceededException:http://…` → `LimitExceededException`. */
-function errorTypeOf(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.split(':')[0]?.trim() ?? '';
+function errorTypeOf(header: string | undefined): string {
+  return header?.split(':')[0]?.trim() ?? '';
 }

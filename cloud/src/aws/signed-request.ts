@@ -1,11 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
-import { AwsRequestError } from '../errors.js';
+import { AwsRequestError, HttpTransportError } from '../errors.js';
 import type { SigningCredentials } from './credentials.js';
+import { createConnectionPool, type HttpResponse } from './http1/index.js';
 import { createPostSigner, type SigningExtras } from './sigv4.js';
 
 /**
- * Signed POSTs to one AWS JSON API (DynamoDB, Lambda Invoke, SSM) over a keep-alive agent, without the SDK:
+ * Signed POSTs to one AWS JSON API (DynamoDB, Lambda Invoke, SSM) over keep-alive sockets (http1/), without the SDK:
  * the handlers' bundles carry no SDK client (docs/BENCHMARKS.md, "Cold start"). One attempt per call; a
  * failure rejects with an AwsRequestError classified by errors.ts's classifyAwsFailure, and retries are the
  * caller's (each wraps its calls in aws-retry.ts's Retrier, with the attempts its SDK client had).
@@ -72,19 +71,17 @@ export function awsEndpoint(service: string, region: string): string {
   return `https://${service}.${region}.${suffix}`;
 }
 
-/** Creates a SignedRequester: a keep-alive agent and a signer (signing key cached per day) of its own. */
+/** Creates a SignedRequester: keep-alive sockets (http1/) and a signer (signing key cached per day) of its own. */
 export function createSignedRequester(options: SignedRequestOptions): SignedRequester {
   const url = new URL(options.endpoint);
   const secure = url.protocol === 'https:';
-  const transport = secure ? https : http;
-  const agent = new transport.Agent({
-    keepAlive: true,
+  const pool = createConnectionPool({
+    origin: url,
     maxSockets: AWS_MAX_SOCKETS,
-    timeout: secure ? AWS_IDLE_SOCKET_TIMEOUT_MS : LOCAL_IDLE_SOCKET_TIMEOUT_MS,
+    idleTimeoutMs: secure ? AWS_IDLE_SOCKET_TIMEOUT_MS : LOCAL_IDLE_SOCKET_TIMEOUT_MS,
   });
   const signer = createPostSigner(options.region, options.service);
   const basePath = url.pathname.replace(/\/+$/, '');
-  const port = url.port === '' ? undefined : Number(url.port);
   const timeoutMs = options.timeoutMs ?? AWS_REQUEST_TIMEOUT_MS;
   return {
     async send(request) {
@@ -92,16 +89,20 @@ export function createSignedRequester(options: SignedRequestOptions): SignedRequ
       const path = `${basePath}${request.path}`;
       const headers = signer.sign(url.host, path, body, await options.credentials(), request.signing);
       headers.host = url.host;
-      headers['content-length'] = String(body.length);
-      return exchange(
-        transport,
-        { agent, host: url.hostname, port, path, method: 'POST', headers },
-        body,
-        request.what,
-        timeoutMs,
-      );
+      let response: HttpResponse;
+      try {
+        response = await pool.request({ method: 'POST', path, headers, body, timeoutMs });
+      } catch (cause) {
+        const timedOut = cause instanceof HttpTransportError && cause.timedOut;
+        throw new AwsRequestError(request.what, { timedOut }, { cause });
+      }
+      const { status } = response;
+      if (status >= 200 && status < 300) return { status, body: response.body.toString('utf8') };
+      const text = response.body.toString('utf8', 0, Math.min(response.body.length, ERROR_BODY_LIMIT));
+      const errorType = errorTypeOf(text, response.headers['x-amzn-errortype']);
+      throw new AwsRequestError(request.what, { status, errorType, message: messageOf(text) });
     },
-    close: () => agent.destroy(),
+    close: () => pool.close(),
   };
 }
 
@@ -127,55 +128,4 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function exchange(
-  transport: typeof http | typeof https,
-  request: http.RequestOptions,
-  body: Buffer,
-  what: string,
-  timeoutMs: number,
-): Promise<AwsResponse> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let timedOut = false;
-    const fail = (error: AwsRequestError) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(error);
-    };
-    const req = transport.request(request, (res) => {
-      const status = res.statusCode ?? 0;
-      const ok = status >= 200 && status < 300;
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (ok || kept < ERROR_BODY_LIMIT) {
-          chunks.push(chunk);
-          kept += chunk.length;
-        }
-      });
-      res.on('error', (cause) => fail(new AwsRequestError(what, { timedOut }, { cause })));
-      res.on('aborted', () => fail(new AwsRequestError(what, { timedOut })));
-      res.on('end', () => {
-        if (settled) return;
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (ok) {
-          settled = true;
-          clearTimeout(timer);
-          resolve({ status, body: text });
-          return;
-        }
-        const errorType = errorTypeOf(text, res.headers['x-amzn-errortype']);
-        fail(new AwsRequestError(what, { status, errorType, message: messageOf(text) }));
-      });
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      req.destroy(new Error(`no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    req.on('error', (cause) => fail(new AwsRequestError(what, { timedOut }, { cause })));
-    req.end(body);
-  });
 }
