@@ -15,7 +15,7 @@
  * measure the setting, not the agent. Other settings are the defaults unless given here.
  * Run: npx tsx bench/agent-sink.ts [--full] [--window=32] [--max-in-flight=500] [--qos=1] [--cpu-prof=DIR]
  *   [--agent-node-args='--max-semi-space-size=1'] [--messages=N] [--load-seconds=S] [--backlog=N]
- *   [--agent-env='MALLOC_TRIM_THRESHOLD_=131072'] [--bundle=FILE] [--fsync-interval-ms=N]
+ *   [--agent-env='MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=32768'] [--bundle=FILE] [--fsync-interval-ms=N]
  * (--bundle runs a bundle built before, e.g. from another commit, instead of building this tree's: that is how
  * bench/agent-compare.ts puts two versions side by side.)
  * (--cpu-prof writes the agent's CPU profile of the throughput phase to DIR; open it in Chrome DevTools.)
@@ -45,7 +45,7 @@ const GATEWAY_NODE_ARGS = ['--max-semi-space-size=1'];
 /** Node flags for the agent's process instead (`--agent-node-args=` alone: node's own defaults). */
 const agentNodeArgs = (arg('agent-node-args') ?? GATEWAY_NODE_ARGS.join(' ')).split(' ').filter(Boolean);
 /** The unit's environment for node and glibc (`--agent-env=` alone: none), as NAME=VALUE separated by spaces. */
-const GATEWAY_ENV = 'MALLOC_TRIM_THRESHOLD_=131072';
+const GATEWAY_ENV = 'MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=32768';
 const agentEnv = Object.fromEntries(
   (arg('agent-env') ?? GATEWAY_ENV)
     .split(' ')
