@@ -2,19 +2,37 @@
  * Load run (issue 9, "Load"): N WebSocket connections (default 1,000) across T topics (default 100) with
  * exact and wildcard subscribers, P frames/s published (default 100) for S seconds (default 60; 300 is the
  * issue's 5 minutes), through the real local stack on 127.0.0.1. Counts every frame by id at every matching
- * subscriber (exactly once expected), error frames, delivery latency, and the memory of this process and
- * of serverless-offline every 5 s. Bounded: it stops by itself after S seconds plus a drain of at most 60 s.
- * Writes test-artifacts/load/<time>.json, a CSV of the memory curve and an SVG plot of it.
+ * subscriber (exactly once expected), error frames, delivery latency, and the memory and CPU of every process
+ * every 5 s. Bounded: it stops by itself after S seconds plus a drain of at most 60 s.
+ *
+ * The harness is spread over processes so that none of its threads is the bottleneck: this coordinator runs
+ * the local stack's dynalite (so its CPU is dynalite's, plus a little IPC) and starts serverless-offline; the
+ * subscribers live in `--subscriber-processes` child processes (bench/support/load-subscribers.ts), each with
+ * an exact FrameLedger of its own subscribers; the publishers in one more (bench/support/load-publisher.ts).
+ * Writes test-artifacts/load/<time>.json, a CSV of the memory and CPU curves and an SVG plot of the memory.
  * Run: npm run test:load -- [--connections 1000] [--topics 100] [--rate 100] [--seconds 60]
+ *      [--subscriber-processes 4] [--log-level info|warn]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { startLocalStack } from '../cloud/local/stack.js';
-import { FrameLedger } from '../cloud/tests/faults/support/ledger.js';
 import { collectLine, type PublishLine, retriesIn } from '../cloud/tests/faults/support/stack-with-proxy.js';
+import {
+  type DeliveryCounts,
+  filterOf,
+  frameOf,
+  matches,
+  type PublisherCommand,
+  type PublisherReport,
+  type SubscriberCommand,
+  type SubscriberReport,
+  topicsOf,
+} from './support/load-plan.js';
+import { memoryPlot, type PlotSeries } from './support/load-plot.js';
+import { cpuSecondsOf, groupPids, loadAverage, rssOf } from './support/proc-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,302 +40,359 @@ const { values } = parseArgs({
     topics: { type: 'string', default: '100' },
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '60' },
+    'subscriber-processes': { type: 'string', default: '4' },
+    /** The handlers' LOG_LEVEL: info (npm start's default) logs a line per publish, warn only problems. */
+    'log-level': { type: 'string', default: 'info' },
   },
 });
-const CONNECTIONS = Number(values.connections);
-const TOPICS = Number(values.topics);
+const shape = { connections: Number(values.connections), topics: Number(values.topics) };
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
-/** Topics are `load/<group>/<n>`, ten per group. */
-const PER_GROUP = 10;
-/** One subscriber in ten holds a wildcard: `load/<group>/+` (nine in ten of those) or `load/#`. */
-const WILDCARD_EVERY = 10;
+const SUBSCRIBER_PROCESSES = Number(values['subscriber-processes']);
+/** Connections each subscriber process opens at once. */
 const CONNECT_WINDOW = 20;
 const PUBLISHERS = 10;
 const MEMORY_EVERY_MS = 5_000;
 const DRAIN_MS = 60_000;
+/** Longest wait for the children to connect, or to answer `finish`. */
+const CHILD_TIMEOUT_MS = 180_000;
 const OUT_DIR = path.resolve(import.meta.dirname, '../test-artifacts/load');
+const SUBSCRIBERS_FILE = path.resolve(import.meta.dirname, 'support/load-subscribers.ts');
+const PUBLISHER_FILE = path.resolve(import.meta.dirname, 'support/load-publisher.ts');
 const CLOCK_TICKS_PER_SECOND = 100;
 
-const topicOf = (n: number) =>
-  `load/${Math.floor(n / PER_GROUP) % Math.ceil(TOPICS / PER_GROUP)}/${n % PER_GROUP}`;
-const topics = Array.from({ length: TOPICS }, (_, n) => topicOf(n));
-
-function filterOf(index: number): string {
-  if (index % WILDCARD_EVERY !== WILDCARD_EVERY - 1) return topics[index % TOPICS] ?? 'load/0/0';
-  const wildcardIndex = Math.floor(index / WILDCARD_EVERY);
-  if (wildcardIndex % 10 === 9) return 'load/#';
-  return `load/${wildcardIndex % Math.ceil(TOPICS / PER_GROUP)}/+`;
-}
-
-function matches(filter: string, topic: string): boolean {
-  if (filter === 'load/#') return true;
-  if (filter.endsWith('/+'))
-    return topic.startsWith(filter.slice(0, -1)) && !topic.slice(filter.length - 1).includes('/');
-  return filter === topic;
-}
-
-function rssOf(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
+for (const [name, value] of Object.entries({ ...shape, RATE, SECONDS, SUBSCRIBER_PROCESSES })) {
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`load: ${name} must be a whole number from 1 up, got ${value}`);
+    process.exit(2);
   }
 }
 
-/** Every live process of a process group (serverless-offline leads its own, with esbuild's service in it). */
-function groupPids(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) pids.push(Number(entry));
-    } catch {
-      // The process ended while we read.
-    }
-  }
-  return pids;
+/** Plot colours of the processes that are always there; subscriber processes get the default. */
+const COLORS: Record<string, string> = {
+  'serverless-offline': '#1f77b4',
+  'esbuild (offline group)': '#2ca02c',
+  'dynalite+coordinator': '#ff7f0e',
+  publisher: '#d62728',
+};
+
+const topics = topicsOf(shape);
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+/** Busy CPU seconds of the whole machine so far (every core, every process), from /proc/stat. */
+function machineBusySeconds(): number {
+  const fields =
+    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return (fields.reduce((sum, n) => sum + n, 0) - idle) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once('open', () => resolve(socket));
-    socket.once('error', reject);
+function forkChild(file: string, settings: unknown): ChildProcess {
+  return fork(file, [JSON.stringify(settings)], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+/** The next message of `type` from a child; rejects if the child exits first or `timeoutMs` passes. */
+function nextMessage<T extends { type: string }, K extends T['type']>(
+  child: ChildProcess,
+  type: K,
+  timeoutMs = CHILD_TIMEOUT_MS,
+): Promise<Extract<T, { type: K }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => done(new Error(`no "${type}" from child ${child.pid} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onMessage = (message: T) => {
+      if (message.type === type) done(undefined, message as Extract<T, { type: K }>);
+    };
+    const onExit = (code: number | null) =>
+      done(new Error(`child ${child.pid} exited (${code}) before "${type}"`));
+    function done(error?: Error, message?: Extract<T, { type: K }>) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(message as Extract<T, { type: K }>);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** One sample: RSS and cumulative CPU seconds of every process, and the machine's load. */
+interface Sample {
+  atS: number;
+  load1: number;
+  machineBusyS: number;
+  rss: Record<string, number>;
+  cpuS: Record<string, number>;
+}
 
 const started = Date.now();
 const publishLines: PublishLine[] = [];
 const problems: string[] = [];
+const LOG_LEVEL = values['log-level'] ?? 'info';
 const stack = await startLocalStack({
-  logLevel: 'info',
+  logLevel: LOG_LEVEL,
   log: (line) => collectLine(line, publishLines, problems),
 });
-const ledger = new FrameLedger('load');
-const sockets: WebSocket[] = [];
-const latencies: number[] = [];
-const errorFrames: string[] = [];
-/**
- * One sample: the load process (the subscribers, the publishers and dynalite, which runs in it) and every process
- * of serverless-offline's group (serverless with the handlers in it; esbuild's service when it is still up).
- */
-const memory: Array<{
-  atS: number;
-  benchRss: number;
-  /** serverless-offline itself (the group's leader). */
-  offlineRss: number;
-  /** The group's other processes together (esbuild's service). */
-  offlineOthersRss: number;
-  offlineProcesses: number;
-}> = [];
-const filters: string[] = [];
-let memoryTimer: NodeJS.Timeout | undefined;
+const children: ChildProcess[] = [];
+const samples: Sample[] = [];
+let sampleTimer: NodeJS.Timeout | undefined;
 try {
-  console.log(`stack up in ${Date.now() - started} ms; opening ${CONNECTIONS} connections`);
-  const connectStarted = Date.now();
-  for (let i = 0; i < CONNECTIONS; i += CONNECT_WINDOW) {
-    await Promise.all(
-      Array.from({ length: Math.min(CONNECT_WINDOW, CONNECTIONS - i) }, async (_, k) => {
-        const index = i + k;
-        const filter = filterOf(index);
-        filters[index] = filter;
-        const socket = await open(`${stack.wsUrl}?topicName=${encodeURIComponent(filter)}`);
-        const name = `sub-${index}`;
-        socket.on('message', (data) => {
-          const frame = JSON.parse(String(data)) as Record<string, unknown>;
-          if (frame.type === 'error') errorFrames.push(String(data));
-          if (typeof frame.id !== 'string' || frame.type !== undefined) return;
-          ledger.receive(name, frame.id);
-          const sentAt = (frame.message as { sentAt?: number } | undefined)?.sentAt;
-          if (typeof sentAt === 'number') latencies.push(Date.now() - sentAt);
-        });
-        sockets.push(socket);
-      }),
-    );
-  }
-  const connectMs = Date.now() - connectStarted;
   console.log(
-    `${CONNECTIONS} connections open in ${connectMs} ms; publishing ${RATE} frames/s for ${SECONDS} s`,
+    `stack up in ${Date.now() - started} ms; opening ${shape.connections} connections from ${SUBSCRIBER_PROCESSES} processes (load ${loadAverage()})`,
   );
-  const subscribersOf = new Map(
-    topics.map((topic) => [
-      topic,
-      filters.flatMap((filter, index) => (matches(filter, topic) ? [`sub-${index}`] : [])),
-    ]),
+  const subscriberProcesses = Array.from({ length: SUBSCRIBER_PROCESSES }, (_, first) =>
+    forkChild(SUBSCRIBERS_FILE, {
+      wsUrl: stack.wsUrl,
+      shape,
+      first,
+      step: SUBSCRIBER_PROCESSES,
+      connectWindow: CONNECT_WINDOW,
+    }),
+  );
+  children.push(...subscriberProcesses);
+  const connected = await Promise.all(
+    subscriberProcesses.map((child) => nextMessage<SubscriberReport, 'connected'>(child, 'connected')),
+  );
+  const connectMs = Math.max(...connected.map((c) => c.connectMs));
+  const publisher = forkChild(PUBLISHER_FILE, {
+    wsUrl: stack.wsUrl,
+    shape,
+    rate: RATE,
+    seconds: SECONDS,
+    publishers: PUBLISHERS,
+  });
+  children.push(publisher);
+  await nextMessage<PublisherReport, 'ready'>(publisher, 'ready');
+  console.log(
+    `${connected.reduce((n, c) => n + c.connections, 0)} connections open in ${connectMs} ms; publishing ${RATE} frames/s for ${SECONDS} s (load ${loadAverage()})`,
   );
 
-  const publishers = await Promise.all(Array.from({ length: PUBLISHERS }, () => open(stack.wsUrl)));
-  let acks = 0;
-  for (const publisher of publishers) {
-    publisher.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as Record<string, unknown>;
-      if (frame.type === 'ack') acks++;
-      else if (frame.type === 'error') errorFrames.push(String(data));
-    });
-  }
+  const processes = (): Record<string, number> => ({
+    'dynalite+coordinator': process.pid,
+    'serverless-offline': stack.offlinePid,
+    publisher: publisher.pid ?? 0,
+    ...Object.fromEntries(subscriberProcesses.map((child, n) => [`subscribers-${n}`, child.pid ?? 0])),
+  });
   const publishStarted = Date.now();
   const sample = () => {
-    const pids = groupPids(stack.offlinePid);
-    memory.push({
+    const rss: Record<string, number> = {};
+    const cpuS: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(processes())) {
+      rss[name] = rssOf(pid);
+      cpuS[name] = cpuSecondsOf(pid);
+    }
+    // The other processes of serverless-offline's group: esbuild's service (while it is up).
+    const others = groupPids(stack.offlinePid).filter((pid) => pid !== stack.offlinePid);
+    rss['esbuild (offline group)'] = others.reduce((sum, pid) => sum + rssOf(pid), 0);
+    cpuS['esbuild (offline group)'] = others.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+    samples.push({
       atS: Math.round((Date.now() - publishStarted) / 1000),
-      benchRss: process.memoryUsage().rss,
-      offlineRss: rssOf(stack.offlinePid),
-      offlineOthersRss: pids
-        .filter((pid) => pid !== stack.offlinePid)
-        .reduce((sum, pid) => sum + rssOf(pid), 0),
-      offlineProcesses: pids.length,
+      load1: loadAverage(),
+      machineBusyS: machineBusySeconds(),
+      rss,
+      cpuS,
     });
   };
-  const cpuAtStart = { bench: process.cpuUsage(), offline: cpuSecondsOf(stack.offlinePid) };
+  const operationsAtStart = stack.storeOperationCounts();
   sample();
-  memoryTimer = setInterval(sample, MEMORY_EVERY_MS);
-  // Frame k goes out at publishStarted + k / RATE s, round-robin over the publishers and the topics.
-  const total = RATE * SECONDS;
-  for (let k = 0; k < total; k++) {
-    const due = publishStarted + (k * 1000) / RATE;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const topic = topics[(k * 7) % TOPICS] ?? 'load/0/0';
-    const id = `load-${k}`;
-    ledger.expect(id, subscribersOf.get(topic) ?? []);
-    publishers[k % PUBLISHERS]?.send(JSON.stringify({ topic, id, message: { k, sentAt: Date.now() } }));
+  sampleTimer = setInterval(sample, MEMORY_EVERY_MS);
+  publisher.send({ type: 'go' } satisfies PublisherCommand);
+  const sent = await nextMessage<PublisherReport, 'sent'>(
+    publisher,
+    'sent',
+    SECONDS * 1000 + CHILD_TIMEOUT_MS,
+  );
+  sample();
+  const atPublishEnd = samples.at(-1) as Sample;
+  console.log(
+    `${sent.sent} frames sent in ${sent.publishMs} ms (at most ${sent.maxBehindMs} ms behind schedule); draining`,
+  );
+
+  // The drain: every subscriber process now knows every frame sent, and reports how many expected pairs arrived.
+  const progress = new Map<ChildProcess, { delivered: number; expected: number }>();
+  for (const child of subscriberProcesses) {
+    child.on('message', (message: SubscriberReport) => {
+      if (message.type === 'progress') progress.set(child, message);
+    });
+    child.send({ type: 'expect', total: sent.sent } satisfies SubscriberCommand);
   }
-  const publishMs = Date.now() - publishStarted;
   const drainStarted = Date.now();
-  while (ledger.deliveredPairs() < ledger.expectedPairs() && Date.now() - drainStarted < DRAIN_MS) {
+  const drained = () =>
+    progress.size === subscriberProcesses.length &&
+    [...progress.values()].every((p) => p.delivered >= p.expected);
+  while (!drained() && Date.now() - drainStarted < DRAIN_MS)
     await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  clearInterval(memoryTimer);
+  const drainMs = Date.now() - drainStarted;
+  clearInterval(sampleTimer);
   sample();
-  const benchCpu = process.cpuUsage(cpuAtStart.bench);
-  const cpuSeconds = {
-    offline: Number((cpuSecondsOf(stack.offlinePid) - cpuAtStart.offline).toFixed(1)),
-    load: Number(((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)),
-  };
-  const report = ledger.report(null);
-  const sorted = [...latencies].sort((a, b) => a - b);
+
+  const finals = await Promise.all(
+    subscriberProcesses.map((child) => {
+      const final = nextMessage<SubscriberReport, 'final'>(child, 'final');
+      child.send({ type: 'finish' } satisfies SubscriberCommand);
+      return final;
+    }),
+  );
+  const publisherFinal = nextMessage<PublisherReport, 'final'>(publisher, 'final');
+  publisher.send({ type: 'finish' } satisfies PublisherCommand);
+  const published = await publisherFinal;
+  const operations = Object.fromEntries(
+    Object.entries(stack.storeOperationCounts()).map(([op, n]) => [op, n - (operationsAtStart[op] ?? 0)]),
+  );
+
+  const counts = finals.reduce<DeliveryCounts>(
+    (sum, f) => ({
+      expected: sum.expected + f.counts.expected,
+      delivered: sum.delivered + f.counts.delivered,
+      lost: sum.lost + f.counts.lost,
+      duplicated: sum.duplicated + f.counts.duplicated,
+      unexpected: sum.unexpected + f.counts.unexpected,
+    }),
+    { expected: 0, delivered: 0, lost: 0, duplicated: 0, unexpected: 0 },
+  );
+  const latencies = finals.flatMap((f) => f.latencies).sort((a, b) => a - b);
+  const errorFrames = finals.reduce((n, f) => n + f.errorFrames, published.errorFrames);
+  const closedEarly = finals.reduce((n, f) => n + f.closedEarly, 0);
+  const first = samples[0] as Sample;
+  const last = samples.at(-1) as Sample;
+  const cpuBetween = (from: Sample, to: Sample) =>
+    Object.fromEntries(
+      Object.keys(to.cpuS).map((name) => {
+        const seconds = (to.cpuS[name] ?? 0) - (from.cpuS[name] ?? 0);
+        return [
+          name,
+          { seconds: round(seconds, 1), cores: round(seconds / Math.max(1, to.atS - from.atS), 2) },
+        ];
+      }),
+    );
+  const dynaliteCpuS = (last.cpuS['dynalite+coordinator'] ?? 0) - (first.cpuS['dynalite+coordinator'] ?? 0);
+  const offlineCpuS = (last.cpuS['serverless-offline'] ?? 0) - (first.cpuS['serverless-offline'] ?? 0);
+  const queries = operations.Query ?? 0;
+  const storeCalls = Object.values(operations).reduce((n, c) => n + c, 0);
+  const mb = (bytes: number) => Math.round(bytes / 1e6);
   const result = {
-    connections: CONNECTIONS,
-    topics: TOPICS,
-    wildcardSubscribers: filters.filter((filter) => filter.includes('+') || filter.includes('#')).length,
+    connections: shape.connections,
+    topics: shape.topics,
+    wildcardSubscribers: Array.from({ length: shape.connections }, (_, i) =>
+      filterOf(shape, topics, i),
+    ).filter((f) => f.includes('+') || f.includes('#')).length,
+    matchingSubscribersPerFrame: matchingPerFrame(),
     targetRate: RATE,
     seconds: SECONDS,
+    subscriberProcesses: SUBSCRIBER_PROCESSES,
+    handlerLogLevel: LOG_LEVEL,
     connectMs,
-    publishMs,
-    drainMs: Date.now() - drainStarted,
-    framesSent: report.sent,
-    acks,
-    expectedDeliveries: report.expected,
-    delivered: report.delivered,
-    lost: report.lost,
-    duplicated: report.duplicated,
-    unexpected: report.unexpected,
-    deliveriesPerSecond: Math.round(report.delivered / ((publishMs + Date.now() - drainStarted) / 1000)),
-    latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? 0 },
-    cpuSeconds,
-    rssMb: {
-      othersInOfflineGroupMax: Math.round(Math.max(...memory.map((m) => m.offlineOthersRss)) / 1e6),
-      offlineFirst: Math.round((memory[0]?.offlineRss ?? 0) / 1e6),
-      offlineMax: Math.round(Math.max(...memory.map((m) => m.offlineRss)) / 1e6),
-      offlineLast: Math.round((memory.at(-1)?.offlineRss ?? 0) / 1e6),
-      loadFirst: Math.round((memory[0]?.benchRss ?? 0) / 1e6),
-      loadMax: Math.round(Math.max(...memory.map((m) => m.benchRss)) / 1e6),
-      loadLast: Math.round((memory.at(-1)?.benchRss ?? 0) / 1e6),
+    publishMs: sent.publishMs,
+    publisherMaxBehindMs: sent.maxBehindMs,
+    drainMs,
+    framesSent: sent.sent,
+    acks: published.acks,
+    expectedDeliveries: counts.expected,
+    delivered: counts.delivered,
+    lost: counts.lost,
+    duplicated: counts.duplicated,
+    unexpected: counts.unexpected,
+    closedEarly,
+    deliveriesPerSecond: Math.round(counts.delivered / ((sent.publishMs + drainMs) / 1000)),
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      max: latencies.at(-1) ?? 0,
     },
+    loadAverage1m: { first: first.load1, max: Math.max(...samples.map((s) => s.load1)), last: last.load1 },
+    /** CPU seconds and cores (seconds per second) of each process: while publishing, and over the whole run. */
+    cpu: {
+      whilePublishing: cpuBetween(first, atPublishEnd),
+      wholeRun: cpuBetween(first, last),
+      machineBusyCores: round(
+        (last.machineBusyS - first.machineBusyS) / Math.max(1, last.atS - first.atS),
+        2,
+      ),
+    },
+    /** dynalite's CPU (the coordinator's, which is dynalite plus a little IPC) per publish and per store call. */
+    dynalite: {
+      operations,
+      cpuMsPerPublish: round((dynaliteCpuS * 1000) / sent.sent, 2),
+      cpuMsPerStoreCall: round((dynaliteCpuS * 1000) / Math.max(1, storeCalls), 3),
+      queriesPerPublish: round(queries / sent.sent, 2),
+    },
+    offlineCpuMsPerDelivery: round((offlineCpuS * 1000) / Math.max(1, counts.delivered), 3),
+    rssMb: Object.fromEntries(
+      Object.keys(last.rss).map((name) => [
+        name,
+        {
+          first: mb(first.rss[name] ?? 0),
+          max: mb(Math.max(...samples.map((s) => s.rss[name] ?? 0))),
+          last: mb(last.rss[name] ?? 0),
+        },
+      ]),
+    ),
     handlerPosts: retriesIn(publishLines),
     handlerProblems: problems.length,
     firstProblems: problems.slice(0, 3),
-    errorFrames: errorFrames.length,
-    firstErrorFrames: errorFrames.slice(0, 3),
-    memory,
+    errorFrames,
+    firstErrorFrames: [...published.firstErrorFrames, ...finals.flatMap((f) => f.firstErrorFrames)].slice(
+      0,
+      3,
+    ),
+    samples,
   };
-  console.log(JSON.stringify({ ...result, memory: undefined }));
+  console.log(JSON.stringify({ ...result, samples: undefined }));
   await mkdir(OUT_DIR, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   await writeFile(path.join(OUT_DIR, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const names = Object.keys(last.rss);
   await writeFile(
-    path.join(OUT_DIR, `${stamp}.memory.csv`),
-    `seconds,load_process_rss_bytes,offline_rss_bytes,offline_group_others_rss_bytes,offline_group_processes\n${memory.map((m) => `${m.atS},${m.benchRss},${m.offlineRss},${m.offlineOthersRss},${m.offlineProcesses}`).join('\n')}\n`,
+    path.join(OUT_DIR, `${stamp}.samples.csv`),
+    `seconds,load1,${names.map((n) => `rss_bytes ${n}`).join(',')},${names.map((n) => `cpu_seconds ${n}`).join(',')}\n${samples
+      .map((s) =>
+        [s.atS, s.load1, ...names.map((n) => s.rss[n] ?? 0), ...names.map((n) => s.cpuS[n] ?? 0)].join(','),
+      )
+      .join('\n')}\n`,
   );
-  await writeFile(path.join(OUT_DIR, `${stamp}.memory.svg`), memoryPlot(memory));
-  console.log(`report and memory curve written to ${OUT_DIR}/${stamp}.*`);
-  process.exitCode = report.lost === 0 && report.duplicated === 0 && errorFrames.length === 0 ? 0 : 1;
+  await writeFile(
+    path.join(OUT_DIR, `${stamp}.memory.svg`),
+    memoryPlot(
+      `RSS every ${MEMORY_EVERY_MS / 1000} s: ${shape.connections} connections, ${RATE} frames/s for ${SECONDS} s, then the drain`,
+      samples.map((s) => s.atS),
+      plotSeries(samples),
+    ),
+  );
+  console.log(`report, samples and memory plot written to ${OUT_DIR}/${stamp}.*`);
+  const clean = counts.lost === 0 && counts.duplicated === 0 && counts.unexpected === 0;
+  process.exitCode = clean && errorFrames === 0 && closedEarly === 0 ? 0 : 1;
 } finally {
-  clearInterval(memoryTimer);
-  for (const socket of sockets) socket.terminate();
+  clearInterval(sampleTimer);
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
   await stack.stop();
 }
 
-/**
- * An SVG line plot of the RSS curves (MB over seconds since the first publish, with the axes labelled), so the
- * curve can go into a doc as is: serverless-offline, the other processes of its group (esbuild's service), and
- * the load process (the subscribers, the publishers and dynalite).
- */
-function memoryPlot(points: typeof memory): string {
-  const width = 680;
-  const height = 280;
-  const left = 56;
-  const right = 20;
-  const top = 40;
-  const bottom = 40;
-  const maxS = Math.max(1, ...points.map((p) => p.atS));
-  const peakMb = Math.max(1, ...points.flatMap((p) => [p.benchRss, p.offlineRss, p.offlineOthersRss])) / 1e6;
-  const stepMb = peakMb > 1_000 ? 500 : peakMb > 400 ? 200 : 100;
-  const maxMb = Math.ceil(peakMb / stepMb) * stepMb;
-  const stepS = maxS > 600 ? 120 : maxS > 120 ? 60 : maxS > 40 ? 10 : 5;
-  const x = (s: number) => left + (s / maxS) * (width - left - right);
-  const y = (mb: number) => height - bottom - (mb / maxMb) * (height - top - bottom);
-  const line = (pick: (p: (typeof points)[number]) => number) =>
-    points.map((p) => `${x(p.atS).toFixed(1)},${y(pick(p) / 1e6).toFixed(1)}`).join(' ');
-  const yTicks = Array.from({ length: maxMb / stepMb + 1 }, (_, k) => k * stepMb)
-    .map(
-      (mb) =>
-        `<line x1="${left - 4}" y1="${y(mb)}" x2="${width - right}" y2="${y(mb)}" stroke="#ddd"/><text x="${left - 8}" y="${y(mb) + 4}" text-anchor="end">${mb}</text>`,
-    )
-    .join('\n');
-  const xTicks = Array.from({ length: Math.floor(maxS / stepS) + 1 }, (_, k) => k * stepS)
-    .map((s) => `<text x="${x(s)}" y="${height - bottom + 16}" text-anchor="middle">${s}</text>`)
-    .join('\n');
-  const legend = [
-    ['#1f77b4', 'serverless-offline (handlers in-process)'],
-    ['#2ca02c', "its group's other processes (esbuild)"],
-    ['#ff7f0e', 'load process (clients, publishers, dynalite)'],
-  ]
-    .map(
-      ([color, label], k) =>
-        `<rect x="${left + k * 205}" y="22" width="10" height="10" fill="${color}"/><text x="${left + 14 + k * 205}" y="31">${label}</text>`,
-    )
-    .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">
-<title>Memory (RSS) of every process during the load run</title>
-<rect width="100%" height="100%" fill="white"/>
-<text x="${left}" y="14">RSS in MB, every ${MEMORY_EVERY_MS / 1000} s, against seconds since the first publish (${CONNECTIONS} connections, ${RATE} frames/s for ${SECONDS} s)</text>
-${legend}
-${yTicks}
-${xTicks}
-<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>
-<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>
-<text x="${(left + width - right) / 2}" y="${height - 6}" text-anchor="middle">seconds</text>
-<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line((p) => p.offlineRss)}"/>
-<polyline fill="none" stroke="#2ca02c" stroke-width="2" points="${line((p) => p.offlineOthersRss)}"/>
-<polyline fill="none" stroke="#ff7f0e" stroke-width="2" points="${line((p) => p.benchRss)}"/>
-</svg>
-`;
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}
+
+/** Matching subscribers of each topic, averaged over the frames (28 at 1,000 connections and 100 topics). */
+function matchingPerFrame(): number {
+  const filters = Array.from({ length: shape.connections }, (_, i) => filterOf(shape, topics, i));
+  const perTopic = new Map(topics.map((t) => [t, filters.filter((f) => matches(f, t)).length]));
+  let total = 0;
+  for (let k = 0; k < topics.length; k++) total += perTopic.get(frameOf(topics, k).topic) ?? 0;
+  return round(total / topics.length, 1);
+}
+
+function plotSeries(points: readonly Sample[]): PlotSeries[] {
+  const names = Object.keys(points.at(-1)?.rss ?? {});
+  return names.map((name) => ({
+    label: name,
+    color: COLORS[name] ?? '#9467bd',
+    values: points.map((p) => p.rss[name] ?? 0),
+  }));
 }

@@ -1,5 +1,5 @@
 /**
- * CPU per post to `@connections`, client side: the lean path (keep-alive agent + sigv4.ts with its cached key),
+ * CPU per post to `@connections`, client side: the lean path (http1/ keep-alive sockets + sigv4.ts with its cached key),
  * the same path signed by `@smithy/signature-v4` (the SDK's signer) or by aws4fetch instead, the SDK client (`ApiGatewayManagementApiClient`,
  * maxAttempts 1) and a plain unsigned keep-alive `http.request`, in one run against the same local sink (a
  * separate process answering 204 at once, so its CPU is not counted). Rounds interleave the variants; the

@@ -226,10 +226,8 @@ export class HandoffError extends CloudError {
   }
 }
 
-/** The error's message, whatever was thrown. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+/** One line for any thrown value (name, message, cause chain): the one implementation is shared-types'. */
+export { describeError } from '@topic-bridge/shared-types';
 
 /**
  * How a failed call to an AWS JSON API (DynamoDB, Lambda Invoke, SSM) is retried, as the SDK's standard retry

@@ -1,3 +1,5 @@
+import { describeError } from '@topic-bridge/shared-types';
+
 /**
  * The agent's errors. Every one carries a stable `code` (for logs and tests) and keeps its `cause`; the CLI
  * maps them to exit codes (see `cli/exit-codes.ts`).
@@ -88,8 +90,13 @@ export class QueueClosedError extends AgentError {
   }
 }
 
-/** A short description of any thrown value, for logs and CLI messages. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+/** One line for any thrown value (name, message, cause chain), for logs: the one implementation is shared-types'. */
+export { describeError };
+
+/**
+ * What the CLI prints after `device-agent: `: our own errors' messages are written to a person already (what
+ * failed and what to do), so they are printed as they are; anything else is described with its name and causes.
+ */
+export function describeForCli(error: unknown): string {
+  return error instanceof AgentError ? error.message : describeError(error);
 }

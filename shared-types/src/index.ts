@@ -2,6 +2,7 @@
 export * from './backoff.js';
 export * from './claims.js';
 export * from './connect-url.js';
+export * from './describe-error.js';
 export * from './error-codes.js';
 export * from './frames.js';
 export * from './grants.js';

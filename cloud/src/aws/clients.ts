@@ -9,8 +9,8 @@ import { awsEndpoint, createSignedRequester, type SignedRequester } from './sign
 
 /**
  * The handlers' clients, created once per cold start: none is an AWS SDK client (each call is a signed POST
- * over a keep-alive agent, signed-request.ts), so no handler bundle carries the SDK. Credentials come from the
- * Lambda environment (credentials.ts); against a local `http://` endpoint without them, any credentials do.
+ * over keep-alive sockets: signed-request.ts and http1/), so no handler bundle carries the SDK. Credentials come
+ * from the Lambda environment (credentials.ts); against a local `http://` endpoint without them, any credentials do.
  * Tests and tools that want the SDK use sdk-clients.ts.
  */
 
@@ -48,7 +48,7 @@ export function createLambdaRequester(endpoint?: string, env: Env = process.env)
 
 /**
  * Returns the lean `@connections` gateway for an endpoint (connections-http.ts), creating it on first use and
- * reusing it after (one API per deployment, so one gateway, one keep-alive agent and one signing-key cache per
+ * reusing it after (one API per deployment, so one gateway, one socket pool and one signing-key cache per
  * cold start in practice). No retries here: the fan-out retries itself.
  */
 export function connectionsGatewayCache(

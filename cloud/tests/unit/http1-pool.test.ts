@@ -198,3 +198,31 @@ describe('the connection pool against a real HTTP server', () => {
     expect(await failure(hung)).toBe('timed out: no answer within 2000 ms');
   });
 });
+
+describe('a process using the pool', () => {
+  it('exits as soon as its work is done, its idle kept-alive socket notwithstanding', async () => {
+    const { spawn } = await import('node:child_process');
+    const script = `
+      import { createConnectionPool } from ${JSON.stringify(new URL('../../src/aws/http1/index.ts', import.meta.url).pathname)};
+      const pool = createConnectionPool({ origin: new URL(${JSON.stringify(origin.href)}), maxSockets: 1, idleTimeoutMs: 60000 });
+      const response = await pool.request({ method: 'POST', path: '/exit', headers: {}, body: Buffer.from('x'), timeoutMs: 5000 });
+      console.log(response.status);
+    `;
+    // The server would keep the socket open for minutes: only the pool's unref lets the child exit early.
+    server.keepAliveTimeout = 120_000;
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve)).finally(() => {
+      server.keepAliveTimeout = 5_000;
+    });
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: '200' });
+    // Far below the pool's 60 s idle timeout and the server's 120 s: the idle socket did not hold the process.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});

@@ -1,4 +1,4 @@
-import { AgentError, ConfigError, describeError, RejectedError, UsageError } from '../errors.js';
+import { AgentError, ConfigError, describeForCli, RejectedError, UsageError } from '../errors.js';
 import { COMMANDS } from './commands.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
@@ -96,9 +96,9 @@ function report(error: unknown, io: CliIo, argv: string[]): ExitCode {
   const ownExitCode = (error as { exitCode?: unknown } | undefined)?.exitCode;
   if (typeof ownExitCode === 'number') {
     // A command with documented exit codes of its own (provision: 10 and up) carries its code on the error.
-    io.stderr.write(`device-agent: ${describeError(error)}\n`);
+    io.stderr.write(`device-agent: ${describeForCli(error)}\n`);
     return ownExitCode as ExitCode;
   }
-  io.stderr.write(`device-agent: ${describeError(error)}\n`);
+  io.stderr.write(`device-agent: ${describeForCli(error)}\n`);
   return EXIT.failure;
 }

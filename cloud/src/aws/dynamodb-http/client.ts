@@ -5,7 +5,7 @@ import { type AttributeMap, type Item, marshallItem, unmarshallItem } from './ma
 
 /**
  * A lean DynamoDB client: the JSON protocol (`POST /`, `X-Amz-Target: DynamoDB_20120810.<Operation>`,
- * `application/x-amz-json-1.0`) signed with our SigV4 (sigv4.ts) over a keep-alive agent, retried as the SDK's
+ * `application/x-amz-json-1.0`) signed with our SigV4 (sigv4.ts) over keep-alive sockets (http1/), retried as the SDK's
  * DynamoDB client did (aws-retry.ts). What the SDK client and `@aws-sdk/lib-dynamodb` cost every handler bundle
  * (about 190 KB minified, docs/BENCHMARKS.md "Cold start") buys us nothing the store uses.
  *
@@ -151,7 +151,7 @@ export interface DynamoHttpClientOptions {
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
-/** Creates the client (one per cold start: it holds the keep-alive agent, signing key and retry quota). */
+/** Creates the client (one per cold start: it holds the keep-alive sockets, signing key and retry quota). */
 export function createDynamoHttpClient(options: DynamoHttpClientOptions): DynamoHttpClient {
   const requester = createSignedRequester({
     endpoint: options.endpoint,

@@ -230,6 +230,7 @@ class PooledSocket {
     this.#current = exchange;
     exchange.socket = this;
     this.#socket.setTimeout(0);
+    this.#socket.ref();
     const socket = this.#socket;
     socket.cork();
     socket.write(exchange.head, 'latin1');
@@ -280,6 +281,8 @@ class PooledSocket {
       return;
     }
     this.#socket.setTimeout(keepAliveMs(response, this.#idleTimeoutMs));
+    // An idle socket does not keep the process alive (as with Node's own agent): a tool may exit at once.
+    this.#socket.unref();
     this.#events.onIdle(this);
   }
 }
@@ -288,8 +291,14 @@ class PooledSocket {
 function keepAliveMs(response: HttpResponse, idleTimeoutMs: number): number {
   const hint = response.headers['keep-alive'];
   if (hint === undefined) return idleTimeoutMs;
-  const seconds = /timeout=(\d+)/.exec(hint)?.[1];
-  if (seconds === undefined) return idleTimeoutMs;
+  if (hint !== lastHint.text) {
+    const seconds = /timeout=(\d+)/.exec(hint)?.[1];
+    lastHint.text = hint;
+    lastHint.ms = seconds === undefined ? Number.POSITIVE_INFINITY : Number(seconds) * 1000;
+  }
   // A second under the server's, so that we close first and never write into a socket it has just closed.
-  return Math.max(1, Math.min(idleTimeoutMs, Number(seconds) * 1000 - 1000));
+  return Math.max(1, Math.min(idleTimeoutMs, lastHint.ms - 1000));
 }
+
+// Every answer of one server carries the same hint: it is parsed once.
+const lastHint = { text: '', ms: Number.POSITIVE_INFINITY };
