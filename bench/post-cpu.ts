@@ -1,6 +1,6 @@
 /**
  * CPU per post to `@connections`, client side: the lean path (http1/ keep-alive sockets + sigv4.ts with its cached key),
- * the same path signed by `@smithy/signature-v4` (the SDK's signer) or by aws4fetch instead, the SDK client (`ApiGatewayManagementApiClient`,
+ * the same request unsigned over http1/ alone (the transport's share), the same path signed by `@smithy/signature-v4` (the SDK's signer) or by aws4fetch instead, the SDK client (`ApiGatewayManagementApiClient`,
  * maxAttempts 1) and a plain unsigned keep-alive `http.request`, in one run against the same local sink (a
  * separate process answering 204 at once, so its CPU is not counted). Rounds interleave the variants; the
  * median round is reported. Run: `npx tsx bench/post-cpu.ts [--full]`. Results: docs/BENCHMARKS.md.
@@ -17,6 +17,7 @@ import {
   type RequestSigner,
 } from '../cloud/src/aws/connections-http.js';
 import type { SigningCredentials } from '../cloud/src/aws/credentials.js';
+import { createConnectionPool } from '../cloud/src/aws/http1/index.js';
 import type { ConnectionGateway } from '../cloud/src/core/gateway.js';
 import { runBounded } from '../cloud/src/core/run-bounded.js';
 import { smithySigner } from './support/smithy-signer.js';
@@ -92,6 +93,24 @@ function plainGateway(endpoint: string): Variant {
   return { name: 'plain http.request (unsigned)', gateway, close: () => agent.destroy() };
 }
 
+/** The same unsigned request over the handlers' own HTTP/1.1 sockets (http1/): the transport alone. */
+function plainHttp1Gateway(endpoint: string): Variant {
+  const pool = createConnectionPool({ origin: new URL(endpoint), maxSockets: 1_000, idleTimeoutMs: 4_000 });
+  const gateway: ConnectionGateway = {
+    post: async (connectionId, data) => {
+      const response = await pool.request({
+        method: 'POST',
+        path: `/@connections/${encodeConnectionId(connectionId)}`,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.from(data, 'utf8'),
+        timeoutMs: 5_000,
+      });
+      if (response.status !== 204) throw new Error(`${response.status}`);
+    },
+  };
+  return { name: 'plain over http1/ (unsigned)', gateway, close: () => pool.close() };
+}
+
 function variants(endpoint: string): Variant[] {
   const lean = createHttpConnectionsGateway({ endpoint, region: REGION, credentials });
   const aws4 = createHttpConnectionsGateway({
@@ -114,6 +133,7 @@ function variants(endpoint: string): Variant[] {
   });
   return [
     plainGateway(endpoint),
+    plainHttp1Gateway(endpoint),
     { name: 'lean (sigv4.ts)', gateway: lean, close: () => lean.close() },
     { name: 'lean signed by @smithy/signature-v4', gateway: smithy, close: () => smithy.close() },
     { name: 'lean signed by aws4fetch', gateway: aws4, close: () => aws4.close() },
