@@ -197,6 +197,11 @@ try {
     throttled: stats.throttled,
     reportedDelivered: ack.delivered + workerDelivered,
     reportedFailed: ack.failed + workerFailed,
+    // The lost posts by cause, as `$default` and the workers reported them (timeouts on an overloaded machine).
+    failures: [ack, ...reports].reduce<Record<string, number>>((all, report) => {
+      for (const [code, n] of Object.entries(report.failures)) all[code] = (all[code] ?? 0) + (n ?? 0);
+      return all;
+    }, {}),
     cpuSeconds: {
       default: Number(((defaultCpu.user + defaultCpu.system) / 1e6).toFixed(2)),
       workers: Number(workerCpuAfter.reduce((s, c, i) => s + c - (workerCpuBefore[i] ?? 0), 0).toFixed(2)),

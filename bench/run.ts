@@ -25,6 +25,8 @@ const BENCHES: Bench[] = [
   },
   // The fan-out machinery's own CPU per post, apart from HTTP (a gateway that resolves at once or after 20 ms).
   { name: 'fan-out-overhead', script: 'bench/fan-out-overhead.ts' },
+  // The same split at AWS's scale (99 workers at once) on a simulated clock: the policy, not this machine's CPU.
+  { name: 'fan-out-simulated', script: 'bench/fan-out-simulated.ts', quick: ['--subscribers=20000'] },
   // A publish split across worker processes: 20,000 subscribers quick, 100,000 full.
   { name: 'fan-out-split', script: 'bench/fan-out-split.ts', full: ['--full'] },
   {

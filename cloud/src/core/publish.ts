@@ -17,7 +17,7 @@ export interface Handoff {
   pageSize: number;
   /** A new publish id (tests make them predictable). */
   newPublishId?: () => string;
-  /** How long the first page may wait for this invocation's own posts (default HANDOFF_HEAD_START_MS). */
+  /** How long the first page may wait for this invocation's own posts (default HANDOFF_HEAD_START_MS; 0: none). */
   headStartMs?: number;
 }
 
@@ -85,14 +85,16 @@ export async function deliver(topic: string, data: string, deps: DeliverDeps): P
   let posting: Promise<void> = Promise.resolve();
   // Pages are handed off only from the page past the share on, so by then `posting` holds every own post.
   const headStartMs = deps.handoff?.headStartMs ?? HANDOFF_HEAD_START_MS;
-  const headStart = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, headStartMs);
-      void posting.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  const headStart = (): Promise<void> =>
+    headStartMs <= 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, headStartMs);
+          void posting.then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
   const handoff = deps.handoff === undefined ? undefined : pager(topic, data, deps.handoff, deps, headStart);
   let subscribers = 0;
   let readUnits = 0;
