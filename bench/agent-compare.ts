@@ -48,6 +48,7 @@ const FIGURES = [
   'idleAnonMB',
   'loadPeakRssMB',
   'loadPeakAnonMB',
+  'loadAgentCpuMicrosPerFrame',
   'throughputPeakRssMB',
   'drainSecondsFromStart',
   'drainSecondsFromFirstFrame',

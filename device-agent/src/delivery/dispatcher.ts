@@ -187,16 +187,13 @@ export class Dispatcher {
     return records.length > 0;
   }
 
+  /**
+   * Waits for new records or a wakeup (an ack, a state change), whichever comes first. The other wait is left
+   * to end by itself at its next notify (no AbortController per wait: see DataSignal); at most one is left per
+   * wakeup, and every data append or wakeup ends all of its kind.
+   */
   private async waitForWork(signal: AbortSignal): Promise<void> {
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    await Promise.race([
-      this.options.queue.waitForData(this.cursor, stop.signal),
-      this.wakeup.wait(stop.signal),
-    ]);
-    stop.abort();
-    signal.removeEventListener('abort', onAbort);
+    await Promise.race([this.options.queue.waitForData(this.cursor, signal), this.wakeup.wait(signal)]);
   }
 
   /** Sleeps on the dispatcher's timers; stopping wakes it, and a finished sleep leaves no listener behind. */

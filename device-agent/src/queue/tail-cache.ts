@@ -7,8 +7,14 @@ import { RECORD_HEADER_BYTES } from './record-codec.js';
  * back. It covers one run of consecutive positions ending at the queue's durable tail; a reader asking for
  * anything older reads the file. Bounded in bytes by its owner (`trim`).
  */
+interface Entry {
+  encoded: Buffer;
+  id: string | undefined;
+}
+
 export class TailCache {
-  private entries: { encoded: Buffer; id: string | undefined }[] = [];
+  /** Held records; entries before `first` were dropped and are cleared, so their buffers can be collected. */
+  private entries: (Entry | undefined)[] = [];
   /** Index in `entries` of the first live entry (entries before it were dropped; compacted now and then). */
   private first = 0;
   /** Position of `entries[first]`. */
@@ -41,10 +47,7 @@ export class TailCache {
 
   /** The record at `position`, which must lie in [start, end of the run). */
   record(position: number): QueueRecord {
-    const entry = this.entries[this.first + position - this.firstPosition] as {
-      encoded: Buffer;
-      id: string | undefined;
-    };
+    const entry = this.entries[this.first + position - this.firstPosition] as Entry;
     // v2 records carry a one-byte id length and the id before the payload; v1 records (no id) do not.
     const offset =
       entry.id === undefined
@@ -55,8 +58,11 @@ export class TailCache {
   }
 
   private dropFirst(): void {
-    const entry = this.entries[this.first] as { encoded: Buffer };
+    const entry = this.entries[this.first] as Entry;
     this.bytes -= entry.encoded.byteLength;
+    // Cleared now, not at the next compaction: a dropped record kept reachable for up to 1,024 more appends
+    // survives young-generation collections and is promoted, which grew the old space under a steady stream.
+    this.entries[this.first] = undefined;
     this.first += 1;
     this.firstPosition += 1;
   }
