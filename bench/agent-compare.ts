@@ -39,6 +39,9 @@ if (!candidate) {
 const FIGURES = [
   'framesPerSecond',
   'agentCpuMicrosPerFrame',
+  'agentFramesPerCoreSecond',
+  'brokerCpuMicrosPerFrame',
+  'publisherCpuMicrosPerFrame',
   'brokerAndPublisherCpuMicrosPerFrame',
   'sinkCpuMicrosPerFrame',
   'idleRssMB',
@@ -67,8 +70,9 @@ try {
           'tsx',
           path.join(root, 'bench/agent-sink.ts'),
           `--bundle=${bundle}`,
-          ...passOn,
+          // Before the options passed on: agent-sink takes the first of a repeated option.
           ...(which === 'baseline' && baselineEnv !== undefined ? [`--agent-env=${baselineEnv}`] : []),
+          ...passOn,
         ],
         { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       );

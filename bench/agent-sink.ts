@@ -1,8 +1,10 @@
 /**
  * Bench (issue 10, benchmark 6): the agent itself, against a sink that costs nothing. The agent runs as a
  * gateway runs it (the single-file bundle, `node device-agent.mjs run --config …`, in its own process); aedes
- * and the publisher run in this process; the "bridge" is bench/support/ack-sink.mjs, a bare `ws` server in
- * a third process that acks every frame at once. Four figures, one run:
+ * runs in a second process (bench/agent-broker.ts); the publisher in this one writes pre-encoded PUBLISH packets
+ * to a raw socket (bench/agent-publisher.ts, next to no CPU); the "bridge" is bench/support/ack-sink.mjs, a bare
+ * `ws` server in a fourth process that acks every frame at once. Each process's CPU per frame is printed, so
+ * the reader sees what bounds the figure. Four figures, one run:
  * - idle RSS: connected to the sink and subscribed to the broker, nothing flowing;
  * - throughput: N QoS 1 messages published as fast as the broker takes them, timed from the first publish to
  *   the sink holding all N distinct ids (so MQTT → disk queue with its fsync → dispatcher → WebSocket);
@@ -13,19 +15,17 @@
  * measure the setting, not the agent. Other settings are the defaults unless given here.
  * Run: npx tsx bench/agent-sink.ts [--full] [--window=32] [--max-in-flight=500] [--qos=1] [--cpu-prof=DIR]
  *   [--agent-node-args='--max-semi-space-size=1'] [--messages=N] [--load-seconds=S] [--backlog=N]
- *   [--agent-env='MALLOC_TRIM_THRESHOLD_=131072'] [--bundle=FILE] [--fsync-interval-ms=N]
+ *   [--agent-env='MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=32768'] [--bundle=FILE] [--fsync-interval-ms=N]
  * (--bundle runs a bundle built before, e.g. from another commit, instead of building this tree's: that is how
  * bench/agent-compare.ts puts two versions side by side.)
  * (--cpu-prof writes the agent's CPU profile of the throughput phase to DIR; open it in Chrome DevTools.)
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Aedes } from 'aedes';
-import mqtt from 'mqtt';
 import { findFreePort } from '../cloud/local/free-port.js';
+import { connectRawPublisher, publishPacket } from './agent-publisher.js';
 
 const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -45,14 +45,14 @@ const GATEWAY_NODE_ARGS = ['--max-semi-space-size=1'];
 /** Node flags for the agent's process instead (`--agent-node-args=` alone: node's own defaults). */
 const agentNodeArgs = (arg('agent-node-args') ?? GATEWAY_NODE_ARGS.join(' ')).split(' ').filter(Boolean);
 /** The unit's environment for node and glibc (`--agent-env=` alone: none), as NAME=VALUE separated by spaces. */
-const GATEWAY_ENV = 'MALLOC_TRIM_THRESHOLD_=131072';
+const GATEWAY_ENV = 'MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=32768';
 const agentEnv = Object.fromEntries(
   (arg('agent-env') ?? GATEWAY_ENV)
     .split(' ')
     .filter(Boolean)
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
-/** Messages the publisher keeps unacknowledged at most (mqtt.js has no limit of its own). */
+/** Messages the publisher keeps unacknowledged at most. */
 const PUBLISHER_IN_FLIGHT = 2000;
 /** The idle reading is taken this long after the agent connected and subscribed. */
 const IDLE_SETTLE_MS = 2000;
@@ -97,14 +97,18 @@ if (!prebuilt) {
   if (built.status !== 0) throw new Error(`cannot build the agent bundle: ${built.stderr}`);
 }
 
-// The broker, in this process.
-const broker = await Aedes.createBroker();
-const brokerServer = createServer((socket) => broker.handle(socket));
-await new Promise<void>((resolve) => brokerServer.listen(0, '127.0.0.1', resolve));
-const brokerUrl = `mqtt://127.0.0.1:${(brokerServer.address() as { port: number }).port}`;
+// The broker, in its own process.
+const brokerProcess = fork(path.join(root, 'bench/agent-broker.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const brokerPort = await new Promise<number>((resolve) =>
+  brokerProcess.on('message', (m: { port?: number }) => m.port && resolve(m.port)),
+);
+const brokerUrl = `mqtt://127.0.0.1:${brokerPort}`;
 const subscribed = new Set<string>();
-broker.on('subscribe', (_subscriptions, client) => {
-  if (client) subscribed.add(client.id);
+brokerProcess.on('message', (m: { subscribed?: string }) => {
+  if (m.subscribed) subscribed.add(m.subscribed);
 });
 
 // The sink, in its own process.
@@ -141,16 +145,16 @@ function sinkReceives(count: number, reset: boolean): Promise<SinkDone> {
   return done;
 }
 
-/** The sink process's CPU seconds so far. */
-function sinkCpuSeconds(): Promise<number> {
+/** A helper process's CPU seconds so far (the sink and the broker both answer `{stats: true}`). */
+function cpuSecondsOfHelper(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     const onMessage = (m: { stats?: boolean; cpuSeconds?: number }) => {
       if (!m.stats) return;
-      sink.off('message', onMessage);
+      child.off('message', onMessage);
       resolve(Number(m.cpuSeconds));
     };
-    sink.on('message', onMessage);
-    sink.send({ stats: true });
+    child.on('message', onMessage);
+    child.send({ stats: true });
   });
 }
 
@@ -214,28 +218,34 @@ async function startAgent(name: string, bridgeUrl: string, withInput: boolean, n
   return agent;
 }
 
-/** Publishes `count` messages on bench/…, at `ratePerSecond` (0 = as fast as the broker acks them). */
-async function publish(client: mqtt.MqttClient, count: number, ratePerSecond: number, first = 0) {
-  let outstanding = 0;
-  let sent = 0;
-  let wake: (() => void) | undefined;
-  const started = performance.now();
-  while (sent < count) {
-    if (ratePerSecond > 0) {
-      const due = started + (sent * 1000) / ratePerSecond;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-    }
-    while (outstanding >= PUBLISHER_IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
-    const i = first + sent++;
-    outstanding += 1;
-    client.publish(`bench/${i % 10}/temp`, JSON.stringify({ i, c: 20 + (i % 7) }), { qos }, () => {
-      outstanding -= 1;
-      wake?.();
-    });
-  }
-  while (outstanding > 0) await new Promise<void>((resolve) => (wake = resolve));
+let nextPacketId = 0;
+/** PUBLISH packets for messages `first`…`first + count - 1` on bench/<i % 10>/temp, encoded ahead of time. */
+function encodeMessages(count: number, first: number): Buffer[] {
+  return Array.from({ length: count }, (_, k) => {
+    const i = first + k;
+    nextPacketId = (nextPacketId % 65_535) + 1;
+    return publishPacket(`bench/${i % 10}/temp`, JSON.stringify({ i, c: 20 + (i % 7) }), qos, nextPacketId);
+  });
 }
+
+/** Sends the packets at `ratePerSecond` (0 = as fast as the broker acks them), in slices of PACE_SLICE_MS. */
+async function publish(packets: Buffer[], ratePerSecond: number) {
+  if (ratePerSecond === 0) return publisher.send(packets, qos);
+  const started = performance.now();
+  for (let sent = 0; sent < packets.length; ) {
+    const due = Math.min(
+      packets.length,
+      Math.floor(((performance.now() - started) * ratePerSecond) / 1000) + 1,
+    );
+    if (due > sent) {
+      await publisher.send(packets.slice(sent, due), qos);
+      sent = due;
+    }
+    await sleep(PACE_SLICE_MS);
+  }
+}
+/** The paced publisher sends what is due every this many milliseconds. */
+const PACE_SLICE_MS = 10;
 
 const result: Record<string, unknown> = {
   bench: 'agent-sink',
@@ -251,7 +261,7 @@ const result: Record<string, unknown> = {
   bundle: prebuilt ?? 'this tree',
   load: Number(loadavg()[0]?.toFixed(1)),
 };
-const publisher = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: 'bench-publisher' });
+const publisher = await connectRawPublisher('127.0.0.1', brokerPort, 'bench-publisher', PUBLISHER_IN_FLIGHT);
 try {
   // 1. Idle.
   const profile = [
@@ -279,7 +289,7 @@ try {
       await sleep(100);
     }
   })();
-  await publish(publisher, loadRate * loadSeconds, loadRate, 10_000_000);
+  await publish(encodeMessages(loadRate * loadSeconds, 10_000_000), loadRate);
   await loadDone;
   sampling = false;
   await loadSampler;
@@ -290,7 +300,9 @@ try {
     loadPeakAnonMB: +loadPeak.anon.toFixed(1),
   });
   // 3. Throughput: as fast as the broker takes them.
-  const sinkCpuBefore = await sinkCpuSeconds();
+  const packets = encodeMessages(throughputMessages, 0);
+  const sinkCpuBefore = await cpuSecondsOfHelper(sink);
+  const brokerCpuBefore = await cpuSecondsOfHelper(brokerProcess);
   const all = sinkReceives(throughputMessages, true);
   const cpuBefore = await cpuSecondsOf(live.child.pid as number);
   const benchCpuBefore = process.cpuUsage();
@@ -303,14 +315,16 @@ try {
       await sleep(100);
     }
   })();
-  await publish(publisher, throughputMessages, 0);
+  await publish(packets, 0);
   const publishedAt = nowMs();
   const received = await all;
   sampling = false;
   await sampler;
   const cpu = (await cpuSecondsOf(live.child.pid as number)) - cpuBefore;
   const benchCpu = process.cpuUsage(benchCpuBefore);
-  const brokerCpuSeconds = (benchCpu.user + benchCpu.system) / 1e6;
+  const publisherCpuSeconds = (benchCpu.user + benchCpu.system) / 1e6;
+  const brokerCpuSeconds = (await cpuSecondsOfHelper(brokerProcess)) - brokerCpuBefore;
+  const perFrame = (cpuSeconds: number) => Math.round((cpuSeconds * 1e6) / throughputMessages);
   const seconds = (received.lastAt - started) / 1000;
   Object.assign(result, {
     messages: throughputMessages,
@@ -318,10 +332,14 @@ try {
     seconds: +seconds.toFixed(2),
     publishSeconds: +((publishedAt - started) / 1000).toFixed(2),
     agentCpuSeconds: +cpu.toFixed(2),
-    agentCpuMicrosPerFrame: Math.round((cpu * 1e6) / throughputMessages),
-    // The rest of the machine's work per frame: aedes and the publisher (this process), and the sink.
-    brokerAndPublisherCpuMicrosPerFrame: Math.round((brokerCpuSeconds * 1e6) / throughputMessages),
-    sinkCpuMicrosPerFrame: Math.round(((received.cpuSeconds - sinkCpuBefore) * 1e6) / throughputMessages),
+    agentCpuMicrosPerFrame: perFrame(cpu),
+    // The rest of the machine's work per frame: aedes, the publisher (this process) and the sink.
+    brokerCpuMicrosPerFrame: perFrame(brokerCpuSeconds),
+    publisherCpuMicrosPerFrame: perFrame(publisherCpuSeconds),
+    brokerAndPublisherCpuMicrosPerFrame: perFrame(brokerCpuSeconds + publisherCpuSeconds),
+    sinkCpuMicrosPerFrame: perFrame(received.cpuSeconds - sinkCpuBefore),
+    // What the agent alone could carry on one core at this CPU per frame.
+    agentFramesPerCoreSecond: Math.round(throughputMessages / cpu),
     throughputPeakRssMB: +peakRss.toFixed(1),
     sinkFrames: received.frames,
   });
@@ -333,7 +351,7 @@ try {
   await rm(path.join(dir, 'state'), { recursive: true, force: true });
   const offline = await startAgent('offline', `ws://127.0.0.1:${await findFreePort()}`, true, agentNodeArgs);
   await until('the offline agent to subscribe', () => subscribed.has('bench-offline'));
-  await publish(publisher, backlog, 0, 1_000_000);
+  await publish(encodeMessages(backlog, 1_000_000), 0);
   await until('the backlog to be queued', async () => {
     return (await metric(offline.healthPort, 'device_agent_queue_depth')) === backlog;
   });
@@ -353,10 +371,11 @@ try {
     drainFramesPerSecond: Math.round(backlog / ((done.lastAt - done.firstAt) / 1000)),
   });
 } finally {
-  await publisher.endAsync();
+  await publisher.end();
   sink.disconnect();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  brokerServer.close();
+  const brokerExited = new Promise((resolve) => brokerProcess.once('exit', resolve));
+  brokerProcess.disconnect();
+  await brokerExited;
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -364,7 +383,8 @@ const target = (ok: boolean) => (ok ? 'meets' : 'MISSES');
 console.log(`
 agent against a local acking sink (qos ${qos}, window ${result.window}, MQTT maxInFlight ${result.maxInFlight}, pace unlimited)
   throughput       ${result.framesPerSecond} frames/s (${throughputMessages} in ${result.seconds} s; agent CPU ${result.agentCpuMicrosPerFrame} µs/frame)  target ≥ 20,000: ${target(Number(result.framesPerSecond) >= 20_000)}
-  CPU elsewhere    aedes + publisher ${result.brokerAndPublisherCpuMicrosPerFrame} µs/frame, sink ${result.sinkCpuMicrosPerFrame} µs/frame (load average ${result.load})
+  agent ceiling    ${result.agentFramesPerCoreSecond} frames/s per core of agent CPU
+  CPU elsewhere    aedes ${result.brokerCpuMicrosPerFrame} µs/frame, publisher ${result.publisherCpuMicrosPerFrame} µs/frame, sink ${result.sinkCpuMicrosPerFrame} µs/frame (load average ${result.load})
   RSS idle         ${result.idleRssMB} MB (anon ${result.idleAnonMB})  target ≤ 60: ${target(Number(result.idleRssMB) <= 60)}
   RSS at 1,000/s   ${result.loadPeakRssMB} MB peak (anon ${result.loadPeakAnonMB})  target ≤ 60: ${target(Number(result.loadPeakRssMB) <= 60)}
   drain ${backlog}    ${result.drainSecondsFromStart} s from start, ${result.drainSecondsFromFirstFrame} s from the first frame (${result.drainFramesPerSecond} frames/s)`);

@@ -4,8 +4,8 @@
  * connections in the table; and the memory size of each function chosen from the same model (item 6).
  *
  * Measured here: the CPU time one invocation spends (our process only: dynalite and the `@connections` sink
- * run in a child process) for a publish to N subscribers through the real lookup and the SDK post path, a
- * worker page, and a `$connect`. Modelled: Lambda duration at memory M as lookup + max(CPU × 1,769 / M,
+ * run in a child process) for a publish to N subscribers through the real lookup and the lean post path
+ * (aws/http1/), a worker page, and a `$connect`. Modelled: Lambda duration at memory M as lookup + max(CPU × 1,769 / M,
  * posts' network wait at the fan-out's starting concurrency), since Lambda gives a full vCPU at 1,769 MB and a proportional share below (this
  * machine's core stands in for one vCPU); read units from benchmark 4's billing rule; API Gateway messages
  * and connection minutes from the protocol. Prices: see PRICES. Run: `npx tsx bench/cost-model.ts` (~1 min).

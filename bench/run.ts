@@ -23,6 +23,10 @@ const BENCHES: Bench[] = [
     quick: ['--json=bench/results/fan-out-limit.json'],
     full: ['--full', '--json=bench/results/fan-out-limit.json'],
   },
+  // The fan-out machinery's own CPU per post, apart from HTTP (a gateway that resolves at once or after 20 ms).
+  { name: 'fan-out-overhead', script: 'bench/fan-out-overhead.ts' },
+  // A publish split across worker processes: 20,000 subscribers quick, 100,000 full.
+  { name: 'fan-out-split', script: 'bench/fan-out-split.ts', full: ['--full'] },
   {
     name: 'fan-out-plot',
     script: 'bench/plot-fan-out.ts',

@@ -2,7 +2,8 @@
 // waits `latencyMs`, then answers 204 when the token bucket (rate per second, burst) has a token, else 429
 // with `x-amzn-ErrorType: LimitExceededException`, as AWS does. Runs in its own process (argv: latencyMs rate
 // burst) so the client's CPU is its own; counts what it accepted per connection id, to check exact delivery.
-// IPC: 'reset' refills the bucket and clears the counts; 'stats' answers { accepted, distinct, duplicates, throttled }.
+// IPC: 'reset' refills the bucket and clears the counts; 'stats' answers { accepted, distinct, duplicates, throttled,
+// cpuSeconds } (cpuSeconds: this process's own CPU since the last reset, so the stand-in's share is known).
 import http from 'node:http';
 
 const [latencyMs, rate, burst] = process.argv.slice(2).map(Number);
@@ -11,6 +12,7 @@ let refilledAt = performance.now();
 let throttled = 0;
 let accepted = 0;
 let counts = new Map();
+let cpuAtReset = process.cpuUsage();
 
 function take() {
   const now = performance.now();
@@ -50,11 +52,14 @@ process.on('message', (message) => {
     throttled = 0;
     accepted = 0;
     counts = new Map();
+    cpuAtReset = process.cpuUsage();
     process.send?.({ reset: true });
   } else if (message === 'stats') {
     let duplicates = 0;
     for (const count of counts.values()) duplicates += count - 1;
-    process.send?.({ accepted, distinct: counts.size, duplicates, throttled });
+    const cpu = process.cpuUsage(cpuAtReset);
+    const cpuSeconds = Number(((cpu.user + cpu.system) / 1e6).toFixed(2));
+    process.send?.({ accepted, distinct: counts.size, duplicates, throttled, cpuSeconds });
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -195,7 +195,7 @@ export function createAgent(deps: AgentDependencies): Agent {
         return { accepted: false, reason: stamped.reason };
       }
       try {
-        await queue.append(stamped.bytes, stamped.id);
+        await queue.append(stamped.text, stamped.id);
       } catch (error) {
         logger.error({ err: describeError(error) }, 'cannot queue a reading');
         return { accepted: false, reason: describeError(error), retryable: true };

@@ -1,4 +1,3 @@
-import { FAN_OUT_THROTTLED_PASSES } from '../config.js';
 import { describeError, type PostErrorCode, PostTimeoutError, ThrottledError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createPostPacer, defaultAimdSettings, type PostPacer } from './adaptive-concurrency.js';
@@ -34,11 +33,11 @@ export interface FanOutResult {
 
 /**
  * Posts `data` to every connection with adaptive concurrency (it starts at `settings.concurrency`, halves on
- * a 429 and grows while none come: adaptive-concurrency.ts), deletes the rows of connections that are gone,
- * and resolves with the counts once every post (and every such delete) has settled. A post still throttled
- * after its retries goes to the back of the list, up to FAN_OUT_THROTTLED_PASSES times: during a fan-out a 429
- * says "slower", which the limit has heard by then, not that this post cannot be delivered. No post or retry
- * runs past `deadline` (epoch ms; default: now plus the publish budget). Never rejects.
+ * a 429 and grows while none come: adaptive-concurrency.ts), each post retried by the one retry policy
+ * (retry-policy.ts: a 429 until the rate allows it, other temporary failures a few times from the retry quota,
+ * nothing past `deadline`), deletes the rows of connections that are gone, and resolves with the counts once
+ * every post (and every such delete) has settled. `deadline` is epoch ms; default: now plus the publish budget.
+ * Never rejects.
  */
 export async function fanOut(
   connectionIds: readonly string[],
@@ -64,24 +63,13 @@ export async function fanOut(
     gateway: observed(deps.gateway, pacer, now),
     retryQuota: deps.retryQuota ?? new RetryQuota(),
   };
-  // A work list that grows: a post still throttled after its retries goes to the back for another pass.
-  const queue = [...connectionIds];
-  const passes = new Map<string, number>();
   await runBounded(
-    queue,
+    connectionIds,
     () => limit.current,
     async (connectionId) => {
       const post = await postWithRetry(connectionId, data, postDeps, deadline);
       result.retries += post.retried.length;
       for (const code of post.retried) result.retried[code] = (result.retried[code] ?? 0) + 1;
-      if (post.outcome === 'failed' && post.code === 'throttled' && now() < deadline) {
-        const pass = (passes.get(connectionId) ?? 0) + 1;
-        if (pass <= FAN_OUT_THROTTLED_PASSES) {
-          passes.set(connectionId, pass);
-          queue.push(connectionId);
-          return;
-        }
-      }
       if (post.outcome === 'delivered') {
         result.delivered++;
       } else if (post.outcome === 'gone') {

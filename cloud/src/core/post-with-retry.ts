@@ -1,7 +1,8 @@
 import type { FanOutSettings } from '../config.js';
 import { PostError, type PostErrorCode } from '../errors.js';
-import { fullJitterDelay, sleep as realSleep } from './backoff.js';
+import { sleep as realSleep } from './backoff.js';
 import type { ConnectionGateway } from './gateway.js';
+import { decideRetry } from './retry-policy.js';
 import { RetryQuota } from './retry-quota.js';
 
 /** What a post needs: the gateway, the fan-out knobs, and (for tests) the clock, its sleep and randomness. */
@@ -29,16 +30,13 @@ export type PostOutcome =
       quotaSpent: boolean;
     };
 
-// An attempt given less than this before the deadline would almost surely time out: not worth starting.
-const MIN_ATTEMPT_MS = 50;
-
 /**
- * Posts one frame, retrying every temporary failure (throttled, timeout, reset, server_error) with full-jitter
- * backoff, at most `settings.retries` times and never past `deadline` (epoch ms): each attempt's timeout is cut
- * to what remains. A retry after a `reset` goes out on a fresh socket. `gone` and `rejected` are final.
- * A retried post may have been delivered already (a timeout, a reset after the write): delivery is at least
- * once, and clients drop duplicates by frame `id`. Retries are paid from the retry quota, so that when most
- * posts fail they are not multiplied. Never rejects: the outcome says what happened.
+ * Posts one frame, retrying as retry-policy.ts's decideRetry says (temporary failures with full-jitter backoff,
+ * never past `deadline` (epoch ms): each attempt's timeout is cut to what remains; a 429 up to
+ * POST_THROTTLED_RETRIES times, other failures up to `settings.retries` times paid from the retry quota). A retry
+ * after a `reset` goes out on a fresh socket. `gone` and `rejected` are final. A retried post may have been
+ * delivered already (a timeout, a reset after the write): delivery is at least once, and clients drop
+ * duplicates by frame `id`. Never rejects: the outcome says what happened.
  */
 export async function postWithRetry(
   connectionId: string,
@@ -53,6 +51,7 @@ export async function postWithRetry(
   const quota = deps.retryQuota ?? new RetryQuota();
   const retried: PostErrorCode[] = [];
   let paid = 0;
+  let throttledRetries = 0;
   for (let attempt = 0; ; attempt++) {
     const timeoutMs = Math.max(1, Math.min(settings.postTimeoutMs, deadline - now()));
     try {
@@ -64,18 +63,17 @@ export async function postWithRetry(
       const code: PostErrorCode = error instanceof PostError ? error.code : 'reset';
       if (code === 'gone') return { outcome: 'gone', attempts: attempt + 1, retried };
       const retryable = error instanceof PostError ? error.retryable : true;
-      const delay = fullJitterDelay(attempt, settings.backoffBaseMs, settings.backoffCapMs, random);
-      const inBudget = now() + delay + MIN_ATTEMPT_MS <= deadline;
-      if (!retryable || attempt >= settings.retries || !inBudget) {
-        return { outcome: 'failed', attempts: attempt + 1, retried, code, error, quotaSpent: false };
+      const otherRetries = retried.length - throttledRetries;
+      const failed = { code, retryable, attempt, throttledRetries, otherRetries, now: now(), deadline };
+      const decision = decideRetry(failed, settings, quota, random);
+      if (!decision.retry) {
+        const { quotaSpent } = decision;
+        return { outcome: 'failed', attempts: attempt + 1, retried, code, error, quotaSpent };
       }
-      const cost = quota.tryAcquire(code);
-      if (cost === undefined) {
-        return { outcome: 'failed', attempts: attempt + 1, retried, code, error, quotaSpent: true };
-      }
-      paid += cost;
+      paid += decision.cost;
       retried.push(code);
-      await sleep(delay);
+      if (code === 'throttled') throttledRetries++;
+      await sleep(decision.delayMs);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { HANDOFF_HEAD_START_MS } from '../config.js';
 import { describeError, type PostErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type FanOutDeps, type FanOutResult, fanOut } from './fan-out.js';
@@ -16,6 +17,8 @@ export interface Handoff {
   pageSize: number;
   /** A new publish id (tests make them predictable). */
   newPublishId?: () => string;
+  /** How long the first page may wait for this invocation's own posts (default HANDOFF_HEAD_START_MS). */
+  headStartMs?: number;
 }
 
 /** What a delivery needs: the store (lookup and cleanup), the gateway, the fan-out knobs, a logger, a clock. */
@@ -66,7 +69,9 @@ export function noCounts(): FanOutResult {
  * the counts. Posting starts on the first page of the lookup while later pages are read; this invocation's
  * posts run one fan-out after another, so one publish never has more than one fan-out's concurrency in
  * flight. With a `handoff`, the first `invocationShare` subscribers are posted here and the others are handed
- * to the fan-out worker as pages of connection ids, each dispatched as soon as it is full. Needs no API
+ * to the fan-out worker as pages of connection ids, each dispatched as soon as it is full and once this
+ * invocation's own posts have settled or had their head start (HANDOFF_HEAD_START_MS), whichever comes first:
+ * the ack should not wait behind the workers' posts for the account's rate. Needs no API
  * Gateway event, so the IoT bridge calls it too. Rejects only when the subscriber lookup fails (a
  * StoreUnavailableError), after the posts and hand-offs already started have settled.
  */
@@ -77,10 +82,20 @@ export async function deliver(topic: string, data: string, deps: DeliverDeps): P
   // The budget counts from the start of the publish: the lookup's time is spent from it too.
   const deadline = started + deps.settings.publishBudgetMs;
   const share = deps.handoff?.invocationShare ?? Number.POSITIVE_INFINITY;
-  const handoff = deps.handoff === undefined ? undefined : pager(topic, data, deps.handoff, deps);
+  let posting: Promise<void> = Promise.resolve();
+  // Pages are handed off only from the page past the share on, so by then `posting` holds every own post.
+  const headStartMs = deps.handoff?.headStartMs ?? HANDOFF_HEAD_START_MS;
+  const headStart = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, headStartMs);
+      void posting.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  const handoff = deps.handoff === undefined ? undefined : pager(topic, data, deps.handoff, deps, headStart);
   let subscribers = 0;
   let readUnits = 0;
-  let posting: Promise<void> = Promise.resolve();
   try {
     for await (const page of deps.store.findSubscribers(topic)) {
       readUnits += page.readUnits;
@@ -113,8 +128,15 @@ export async function deliver(topic: string, data: string, deps: DeliverDeps): P
 }
 
 /** Collects the connections past the share into pages and dispatches each page once it is full. */
-function pager(topic: string, data: string, handoff: Handoff, deps: DeliverDeps) {
+function pager(
+  topic: string,
+  data: string,
+  handoff: Handoff,
+  deps: DeliverDeps,
+  headStart: () => Promise<void>,
+) {
   const publishId = (handoff.newPublishId ?? randomUUID)();
+  let started: Promise<void> | undefined;
   const capacity = pageCapacity(topic, data, handoff.pageSize);
   const dispatches: Promise<void>[] = [];
   let buffer: string[] = [];
@@ -125,22 +147,25 @@ function pager(topic: string, data: string, handoff: Handoff, deps: DeliverDeps)
     const page = ++pages;
     const { endpoint } = handoff;
     const job: FanOutJob = { kind: FAN_OUT_JOB_KIND, publishId, page, topic, endpoint, data, connectionIds };
+    started ??= headStart();
     dispatches.push(
-      handoff.dispatcher.dispatch(job).then(
-        () => {
-          queued += connectionIds.length;
-        },
-        (error: unknown) => {
-          failed += connectionIds.length;
-          deps.logger.error('could not hand a page to the fan-out worker', {
-            topic,
-            publishId,
-            page,
-            connections: connectionIds.length,
-            error: describeError(error),
-          });
-        },
-      ),
+      started
+        .then(() => handoff.dispatcher.dispatch(job))
+        .then(
+          () => {
+            queued += connectionIds.length;
+          },
+          (error: unknown) => {
+            failed += connectionIds.length;
+            deps.logger.error('could not hand a page to the fan-out worker', {
+              topic,
+              publishId,
+              page,
+              connections: connectionIds.length,
+              error: describeError(error),
+            });
+          },
+        ),
     );
   };
   return {

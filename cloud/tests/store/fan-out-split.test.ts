@@ -13,11 +13,19 @@ import {
   toFanOutEvent,
 } from '../../src/core/fan-out-job.js';
 import { runFanOutJob } from '../../src/core/fan-out-worker.js';
+import type { ConnectionGateway } from '../../src/core/gateway.js';
 import { deliver } from '../../src/core/publish.js';
 import { silentLogger } from '../../src/log.js';
 import { type ConnectionsServer, startConnectionsServer } from './support/connections-server.js';
 import { type RunningDynalite, startDynalite } from './support/dynalite.js';
-import { dynamoClients, freshTable, gatewayFor, storeFor, TEST_FAN_OUT } from './support/fixture.js';
+import {
+  dynamoClients,
+  freshTable,
+  gatewayFor,
+  HUNG_POST_TIMEOUT_MS,
+  storeFor,
+  TEST_FAN_OUT,
+} from './support/fixture.js';
 
 let dynalite: RunningDynalite;
 let clients: DynamoClients;
@@ -79,6 +87,74 @@ describe.each<LookupStrategy>(['scan', 'query'])('deliver split past the share (
     const handedOff = jobs.flatMap((job) => job.connectionIds);
     expect(own).toHaveLength(5);
     expect(sorted([...own, ...handedOff])).toEqual(ids);
+  });
+});
+
+/** The real gateway, counting the posts that have not settled yet. */
+function countingGateway(): ConnectionGateway & { pending: () => number } {
+  const gateway = gatewayFor(server.endpoint);
+  let pending = 0;
+  return {
+    pending: () => pending,
+    async post(...args) {
+      pending++;
+      try {
+        await gateway.post(...args);
+      } finally {
+        pending--;
+      }
+    },
+  };
+}
+
+describe('deliver split: its own share goes out first', () => {
+  it('hands pages off only once its own posts have settled', async () => {
+    const store = storeFor(clients, await freshTable(clients), 'query', { pageSize: 3 });
+    for (let i = 0; i < 9; i++) await store.addConnection(`c${i}`, ['x'], Date.now());
+    // The share's posts are slow (each answered after a reset and a retry), so a dispatch made alongside them
+    // would meet some still pending.
+    for (let i = 0; i < 9; i++) server.script(`c${i}`, ['reset']);
+    const gateway = countingGateway();
+    const pendingAtDispatch: number[] = [];
+    const report = await deliver('x', 'frame', {
+      store,
+      gateway,
+      settings: TEST_FAN_OUT,
+      logger: silentLogger,
+      handoff: {
+        dispatcher: { dispatch: async () => void pendingAtDispatch.push(gateway.pending()) },
+        endpoint: 'http://127.0.0.1:1',
+        invocationShare: 4,
+        pageSize: 2,
+        headStartMs: 60_000,
+      },
+    });
+    expect(report).toMatchObject({ subscribers: 9, delivered: 4, queued: 5, pages: 3, failed: 0 });
+    expect(pendingAtDispatch).toEqual([0, 0, 0]);
+  });
+
+  it('does not hold the hand-off past its head start when its own posts hang', async () => {
+    const store = storeFor(clients, await freshTable(clients), 'query');
+    for (let i = 0; i < 4; i++) await store.addConnection(`c${i}`, ['x'], Date.now());
+    for (let i = 0; i < 4; i++) server.script(`c${i}`, ['hang']);
+    const gateway = countingGateway();
+    const pendingAtDispatch: number[] = [];
+    const report = await deliver('x', 'frame', {
+      store,
+      gateway,
+      settings: { ...TEST_FAN_OUT, postTimeoutMs: HUNG_POST_TIMEOUT_MS, retries: 0 },
+      logger: silentLogger,
+      handoff: {
+        dispatcher: { dispatch: async () => void pendingAtDispatch.push(gateway.pending()) },
+        endpoint: 'http://127.0.0.1:1',
+        invocationShare: 2,
+        pageSize: 2,
+        headStartMs: 1,
+      },
+    });
+    // Both hung posts of the share were still in flight when the page went: the head start had passed.
+    expect(pendingAtDispatch).toEqual([2]);
+    expect(report).toMatchObject({ subscribers: 4, delivered: 0, failed: 2, queued: 2, pages: 1 });
   });
 });
 

@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-
-const corked = new WeakSet<Duplex>();
+import { corkUntilNextTick } from '../cork.js';
 
 /**
  * Holds the WebSocket's TCP socket corked until the current turn of the event loop ends, so that a burst of
@@ -10,13 +9,7 @@ const corked = new WeakSet<Duplex>();
  * `ws` keeps its socket in `_socket` (stable across its major versions; undefined before it opens), and corks
  * around each frame itself: corks nest, so its frames queue behind ours.
  */
-export function corkUntilNextTick(socket: WebSocket): void {
+export function corkSocketUntilNextTick(socket: WebSocket): void {
   const raw = (socket as unknown as { _socket?: Duplex | null })._socket;
-  if (!raw || corked.has(raw) || raw.destroyed) return;
-  corked.add(raw);
-  raw.cork();
-  process.nextTick(() => {
-    corked.delete(raw);
-    raw.uncork();
-  });
+  if (raw) corkUntilNextTick(raw);
 }

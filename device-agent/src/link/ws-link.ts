@@ -14,7 +14,7 @@ import type { ClientOptions, WebSocket } from 'ws';
 import type { InputLogger } from '../inputs/input.js';
 import { systemTimers } from '../timers.js';
 import type { BackoffPolicy } from './backoff.js';
-import { corkUntilNextTick } from './cork.js';
+import { corkSocketUntilNextTick } from './cork.js';
 import { sendInFrames } from './fragment.js';
 import type { Link, LinkEvents, LinkState } from './link.js';
 
@@ -102,7 +102,7 @@ export class WsLink extends EventEmitter<LinkEvents> implements Link {
         tokenTransport: options.tokenTransport ?? DEFAULT_TOKEN_TRANSPORT,
         filters: () => new Set(),
         sendText: (socket, text) => {
-          corkUntilNextTick(socket as WebSocket);
+          corkSocketUntilNextTick(socket as WebSocket);
           sendInFrames(socket as WebSocket, text);
         },
         timers,

@@ -6,7 +6,7 @@ import { DataSignal } from './data-signal.js';
 import { readHead, syncDirectory, writeHead } from './head-file.js';
 import type { DropListener, FrameQueue, QueueRecord, QueueStats } from './queue.js';
 import { MAX_RECORD_BYTES } from './queue.js';
-import { encodeRecord, scanRecord } from './record-codec.js';
+import { encodeRecord, payloadByteLength, scanRecord } from './record-codec.js';
 import {
   listSegmentFiles,
   OffsetList,
@@ -143,10 +143,14 @@ export class DiskQueue implements FrameQueue {
     this.committedHead = this.head;
   }
 
-  /** Queues a record (with its frame's id, stored beside it); resolves once its batch is written and fsynced. */
-  append(data: Uint8Array, id?: string): Promise<void> {
+  /**
+   * Queues a record (bytes, or a frame's text written as UTF-8 straight into the record) with its frame's id,
+   * stored beside it; resolves once its batch is written and fsynced.
+   */
+  append(data: Uint8Array | string, id?: string): Promise<void> {
     if (this.closed) return Promise.reject(new QueueClosedError());
-    if (data.byteLength === 0 || data.byteLength > MAX_RECORD_BYTES) {
+    const bytes = payloadByteLength(data);
+    if (bytes === 0 || bytes > MAX_RECORD_BYTES) {
       return Promise.reject(new RangeError(`a record must be 1..${MAX_RECORD_BYTES} bytes`));
     }
     let encoded: Buffer;

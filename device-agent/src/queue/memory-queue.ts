@@ -25,8 +25,9 @@ export class MemoryQueue implements FrameQueue {
   constructor(private readonly options: MemoryQueueOptions) {}
 
   /** Appends a record, dropping the oldest ones when the byte cap would be exceeded. */
-  async append(data: Uint8Array, id?: string): Promise<void> {
+  async append(record: Uint8Array | string, id?: string): Promise<void> {
     if (this.closed) throw new QueueClosedError();
+    const data = typeof record === 'string' ? Buffer.from(record, 'utf8') : record;
     if (data.byteLength === 0 || data.byteLength > MAX_RECORD_BYTES) {
       throw new RangeError(`a record must be 1..${MAX_RECORD_BYTES} bytes, got ${data.byteLength}`);
     }

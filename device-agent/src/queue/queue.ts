@@ -57,9 +57,10 @@ export type DropListener = (count: number, reason: string) => void;
 export interface FrameQueue {
   /**
    * Appends a record, with the id of the frame it holds (kept beside it so the sender need not parse the
-   * frame); resolves once it is durable (written and fsynced for the disk queue).
+   * frame); resolves once it is durable (written and fsynced for the disk queue). A record given as text is
+   * stored as its UTF-8 bytes (the disk queue writes them straight into the record it frames).
    */
-  append(data: Uint8Array, id?: string): Promise<void>;
+  append(data: Uint8Array | string, id?: string): Promise<void>;
   /**
    * Up to `maxRecords` records at or after `from`, oldest first, skipping acknowledged ones. Only durable
    * records are returned. Resolves to an empty list when there is nothing to read.

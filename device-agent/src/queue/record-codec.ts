@@ -20,27 +20,41 @@ export const ID_FLAG = 0x8000_0000;
 /** Longest id a v2 record holds, in bytes (one length byte); the protocol's ids are far shorter. */
 export const MAX_RECORD_ID_BYTES = 255;
 
-/** Encodes one record (header, id when given, payload) into a new buffer. */
-export function encodeRecord(payload: Uint8Array, id?: string): Buffer {
+/**
+ * Encodes one record (header, id when given, payload) into a new buffer. A payload given as text (the frame as
+ * stamped) is written as UTF-8 straight into the record, so the frame's bytes are made once, in place.
+ */
+export function encodeRecord(payload: Uint8Array | string, id?: string): Buffer {
+  const payloadBytes = payloadByteLength(payload);
   if (id === undefined) {
-    const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.byteLength);
-    out.writeUInt32LE(payload.byteLength, 0);
-    out.writeUInt32LE(crc32(payload), 4);
-    out.set(payload, RECORD_HEADER_BYTES);
+    const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadBytes);
+    out.writeUInt32LE(payloadBytes, 0);
+    writePayload(out, payload, RECORD_HEADER_BYTES);
+    out.writeUInt32LE(crc32(out.subarray(RECORD_HEADER_BYTES)), 4);
     return out;
   }
-  const idBytes = Buffer.from(id, 'utf8');
-  if (idBytes.byteLength === 0 || idBytes.byteLength > MAX_RECORD_ID_BYTES) {
-    throw new RangeError(`a record's id must be 1..${MAX_RECORD_ID_BYTES} bytes, got ${idBytes.byteLength}`);
+  const idBytes = Buffer.byteLength(id, 'utf8');
+  if (idBytes === 0 || idBytes > MAX_RECORD_ID_BYTES) {
+    throw new RangeError(`a record's id must be 1..${MAX_RECORD_ID_BYTES} bytes, got ${idBytes}`);
   }
-  const bodyBytes = 1 + idBytes.byteLength + payload.byteLength;
+  const bodyBytes = 1 + idBytes + payloadBytes;
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + bodyBytes);
   out.writeUInt32LE((bodyBytes | ID_FLAG) >>> 0, 0);
-  out.writeUInt8(idBytes.byteLength, RECORD_HEADER_BYTES);
-  out.set(idBytes, RECORD_HEADER_BYTES + 1);
-  out.set(payload, RECORD_HEADER_BYTES + 1 + idBytes.byteLength);
+  out.writeUInt8(idBytes, RECORD_HEADER_BYTES);
+  out.write(id, RECORD_HEADER_BYTES + 1, 'utf8');
+  writePayload(out, payload, RECORD_HEADER_BYTES + 1 + idBytes);
   out.writeUInt32LE(crc32(out.subarray(RECORD_HEADER_BYTES)), 4);
   return out;
+}
+
+function writePayload(out: Buffer, payload: Uint8Array | string, offset: number): void {
+  if (typeof payload === 'string') out.write(payload, offset, 'utf8');
+  else out.set(payload, offset);
+}
+
+/** UTF-8 bytes of a record's payload, given as bytes or as text. */
+export function payloadByteLength(payload: Uint8Array | string): number {
+  return typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
 }
 
 /** What the scanner found at one offset of a segment's bytes. */

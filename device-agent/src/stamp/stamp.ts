@@ -17,10 +17,11 @@ export interface StampContext {
   clockBehind?: boolean;
 }
 
-/** A stamped frame (its text, and the same as UTF-8 bytes for the queue), or why it cannot be sent. */
-export type StampResult =
-  | { ok: true; text: string; bytes: Buffer; id: string }
-  | { ok: false; reason: string };
+/**
+ * A stamped frame (its text, which the queue writes as UTF-8 straight into its record), or why it cannot be
+ * sent.
+ */
+export type StampResult = { ok: true; text: string; id: string } | { ok: false; reason: string };
 
 /** Stamps and serialises a reading with the shared encoder, refusing what the bridge would refuse. */
 export function stampReading(reading: Reading, context: StampContext): StampResult {
@@ -33,7 +34,5 @@ export function stampReading(reading: Reading, context: StampContext): StampResu
     extra: { ts: reading.readAt ?? context.now, device: context.device, seq: context.seq, clock },
   });
   if (!encoded.ok) return { ok: false, reason: encoded.error.reason };
-  const { text } = encoded.value;
-  // Encoded to UTF-8 once, here: the queue stores these bytes as they are.
-  return { ok: true, text, bytes: Buffer.from(text, 'utf8'), id };
+  return { ok: true, text: encoded.value.text, id };
 }

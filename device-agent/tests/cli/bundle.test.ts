@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../../cloud/local/free-port.js';
 import { type ScriptServer, startScriptServer } from '../support/script-server.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -10,6 +12,8 @@ const BUILD = path.resolve(import.meta.dirname, '../../deploy/build.mjs');
 
 describe('the single-file bundle (what a gateway runs)', () => {
   let bundle: string;
+  /** A preload that prints, at exit, which of node's TLS and HTTPS modules the process loaded. */
+  let reportTls: string;
   let remove: () => Promise<void>;
   let server: ScriptServer;
 
@@ -17,6 +21,11 @@ describe('the single-file bundle (what a gateway runs)', () => {
     const made = await tempDir('bundle');
     remove = made.remove;
     bundle = path.join(made.dir, 'device-agent.mjs');
+    reportTls = path.join(made.dir, 'report-tls.cjs');
+    await writeFile(
+      reportTls,
+      "process.on('exit', () => process.stderr.write('loaded:' + JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (tls|https)$/.test(m)))));",
+    );
     await run(process.execPath, [BUILD, bundle]);
     server = await startScriptServer();
   }, 60_000);
@@ -45,5 +54,36 @@ describe('the single-file bundle (what a gateway runs)', () => {
       code: 2,
       stderr: expect.stringContaining('Missing required argument: url'),
     });
+  });
+
+  it('loads TLS only for a wss:// URL: ws:// never loads it, wss:// loads it at its first connect', async () => {
+    const plain = await run(
+      process.execPath,
+      ['--require', reportTls, bundle, 'publish', '--url', server.url, '--topic', 'b/t', '--message', '1'],
+      { cwd: '/' },
+    );
+    expect(plain.stderr).toBe('loaded:[]');
+    const port = await findFreePort();
+    const secure = await run(
+      process.execPath,
+      [
+        '--require',
+        reportTls,
+        bundle,
+        'publish',
+        '--url',
+        `wss://127.0.0.1:${port}`,
+        '--topic',
+        'b/t',
+        '--message',
+        '1',
+      ],
+      { cwd: '/' },
+    ).catch((error: { code: number; stderr: string }) => error);
+    // The stand-in handed ws the real tls.connect: the attempt reached the (closed) port.
+    expect(secure).toMatchObject({ code: 1, stderr: expect.stringContaining('ECONNREFUSED') });
+    expect((secure as { stderr: string }).stderr).toContain(
+      'loaded:["NativeModule tls","NativeModule https"]',
+    );
   });
 });

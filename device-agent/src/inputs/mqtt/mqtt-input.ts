@@ -5,6 +5,7 @@ import {
   type TopicMapping,
 } from '@topic-bridge/shared-types';
 import type { IClientOptions, IPublishPacket, MqttClient, default as mqtt } from 'mqtt';
+import { corkUntilNextTick } from '../../cork.js';
 import type { MqttInputConfig } from '../config-types.js';
 import type { Input, InputContext, Reading } from '../input.js';
 import { Backoff } from '../shared/backoff.js';
@@ -212,6 +213,8 @@ export class MqttInput implements Input {
     const client = this.client;
     // After a reconnect the broker delivers unacknowledged messages again; an old ack must not reach it.
     if (!client?.connected || connection !== this.connection) return;
+    // One fsync makes a whole batch of readings durable at once: their PUBACKs leave in one write, not one each.
+    corkUntilNextTick(client.stream);
     // mqtt.js has no public call to send a PUBACK; its own handlers use this method the same way.
     // biome-ignore lint/complexity/useLiteralKeys: the bracket reaches a private method on purpose.
     client['_sendPacket']({ cmd: 'puback', messageId, ...(this.version === 5 && { reasonCode: 0 }) });

@@ -31,7 +31,7 @@ describe('stampReading', () => {
       seq: 7,
     });
     // The bytes the queue stores are the text's UTF-8, encoded once.
-    expect(synced).toEqual({ ok: true, id: 'pi-1-7', text, bytes: Buffer.from(text) });
+    expect(synced).toEqual({ ok: true, id: 'pi-1-7', text });
     const unsynced = stampReading(
       { topic: 'a/b', message: 1, readAt: 5 },
       { device: 'pi-1', seq: 8, now: 9, clockSynced: false },

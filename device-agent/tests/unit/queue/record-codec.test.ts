@@ -54,6 +54,18 @@ describe('queue record codec', () => {
     expect(() => encodeRecord(Buffer.from('p'), '')).toThrow(RangeError);
     expect(() => encodeRecord(Buffer.from('p'), 'x'.repeat(256))).toThrow(/1\.\.255 bytes/);
   });
+  it('writes a frame given as text byte for byte as the same frame given as UTF-8 bytes', () => {
+    // Multi-byte characters (2, 3 and 4 bytes in UTF-8) in the id and the payload: lengths count bytes.
+    const text = '{"topic":"t/é","message":"温度 🌡","id":"gw-ü-1"}';
+    const fromText = encodeRecord(text, 'gw-ü-1');
+    expect(fromText).toEqual(encodeRecord(Buffer.from(text, 'utf8'), 'gw-ü-1'));
+    expect(encodeRecord(text)).toEqual(v1Record(text));
+    const step = scanRecord(fromText, 0);
+    if (step.kind !== 'record') throw new Error(`unexpected ${step.kind}`);
+    expect(step.id).toBe('gw-ü-1');
+    const payload = fromText.subarray(step.payloadOffset, step.payloadOffset + step.payloadLength);
+    expect(payload.toString('utf8')).toBe(text);
+  });
 });
 
 describe('a queue written by the previous agent version, after an upgrade', () => {
