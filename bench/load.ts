@@ -14,7 +14,6 @@
  *      [--subscriber-processes 4] [--log-level info|warn]
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +31,7 @@ import {
   topicsOf,
 } from './support/load-plan.js';
 import { memoryPlot, type PlotSeries } from './support/load-plot.js';
-import { cpuSecondsOf, groupPids, loadAverage, rssOf } from './support/proc-stats.js';
+import { cpuSecondsOf, groupPids, loadAverage, machineBusySeconds, rssOf } from './support/proc-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +58,6 @@ const CHILD_TIMEOUT_MS = 180_000;
 const OUT_DIR = path.resolve(import.meta.dirname, '../test-artifacts/load');
 const SUBSCRIBERS_FILE = path.resolve(import.meta.dirname, 'support/load-subscribers.ts');
 const PUBLISHER_FILE = path.resolve(import.meta.dirname, 'support/load-publisher.ts');
-const CLOCK_TICKS_PER_SECOND = 100;
 
 for (const [name, value] of Object.entries({ ...shape, RATE, SECONDS, SUBSCRIBER_PROCESSES })) {
   if (!Number.isInteger(value) || value < 1) {
@@ -79,14 +77,6 @@ const COLORS: Record<string, string> = {
 const topics = topicsOf(shape);
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-
-/** Busy CPU seconds of the whole machine so far (every core, every process), from /proc/stat. */
-function machineBusySeconds(): number {
-  const fields =
-    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return (fields.reduce((sum, n) => sum + n, 0) - idle) / CLOCK_TICKS_PER_SECOND;
-}
 
 function forkChild(file: string, settings: unknown): ChildProcess {
   return fork(file, [JSON.stringify(settings)], {

@@ -53,3 +53,11 @@ export function loadAverage(): number {
     return Number.NaN;
   }
 }
+
+/** Busy CPU seconds of the whole machine so far (every core, every process), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const fields =
+    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return (fields.reduce((sum, n) => sum + n, 0) - idle) / CLOCK_TICKS_PER_SECOND;
+}
