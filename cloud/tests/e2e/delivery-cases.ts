@@ -149,6 +149,9 @@ export function deliveryCases(bridge: BridgeContext): void {
 
     it(`finds subscribers with the ${bridge.variant} lookup`, async () => {
       const publisher = await bridge.open();
+      // Earlier tests' connections close as they end, and each `$disconnect` Queries the rows it removes: wait
+      // until the store has been idle a moment, so that only this publish's lookup is counted.
+      await storeSettled(() => bridge.stack().storeOperationCounts());
       const before = bridge.stack().storeOperationCounts();
       await publishAndSettle(publisher, json({ topic: bridge.unique(), message: 0, id: 'lookup' }));
       const after = bridge.stack().storeOperationCounts();
@@ -163,3 +166,17 @@ export function deliveryCases(bridge: BridgeContext): void {
     });
   });
 }
+
+/** Resolves once `counts()` has not changed for STORE_SETTLED_MS (at most 40 checks). */
+async function storeSettled(counts: () => Record<string, number>): Promise<void> {
+  let last = JSON.stringify(counts());
+  for (let check = 0; check < 40; check++) {
+    await new Promise((resolve) => setTimeout(resolve, STORE_SETTLED_MS));
+    const now = JSON.stringify(counts());
+    if (now === last) return;
+    last = now;
+  }
+}
+
+/** How long the store must see no operation before a count of one publish's lookups begins. */
+const STORE_SETTLED_MS = 300;

@@ -118,7 +118,9 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       socket.send(exchange);
       return;
     }
-    const reused = idle.pop();
+    // A socket the server closed is dropped from `idle` on its 'close' event, a tick after its 'end': skip it.
+    let reused = idle.pop();
+    while (reused?.destroyed) reused = idle.pop();
     if (reused !== undefined) reused.send(exchange);
     else if (open < options.maxSockets) connect().send(exchange);
     else waiting.push(exchange);
@@ -244,6 +246,10 @@ class PooledSocket {
     this.#current = undefined;
     if (exchange !== undefined) settle(exchange, error);
     this.destroy();
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
   }
 
   destroy(): void {
