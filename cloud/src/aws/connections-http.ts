@@ -3,6 +3,7 @@ import type { ConnectionGateway } from '../core/gateway.js';
 import { HttpTransportError, postErrorFor } from '../errors.js';
 import type { SigningCredentials } from './credentials.js';
 import { createConnectionPool, type HttpResponse } from './http1/index.js';
+import { errorTypeOf } from './signed-request.js';
 import { createPostSigner, uriEscape } from './sigv4.js';
 
 /**
@@ -126,7 +127,7 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
       const { status } = response;
       if (status >= 200 && status < 300) return;
       const text = response.body.toString('utf8', 0, Math.min(response.body.length, ERROR_BODY_LIMIT));
-      const errorType = errorTypeOf(response.headers['x-amzn-errortype']);
+      const errorType = errorTypeOf(text, response.headers['x-amzn-errortype']);
       const cause = new Error(`HTTP ${status} ${errorType} ${text}`.trim());
       throw postErrorFor(connectionId, { status, errorName: errorType, timedOut: false, timeoutMs }, cause);
     },
@@ -137,9 +138,4 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
 /** Encodes a connection id as a path segment the way the SDK does (API Gateway ids end in `=`). */
 export function encodeConnectionId(connectionId: string): string {
   return uriEscape(connectionId);
-}
-
-/** `x-amzn-ErrorType: LimitExceededException:http://…` → `LimitExceededException`. */
-function errorTypeOf(header: string | undefined): string {
-  return header?.split(':')[0]?.trim() ?? '';
 }
