@@ -26,7 +26,20 @@ export const ACCOUNT_RATE = 10_000;
 export const ACCOUNT_BURST = 5_000;
 const FULL = process.argv.includes('--full');
 const LATENCY_MS = Number(process.argv.find((a) => a.startsWith('--latency='))?.split('=')[1] ?? 20);
-const SIZES = FULL ? [100, 1_000, 10_000, 100_000] : [100, 1_000, 10_000];
+const SIZES_ARG = process.argv.find((a) => a.startsWith('--sizes='))?.split('=')[1];
+const SIZES = SIZES_ARG
+  ? SIZES_ARG.split(',').map(Number)
+  : FULL
+    ? [100, 1_000, 10_000, 100_000]
+    : [100, 1_000, 10_000];
+/**
+ * The stand-in endpoint's server: `raw` (a bare `net` server parsing the one request shape: the default) or
+ * `node-http` (Node's `http` server, the endpoint of the runs before 2026-12-01 16:30 UTC), or both in turn.
+ */
+const ENDPOINT_ARG = process.argv.find((a) => a.startsWith('--endpoint='))?.split('=')[1] ?? 'raw';
+const ENDPOINT_MODES = ENDPOINT_ARG === 'both' ? ['raw', 'node-http'] : [ENDPOINT_ARG];
+/** Variants by name prefix (`--variants=fanOut`): the adaptive fanOut alone, say, for a quick pass. */
+const VARIANTS_ARG = process.argv.find((a) => a.startsWith('--variants='))?.split('=')[1];
 /** The original design posts one after another: only sizes it finishes in reasonable time. */
 const ORIGINAL_SIZES = [100, 1_000];
 /** The fixed concurrency fanOut had before the adaptive limit. */
@@ -68,6 +81,11 @@ export interface FanOutRow {
   /** 429 answers the endpoint gave (each one a request the throttle refused, retried or not). */
   throttled: number;
   clientCpuSeconds: number;
+  /** The stand-in endpoint's server (`raw` or `node-http`) and its own CPU per request it answered, µs. */
+  endpoint: string;
+  endpointCpuMicrosPerRequest: number;
+  /** The part of it spent in the kernel (loopback TCP: its reads, its writes and the client's receive side). */
+  endpointSystemMicrosPerRequest: number;
   /** The machine's 1-minute load average when the run ended (2 cores; other work shares them). */
   load: number;
 }
@@ -77,6 +95,11 @@ interface EndpointStats {
   distinct: number;
   duplicates: number;
   throttled: number;
+  /** Requests the endpoint refused as not a well-formed signed post (must stay 0). */
+  malformed: number;
+  requests: number;
+  cpuSeconds: number;
+  systemSeconds: number;
 }
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -138,11 +161,13 @@ export async function measureFanOut(
   burst: number,
   variants: Variant[],
   sizes?: number[],
+  endpointMode = 'raw',
 ): Promise<FanOutRow[]> {
   const endpoint = fork(fileURLToPath(new URL('./support/throttled-endpoint.mjs', import.meta.url)), [
     String(latencyMs),
     String(rate),
     String(burst),
+    endpointMode,
   ]);
   const rows: FanOutRow[] = [];
   try {
@@ -178,6 +203,8 @@ export async function measureFanOut(
         const ms = performance.now() - started;
         const cpu = process.cpuUsage(cpuBefore);
         const stats = await ask<EndpointStats>(endpoint, 'stats');
+        if (stats.malformed > 0)
+          throw new Error(`the stand-in endpoint refused ${stats.malformed} requests as malformed posts`);
         const floor = floorMs(subscribers, latencyMs, rate, burst);
         const row: FanOutRow = {
           variant: variant.name,
@@ -191,6 +218,11 @@ export async function measureFanOut(
           duplicated: stats.duplicates,
           throttled: stats.throttled,
           clientCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+          endpoint: endpointMode,
+          endpointCpuMicrosPerRequest: Math.round((stats.cpuSeconds * 1e6) / Math.max(1, stats.requests)),
+          endpointSystemMicrosPerRequest: Math.round(
+            (stats.systemSeconds * 1e6) / Math.max(1, stats.requests),
+          ),
           load: Number(loadavg()[0]?.toFixed(1)),
         };
         rows.push(row);
@@ -208,10 +240,24 @@ export async function measureFanOut(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv.includes('--scaled-only');
-  const rows = [
-    ...(only ? [] : await measureFanOut(LATENCY_MS, ACCOUNT_RATE, ACCOUNT_BURST, VARIANTS)),
-    ...(await measureFanOut(LATENCY_MS, SCALED_RATE, SCALED_BURST, VARIANTS.slice(0, 2), SCALED_SIZES)),
-  ];
+  const scaled = !process.argv.includes('--account-only');
+  const chosen = VARIANTS_ARG ? VARIANTS.filter((v) => v.name.startsWith(VARIANTS_ARG)) : VARIANTS;
+  const rows: FanOutRow[] = [];
+  for (const mode of ENDPOINT_MODES) {
+    if (!only)
+      rows.push(...(await measureFanOut(LATENCY_MS, ACCOUNT_RATE, ACCOUNT_BURST, chosen, undefined, mode)));
+    if (scaled)
+      rows.push(
+        ...(await measureFanOut(
+          LATENCY_MS,
+          SCALED_RATE,
+          SCALED_BURST,
+          chosen.slice(0, 2),
+          SCALED_SIZES,
+          mode,
+        )),
+      );
+  }
   console.log(`Fan-out at the account's limit (latency ${LATENCY_MS} ms), and at a tenth of it`);
   console.table(
     rows.map(
@@ -227,7 +273,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         duplicated,
         throttled,
         clientCpuSeconds,
+        endpoint,
+        endpointCpuMicrosPerRequest,
+        endpointSystemMicrosPerRequest,
       }) => ({
+        endpoint,
         throttle,
         variant: variant.slice(0, 28),
         subscribers,
@@ -239,6 +289,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         duplicated,
         throttled,
         cpuS: clientCpuSeconds,
+        endpointUs: endpointCpuMicrosPerRequest,
+        endpointSysUs: endpointSystemMicrosPerRequest,
       }),
     ),
   );

@@ -1,15 +1,19 @@
 import { createHash, createHmac, hash } from 'node:crypto';
 import type { SigningCredentials } from './credentials.js';
+import { createHmacSha256, type HmacSha256 } from './hmac-sha256.js';
 
 /**
  * SigV4 for the one request shape the fan-out sends: `POST {path}` with no query string and the headers
  * `content-type`, `host`, `x-amz-date` (and `x-amz-security-token` with temporary credentials); the AWS JSON
  * APIs the handlers call (DynamoDB, Lambda Invoke, SSM) add a content type and headers of their own (extras).
- * Written out
- * for that shape because it is the hottest code of a fan-out: it hashes the body once per distinct frame
- * (every post of a fan-out carries the same one), caches the signing key per day, region and secret, and does
- * two HMAC/SHA-256 operations per post, where the generic `@smithy/signature-v4` does five plus a request
- * clone (docs/BENCHMARKS.md, "CPU per post"). A test checks it against `@smithy/signature-v4` byte for byte.
+ * Written out for that shape because it is the hottest code of a fan-out. What the posts of a fan-out share is
+ * built once per second, credentials, host and frame: the body's hash, the canonical request after its path
+ * (headers, the ~1 KB session token, signed-header names; kept as bytes), the string to sign before its hash,
+ * the authorization header before its signature, and the signing key (per day, region and secret) with its
+ * HMAC pads (hmac-sha256.ts). A post then costs three one-shot SHA-256 calls: its canonical request (its path
+ * written in front of the shared tail, in one reused buffer) and the HMAC's two, where the generic
+ * `@smithy/signature-v4` does five plus a request clone (docs/BENCHMARKS.md, "CPU per post"). Tests check it
+ * against `@smithy/signature-v4` byte for byte, across every change its caches key on (tests/unit/sigv4.test.ts).
  */
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -42,72 +46,159 @@ export interface PostSigner {
   ): SignedHeaders;
 }
 
-/** Creates a PostSigner with its own signing-key and payload-hash caches. */
+/**
+ * Bytes kept before the canonical request's constant tail for its variable head, `POST\n{canonical path}`: an
+ * `@connections` path is under 100 bytes; a longer one is hashed from a string instead.
+ */
+const CANONICAL_HEAD_ROOM = 512;
+
+/**
+ * What the post shape's signature shares between the posts of a fan-out, built once per second (the date),
+ * credentials, host and frame: the canonical request after its path, the string to sign before its hash, and
+ * the authorization header before its signature. A post then hashes its own path with that tail and signs.
+ */
+interface PostContext {
+  second: number;
+  host: string;
+  body: Buffer;
+  credentials: SigningCredentials;
+  longDate: string;
+  /** `[room for POST\n{path}]\n\n{canonical headers}\n{signed header names}\n{body hash}`, the tail written once. */
+  canonical: Buffer;
+  stringToSignHead: string;
+  authorizationHead: string;
+  hmac: HmacSha256;
+}
+
+/** Creates a PostSigner with its own signing-key, payload-hash and per-second caches. */
 export function createPostSigner(region: string, service: string, now: () => number = Date.now): PostSigner {
   let keyScope = '';
-  let key: Buffer = Buffer.alloc(0);
+  let key: HmacSha256 | undefined;
   let lastBody: Buffer | undefined;
   let lastBodyHash = '';
   let dateSecond = -1;
   let longDate = '';
+  let post: PostContext | undefined;
   const canonicalPaths = new CanonicalPathCache();
 
-  const signingKey = (shortDate: string, secret: string): Buffer => {
+  const signingKey = (shortDate: string, secret: string): HmacSha256 => {
     const scope = `${shortDate}/${secret}`;
-    if (scope !== keyScope) {
+    if (key === undefined || scope !== keyScope) {
       const day = hmac(`AWS4${secret}`, shortDate);
-      key = hmac(hmac(hmac(day, region), service), 'aws4_request');
+      key = createHmacSha256(hmac(hmac(hmac(day, region), service), 'aws4_request'));
       keyScope = scope;
     }
     return key;
   };
 
+  const bodyHash = (body: Buffer): string => {
+    if (body !== lastBody) {
+      lastBody = body;
+      lastBodyHash = sha256Hex(body);
+    }
+    return lastBodyHash;
+  };
+
+  const dateOf = (second: number): string => {
+    if (second !== dateSecond) {
+      dateSecond = second;
+      longDate = `${new Date(second * 1000).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
+    }
+    return longDate;
+  };
+
+  const postContext = (second: number, host: string, body: Buffer, credentials: SigningCredentials) => {
+    const date = dateOf(second);
+    const shortDate = date.slice(0, 8);
+    const token = credentials.sessionToken;
+    const names = token
+      ? 'content-type;host;x-amz-date;x-amz-security-token'
+      : 'content-type;host;x-amz-date';
+    const tail = Buffer.from(
+      `\n\ncontent-type:${CONTENT_TYPE}\nhost:${host}\nx-amz-date:${date}\n` +
+        (token ? `x-amz-security-token:${token}\n` : '') +
+        `\n${names}\n${bodyHash(body)}`,
+      'utf8',
+    );
+    const canonical = Buffer.alloc(CANONICAL_HEAD_ROOM + tail.length);
+    tail.copy(canonical, CANONICAL_HEAD_ROOM);
+    const scope = `${shortDate}/${region}/${service}/aws4_request`;
+    return {
+      second,
+      host,
+      body,
+      credentials,
+      longDate: date,
+      canonical,
+      stringToSignHead: `${ALGORITHM}\n${date}\n${scope}\n`,
+      authorizationHead: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names}, Signature=`,
+      hmac: signingKey(shortDate, credentials.secretAccessKey),
+    };
+  };
+
+  const signPost = (host: string, path: string, body: Buffer, credentials: SigningCredentials) => {
+    const second = Math.floor(now() / 1000);
+    let context = post;
+    if (
+      context === undefined ||
+      context.second !== second ||
+      context.body !== body ||
+      context.host !== host ||
+      context.credentials !== credentials
+    ) {
+      context = postContext(second, host, body, credentials);
+      post = context;
+    }
+    // `POST\n{path}` is ASCII (canonicalPath escapes every other character), so its bytes are its length.
+    const head = `POST\n${canonicalPaths.of(path)}`;
+    const start = CANONICAL_HEAD_ROOM - head.length;
+    let canonicalHash: string;
+    if (start >= 0) {
+      context.canonical.write(head, start, 'latin1');
+      canonicalHash = sha256Hex(context.canonical.subarray(start));
+    } else {
+      canonicalHash = sha256Hex(`${head}${context.canonical.toString('utf8', CANONICAL_HEAD_ROOM)}`);
+    }
+    const authorization =
+      context.authorizationHead + context.hmac.hexDigest(context.stringToSignHead + canonicalHash);
+    const token = credentials.sessionToken;
+    const headers: SignedHeaders = token
+      ? {
+          'content-type': CONTENT_TYPE,
+          'x-amz-date': context.longDate,
+          authorization,
+          'x-amz-security-token': token,
+        }
+      : { 'content-type': CONTENT_TYPE, 'x-amz-date': context.longDate, authorization };
+    return headers;
+  };
+
   return {
     sign(host, path, body, credentials, extras) {
-      const second = Math.floor(now() / 1000);
-      if (second !== dateSecond) {
-        dateSecond = second;
-        longDate = `${new Date(second * 1000).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
-      }
-      if (body !== lastBody) {
-        lastBody = body;
-        lastBodyHash = sha256Hex(body);
-      }
-      const shortDate = longDate.slice(0, 8);
+      if (extras === undefined) return signPost(host, path, body, credentials);
+      const date = dateOf(Math.floor(now() / 1000));
+      const shortDate = date.slice(0, 8);
       const token = credentials.sessionToken;
-      const contentType = extras?.contentType ?? CONTENT_TYPE;
-      let signedHeaderNames: string;
-      let canonicalHeaders: string;
-      if (extras?.headers === undefined) {
-        signedHeaderNames = token
-          ? 'content-type;host;x-amz-date;x-amz-security-token'
-          : 'content-type;host;x-amz-date';
-        canonicalHeaders =
-          `content-type:${contentType}\nhost:${host}\nx-amz-date:${longDate}\n` +
-          (token ? `x-amz-security-token:${token}\n` : '');
-      } else {
-        const all: Record<string, string> = {
-          ...extras.headers,
-          'content-type': contentType,
-          host,
-          'x-amz-date': longDate,
-        };
-        if (token) all['x-amz-security-token'] = token;
-        const names = Object.keys(all).sort();
-        signedHeaderNames = names.join(';');
-        canonicalHeaders = names.map((name) => `${name}:${String(all[name]).trim()}\n`).join('');
-      }
-      const canonicalRequest = `POST\n${canonicalPaths.of(path)}\n\n${canonicalHeaders}\n${signedHeaderNames}\n${lastBodyHash}`;
+      const contentType = extras.contentType ?? CONTENT_TYPE;
+      const all: Record<string, string> = {
+        ...extras.headers,
+        'content-type': contentType,
+        host,
+        'x-amz-date': date,
+      };
+      if (token) all['x-amz-security-token'] = token;
+      const names = Object.keys(all).sort();
+      const signedHeaderNames = names.join(';');
+      const canonicalHeaders = names.map((name) => `${name}:${String(all[name]).trim()}\n`).join('');
+      const canonicalRequest = `POST\n${canonicalPaths.of(path)}\n\n${canonicalHeaders}\n${signedHeaderNames}\n${bodyHash(body)}`;
       const scope = `${shortDate}/${region}/${service}/aws4_request`;
-      const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-      const signature = createHmac('sha256', signingKey(shortDate, credentials.secretAccessKey))
-        .update(stringToSign)
-        .digest('hex');
+      const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+      const signature = signingKey(shortDate, credentials.secretAccessKey).hexDigest(stringToSign);
       const authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaderNames}, Signature=${signature}`;
       const headers: SignedHeaders = {
-        ...extras?.headers,
+        ...extras.headers,
         'content-type': contentType,
-        'x-amz-date': longDate,
+        'x-amz-date': date,
         authorization,
       };
       if (token) headers['x-amz-security-token'] = token;
