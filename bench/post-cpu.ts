@@ -1,12 +1,14 @@
 /**
  * CPU per post to `@connections`, client side: the lean path (http1/ keep-alive sockets + sigv4.ts with its cached key),
- * the same request unsigned over http1/ alone (the transport's share), the same path signed by `@smithy/signature-v4` (the SDK's signer) or by aws4fetch instead, the SDK client (`ApiGatewayManagementApiClient`,
+ * the same request unsigned over http1/ alone (the transport's share), the lean path's signed headers computed
+ * once and sent with every post (the transport with the real header bytes: lean minus it is the signing), the same path signed by `@smithy/signature-v4` (the SDK's signer) or by aws4fetch instead, the SDK client (`ApiGatewayManagementApiClient`,
  * maxAttempts 1) and a plain unsigned keep-alive `http.request`, in one run against the same local sink (a
  * separate process answering 204 at once, so its CPU is not counted). Rounds interleave the variants; the
  * median round is reported. Run: `npx tsx bench/post-cpu.ts [--full]`. Results: docs/BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { AwsV4Signer } from 'aws4fetch';
@@ -18,6 +20,7 @@ import {
 } from '../cloud/src/aws/connections-http.js';
 import type { SigningCredentials } from '../cloud/src/aws/credentials.js';
 import { createConnectionPool } from '../cloud/src/aws/http1/index.js';
+import { createPostSigner } from '../cloud/src/aws/sigv4.js';
 import type { ConnectionGateway } from '../cloud/src/core/gateway.js';
 import { runBounded } from '../cloud/src/core/run-bounded.js';
 import { smithySigner } from './support/smithy-signer.js';
@@ -111,6 +114,31 @@ function plainHttp1Gateway(endpoint: string): Variant {
   return { name: 'plain over http1/ (unsigned)', gateway, close: () => pool.close() };
 }
 
+/**
+ * The lean path's request with its signed headers computed once, not per post: the transport with the real
+ * header bytes (the session token's 1,000 characters included), so lean minus this is what signing costs.
+ */
+function presignedHttp1Gateway(endpoint: string): Variant {
+  const url = new URL(endpoint);
+  const pool = createConnectionPool({ origin: url, maxSockets: 1_000, idleTimeoutMs: 4_000 });
+  const body = Buffer.from(FRAME, 'utf8');
+  const path = `/@connections/${encodeConnectionId(CONNECTION_ID)}`;
+  const signed = createPostSigner(REGION, 'execute-api').sign(url.host, path, body, CREDENTIALS);
+  const gateway: ConnectionGateway = {
+    post: async () => {
+      const response = await pool.request({
+        method: 'POST',
+        path,
+        headers: { ...signed, host: url.host },
+        body,
+        timeoutMs: 5_000,
+      });
+      if (response.status !== 204) throw new Error(`${response.status}`);
+    },
+  };
+  return { name: 'signed once, sent over http1/', gateway, close: () => pool.close() };
+}
+
 function variants(endpoint: string): Variant[] {
   const lean = createHttpConnectionsGateway({ endpoint, region: REGION, credentials });
   const aws4 = createHttpConnectionsGateway({
@@ -134,6 +162,7 @@ function variants(endpoint: string): Variant[] {
   return [
     plainGateway(endpoint),
     plainHttp1Gateway(endpoint),
+    presignedHttp1Gateway(endpoint),
     { name: 'lean (sigv4.ts)', gateway: lean, close: () => lean.close() },
     { name: 'lean signed by @smithy/signature-v4', gateway: smithy, close: () => smithy.close() },
     { name: 'lean signed by aws4fetch', gateway: aws4, close: () => aws4.close() },
@@ -206,10 +235,15 @@ export async function measurePostCpu(): Promise<PostCpuRow[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const loadBefore = Number(loadavg()[0]?.toFixed(1));
   const rows = await measurePostCpu();
+  // The 1-minute load average before and after (2 cores, shared): client CPU per post grows with it.
+  const load = `${loadBefore} -> ${loadavg()[0]?.toFixed(1)}`;
   console.log(
-    `CPU per post, client side (${POSTS} posts x ${ROUNDS} rounds, ${IN_FLIGHT} in flight, median round)`,
+    `CPU per post, client side (${POSTS} posts x ${ROUNDS} rounds, ${IN_FLIGHT} in flight, median round; load ${load})`,
   );
   console.table(rows);
-  console.log(JSON.stringify({ bench: 'post-cpu', posts: POSTS, rounds: ROUNDS, inFlight: IN_FLIGHT, rows }));
+  console.log(
+    JSON.stringify({ bench: 'post-cpu', posts: POSTS, rounds: ROUNDS, inFlight: IN_FLIGHT, load, rows }),
+  );
 }

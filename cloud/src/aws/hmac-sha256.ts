@@ -25,18 +25,33 @@ export interface HmacSha256 {
   hexDigest(message: string | Buffer): string;
 }
 
-/** Creates an HmacSha256 for `key` (a string is taken as UTF-8). */
-export function createHmacSha256(key: string | Buffer): HmacSha256 {
-  if (typeof hash !== 'function') return hmacObjectPerCall(key);
+/**
+ * The key's pad blocks, each followed by room for what it is hashed with: `inner` is K ⊕ ipad and then
+ * `innerRoom` bytes for the message, `outer` is K ⊕ opad and then 32 bytes for the inner digest. For callers that
+ * write their messages into `inner` themselves (sigv4.ts writes a post's constant prefix once).
+ */
+export function hmacPadBlocks(key: string | Buffer, innerRoom: number): { inner: Buffer; outer: Buffer } {
   let keyBytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
   if (keyBytes.length > BLOCK_BYTES) keyBytes = createHash('sha256').update(keyBytes).digest();
-  let inner = Buffer.alloc(BLOCK_BYTES + INITIAL_MESSAGE_BYTES);
+  const inner = Buffer.alloc(BLOCK_BYTES + innerRoom);
   const outer = Buffer.alloc(BLOCK_BYTES + DIGEST_BYTES);
   for (let i = 0; i < BLOCK_BYTES; i++) {
     const byte = keyBytes[i] ?? 0;
     inner[i] = byte ^ INNER_PAD;
     outer[i] = byte ^ OUTER_PAD;
   }
+  return { inner, outer };
+}
+
+/** Bytes of SHA-256's block, where a message written into hmacPadBlocks' `inner` starts. */
+export const HMAC_MESSAGE_OFFSET = BLOCK_BYTES;
+
+/** Creates an HmacSha256 for `key` (a string is taken as UTF-8). */
+export function createHmacSha256(key: string | Buffer): HmacSha256 {
+  if (typeof hash !== 'function') return hmacObjectPerCall(key);
+  const pads = hmacPadBlocks(key, INITIAL_MESSAGE_BYTES);
+  let inner = pads.inner;
+  const outer = pads.outer;
 
   const innerDigest = (message: string | Buffer): Buffer => {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit, so this much room always holds a string.

@@ -1,6 +1,6 @@
 import { createHash, createHmac, hash } from 'node:crypto';
 import type { SigningCredentials } from './credentials.js';
-import { createHmacSha256, type HmacSha256 } from './hmac-sha256.js';
+import { createHmacSha256, HMAC_MESSAGE_OFFSET, type HmacSha256, hmacPadBlocks } from './hmac-sha256.js';
 
 /**
  * SigV4 for the one request shape the fan-out sends: `POST {path}` with no query string and the headers
@@ -65,15 +65,34 @@ interface PostContext {
   longDate: string;
   /** `[room for POST\n{path}]\n\n{canonical headers}\n{signed header names}\n{body hash}`, the tail written once. */
   canonical: Buffer;
-  stringToSignHead: string;
+  /**
+   * The signing key's inner pad block, then the string to sign: its head (algorithm, date, scope) written
+   * once, and room for the canonical request's hash in hex, written by each post at `innerHashAt`.
+   */
+  inner: Buffer;
+  innerHashAt: number;
+  /** The key's outer pad block, then room for the inner digest. */
+  outer: Buffer;
   authorizationHead: string;
-  hmac: HmacSha256;
+}
+
+/** Lowercase hex digits as character codes, for writing a digest into a buffer without a string between. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/** Writes `digest` as lowercase hex into `target` at `at`. */
+function writeHex(digest: Buffer, target: Buffer, at: number): void {
+  for (let i = 0; i < digest.length; i++) {
+    const byte = digest[i] as number;
+    target[at + 2 * i] = HEX_DIGITS[byte >> 4] as number;
+    target[at + 2 * i + 1] = HEX_DIGITS[byte & 15] as number;
+  }
 }
 
 /** Creates a PostSigner with its own signing-key, payload-hash and per-second caches. */
 export function createPostSigner(region: string, service: string, now: () => number = Date.now): PostSigner {
   let keyScope = '';
   let key: HmacSha256 | undefined;
+  let keyBytes: Buffer = Buffer.alloc(0);
   let lastBody: Buffer | undefined;
   let lastBodyHash = '';
   let dateSecond = -1;
@@ -85,7 +104,8 @@ export function createPostSigner(region: string, service: string, now: () => num
     const scope = `${shortDate}/${secret}`;
     if (key === undefined || scope !== keyScope) {
       const day = hmac(`AWS4${secret}`, shortDate);
-      key = createHmacSha256(hmac(hmac(hmac(day, region), service), 'aws4_request'));
+      keyBytes = hmac(hmac(hmac(day, region), service), 'aws4_request');
+      key = createHmacSha256(keyBytes);
       keyScope = scope;
     }
     return key;
@@ -123,6 +143,10 @@ export function createPostSigner(region: string, service: string, now: () => num
     const canonical = Buffer.alloc(CANONICAL_HEAD_ROOM + tail.length);
     tail.copy(canonical, CANONICAL_HEAD_ROOM);
     const scope = `${shortDate}/${region}/${service}/aws4_request`;
+    signingKey(shortDate, credentials.secretAccessKey);
+    const stringToSignHead = Buffer.from(`${ALGORITHM}\n${date}\n${scope}\n`, 'utf8');
+    const { inner, outer } = hmacPadBlocks(keyBytes, stringToSignHead.length + HEX_SHA256_LENGTH);
+    stringToSignHead.copy(inner, HMAC_MESSAGE_OFFSET);
     return {
       second,
       host,
@@ -130,9 +154,10 @@ export function createPostSigner(region: string, service: string, now: () => num
       credentials,
       longDate: date,
       canonical,
-      stringToSignHead: `${ALGORITHM}\n${date}\n${scope}\n`,
+      inner,
+      innerHashAt: HMAC_MESSAGE_OFFSET + stringToSignHead.length,
+      outer,
       authorizationHead: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names}, Signature=`,
-      hmac: signingKey(shortDate, credentials.secretAccessKey),
     };
   };
 
@@ -149,18 +174,22 @@ export function createPostSigner(region: string, service: string, now: () => num
       context = postContext(second, host, body, credentials);
       post = context;
     }
-    // `POST\n{path}` is ASCII (canonicalPath escapes every other character), so its bytes are its length.
+    // `POST\n{path}` is ASCII (canonicalPath escapes every other character): one byte per character, written
+    // in front of the shared tail. Byte by byte in JavaScript rather than Buffer#write, and the digests moved
+    // the same way: inside the post loop every call into Node's C++ costs a few µs (docs/BENCHMARKS.md).
     const head = `POST\n${canonicalPaths.of(path)}`;
     const start = CANONICAL_HEAD_ROOM - head.length;
-    let canonicalHash: string;
+    const { canonical, inner, outer } = context;
+    let canonicalDigest: Buffer;
     if (start >= 0) {
-      context.canonical.write(head, start, 'latin1');
-      canonicalHash = sha256Hex(context.canonical.subarray(start));
+      for (let i = 0; i < head.length; i++) canonical[start + i] = head.charCodeAt(i);
+      canonicalDigest = sha256(canonical.subarray(start));
     } else {
-      canonicalHash = sha256Hex(`${head}${context.canonical.toString('utf8', CANONICAL_HEAD_ROOM)}`);
+      canonicalDigest = sha256(`${head}${canonical.toString('utf8', CANONICAL_HEAD_ROOM)}`);
     }
-    const authorization =
-      context.authorizationHead + context.hmac.hexDigest(context.stringToSignHead + canonicalHash);
+    writeHex(canonicalDigest, inner, context.innerHashAt);
+    outer.set(sha256(inner), HMAC_MESSAGE_OFFSET);
+    const authorization = context.authorizationHead + sha256Hex(outer);
     const token = credentials.sessionToken;
     const headers: SignedHeaders = token
       ? {
@@ -231,6 +260,15 @@ const sha256Hex: (data: string | Buffer) => string =
   typeof hash === 'function'
     ? (data) => hash('sha256', data, 'hex')
     : (data) => createHash('sha256').update(data).digest('hex');
+
+/** The same as 32 bytes. */
+const sha256: (data: string | Buffer) => Buffer =
+  typeof hash === 'function'
+    ? (data) => hash('sha256', data, 'buffer')
+    : (data) => createHash('sha256').update(data).digest();
+
+/** Characters of a SHA-256 digest in hex. */
+const HEX_SHA256_LENGTH = 64;
 
 /**
  * SigV4's canonical URI for services other than S3: each path segment URI-encoded once more (so `%3D` in an
