@@ -5,8 +5,10 @@
  * floor max(latency, (N − burst)/rate + latency). Variants, in one run: today's fanOut (adaptive concurrency
  * over the lean post path), the previous fixed concurrency of 32, and the original design's posts one after
  * another with no retry (at 100 and 1,000 only: it needs N × latency). The endpoint counts what it accepted per
- * connection id, so lost and duplicated posts are exact. Run: `npx tsx bench/fan-out-limit.ts [--full]
- * [--latency=20]`. Results: docs/BENCHMARKS.md (the plot is written by bench/plot-fan-out.ts).
+ * connection id, so lost and duplicated posts are exact, and reports its own CPU per request. Run:
+ * `npx tsx bench/fan-out-limit.ts [--full] [--latency=20] [--endpoint=raw|node-http|both] [--sizes=1000,10000]
+ * [--variants=fanOut] [--account-only|--scaled-only] [--json=out.json]`. Results: docs/BENCHMARKS.md (the plot
+ * is written by bench/plot-fan-out.ts).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
