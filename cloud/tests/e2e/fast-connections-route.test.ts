@@ -132,6 +132,26 @@ describe('the local fast path for POST /@connections', () => {
     }
   });
 
+  it('survives a client that goes away in the middle of a body, and answers the next post', async () => {
+    for (const side of [fast, hapi]) {
+      const path = `/@connections/${encodeURIComponent(side.connectionId)}`;
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(side.stack.wsPort, '127.0.0.1', () => {
+          socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100\r\n\r\n{"cut":`);
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 50);
+        });
+        socket.on('error', reject);
+      });
+      const before = side.subscriber.frames.length;
+      const answer = await exchange(side.stack.wsPort, post(path, '{"after":1}'));
+      expect(answer).toMatch(/^HTTP\/1\.1 204 No Content\r\n/);
+      expect((await side.subscriber.waitForFrames(before + 1)).slice(before)).toEqual(['{"after":1}']);
+    }
+  });
+
   it('is in place only when not switched off', () => {
     expect(fast.lines.filter((line) => line.includes(FAST_PATH_ON_LINE))).toHaveLength(1);
     expect(hapi.lines.filter((line) => line.includes(FAST_PATH_ON_LINE))).toHaveLength(0);
