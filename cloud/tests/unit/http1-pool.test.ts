@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConnectionPool, createConnectionPool, type HttpRequest } from '../../src/aws/http1/index.js';
+import {
+  type ConnectionPool,
+  createConnectionPool,
+  type HttpRequest,
+  SINGLE_WRITE_MAX_BODY_BYTES,
+} from '../../src/aws/http1/index.js';
 import { HttpTransportError } from '../../src/errors.js';
 
 /**
@@ -22,6 +27,7 @@ beforeAll(async () => {
     req.on('end', () => {
       pathsSeen.push(req.url ?? '');
       if (req.url === '/hang') return;
+      if (req.url === '/echo') return res.writeHead(200).end(Buffer.concat(chunks));
       if (req.url === '/reset') return req.socket.destroy();
       const headers: Record<string, string> = req.url === '/close' ? { connection: 'close' } : {};
       res.writeHead(200, headers).end(`${socketNumbers.get(req.socket)} ${req.url} ${Buffer.concat(chunks)}`);
@@ -80,6 +86,24 @@ describe('the connection pool against a real HTTP server', () => {
     const answers: string[] = [];
     for (const n of [1, 2, 3]) answers.push(await answer(pool, post(`/p${n}`, `body ${n}`), base));
     expect(answers).toEqual(['200 s1 /p1 body 1', '200 s1 /p2 body 2', '200 s1 /p3 body 3']);
+  });
+
+  it('sends every byte value of a body unchanged, small (one write with the head) or large (a write of its own)', async () => {
+    const pool = poolOf(1);
+    const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const bodies = [
+      everyByte,
+      Buffer.alloc(0),
+      Buffer.concat([everyByte, everyByte]).subarray(0, 300),
+      Buffer.alloc(SINGLE_WRITE_MAX_BODY_BYTES, everyByte),
+      Buffer.alloc(SINGLE_WRITE_MAX_BODY_BYTES + 1, everyByte),
+      everyByte, // the same Buffer again after others: not a stale copy of the last one
+    ];
+    for (const body of bodies) {
+      const response = await pool.request(post('/echo', '', { body }));
+      expect(response.status).toBe(200);
+      expect(response.body.equals(body)).toBe(true);
+    }
   });
 
   it('opens at most maxSockets sockets; the requests beyond wait and are answered in order', async () => {

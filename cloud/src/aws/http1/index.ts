@@ -3,6 +3,7 @@ export {
   type ConnectionPoolOptions,
   createConnectionPool,
   type HttpRequest,
+  SINGLE_WRITE_MAX_BODY_BYTES,
 } from './connection-pool.js';
 export {
   type HttpResponse,

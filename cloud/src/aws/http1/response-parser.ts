@@ -202,7 +202,8 @@ export class ResponseParser {
     this.#bodyParts = [];
     this.#bodyBytes = 0;
     this.#framing = { kind: 'none' };
-    return { ...head, body };
+    // Named fields rather than a spread: this runs once per post of every fan-out.
+    return { status: head.status, headers: head.headers, body, closeAfter: head.closeAfter };
   }
 }
 
