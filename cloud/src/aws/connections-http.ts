@@ -63,9 +63,16 @@ export function sigv4Signer(
   service = 'execute-api',
 ): RequestSigner {
   const signer = createPostSigner(region, service);
+  // URL's getters are not free and every post of a gateway has the same URL: its host is read once.
+  let lastUrl: URL | undefined;
+  let host = '';
   return async ({ url, path, body }) => {
-    const headers = signer.sign(url.host, path, body, await credentials());
-    headers.host = url.host;
+    if (url !== lastUrl) {
+      lastUrl = url;
+      host = url.host;
+    }
+    const headers = signer.sign(host, path, body, await credentials());
+    headers.host = host;
     return headers;
   };
 }
@@ -93,6 +100,7 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
   });
   const sign = options.signer ?? sigv4Signer(options.region, options.credentials);
   const basePath = url.pathname.replace(/\/+$/, '');
+  const host = url.host;
   let lastData: string | undefined;
   let lastBody = Buffer.alloc(0);
   return {
@@ -107,7 +115,7 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
       const headers = await sign({
         url,
         path,
-        headers: { host: url.host, 'content-type': 'application/octet-stream' },
+        headers: { host, 'content-type': 'application/octet-stream' },
         body,
       });
       let response: HttpResponse;
