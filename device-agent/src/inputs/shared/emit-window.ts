@@ -41,33 +41,30 @@ export class EmitWindow {
     } catch (error) {
       answer = Promise.reject(error);
     }
+    // Only the topic is kept for the log line while the reading waits for its fsync: the reading itself (its
+    // message and payload) can then be collected before a young-generation collection promotes it.
+    const topic = reading.topic;
     return answer.then(
-      (result) => this.answered(reading, result),
-      (error: unknown) => this.failed(reading, error),
+      (result) => this.answered(topic, result),
+      (error: unknown) => this.failed(topic, error),
     );
   }
 
-  private answered(reading: Reading, result: EmitResult): EmitOutcome {
+  private answered(topic: string, result: EmitResult): EmitOutcome {
     this.settled();
     if (result.accepted) return 'accepted';
     if (result.retryable) {
-      this.context.logger.info(
-        { topic: reading.topic, reason: result.reason },
-        'the agent cannot take a reading now',
-      );
+      this.context.logger.info({ topic, reason: result.reason }, 'the agent cannot take a reading now');
       return 'failed';
     }
-    this.context.logger.warn(
-      { topic: reading.topic, reason: result.reason },
-      'reading refused by the agent; skipped',
-    );
+    this.context.logger.warn({ topic, reason: result.reason }, 'reading refused by the agent; skipped');
     return 'refused';
   }
 
-  private failed(reading: Reading, error: unknown): EmitOutcome {
+  private failed(topic: string, error: unknown): EmitOutcome {
     this.settled();
     const reason = error instanceof Error ? error.message : String(error);
-    this.context.logger.error({ topic: reading.topic, reason }, 'the agent failed to queue a reading');
+    this.context.logger.error({ topic, reason }, 'the agent failed to queue a reading');
     return 'failed';
   }
 
