@@ -258,6 +258,9 @@ export function parseServerFrame(raw: string): Result<ServerFrame, UnexpectedFra
   return problem === undefined ? ok(parsed as ServerFrame) : { ok: false, error: { reason: problem } };
 }
 
+// The optional counts of an ack, one array for every ack an agent or client checks (not one per ack).
+const ACK_COUNT_FIELDS = ['subscribers', 'queued', 'failed'] as const;
+
 function replyProblem(frame: PlainObject): string | undefined {
   const type = frame.type;
   if (typeof type !== 'string' || !(REPLY_TYPES as readonly string[]).includes(type)) {
@@ -270,7 +273,7 @@ function replyProblem(frame: PlainObject): string | undefined {
         return 'an "ack" frame needs a string "id" and a number "delivered"';
       }
       // Older bridges send neither; when present they are counts.
-      for (const field of ['subscribers', 'queued', 'failed'] as const) {
+      for (const field of ACK_COUNT_FIELDS) {
         if (frame[field] !== undefined && typeof frame[field] !== 'number') {
           return `an "ack" frame's "${field}", when present, must be a number`;
         }
