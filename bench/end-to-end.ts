@@ -54,6 +54,11 @@ const DRAIN_MS = 5_000;
 /** Subscribers connect this many at a time (serverless-offline runs `$connect` for each). */
 const CONNECT_BATCH = 50;
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Between loads, the system counts as idle once it spends at most this much CPU in one SETTLE_WINDOW_MS. */
+const SETTLE_IDLE_CPU_SECONDS = 0.02;
+const SETTLE_WINDOW_MS = 500;
+/** The longest wait for a system to go idle between loads. */
+const SETTLE_MAX_MS = 60_000;
 
 /** One load: subscribers, frames per second and how many frames. */
 export interface Load {
@@ -324,9 +329,23 @@ async function runLoad(system: RunningSystem, load: Load): Promise<EndToEndRow> 
     load: Number(loadavg()[0]?.toFixed(1)),
   };
   histogram.destroy();
-  // Let the closed subscribers' `$disconnect`s finish before the next load.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await waitUntilIdle(system);
   return row;
+}
+
+/**
+ * Waits until the system's CPU stops growing, so that the closed subscribers' `$disconnect`s (1,000 of them take
+ * serverless-offline several seconds) do not run into the next load; at most SETTLE_MAX_MS.
+ */
+async function waitUntilIdle(system: RunningSystem): Promise<void> {
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  let before = system.cpuSeconds();
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS));
+    const now = system.cpuSeconds();
+    if (now - before <= SETTLE_IDLE_CPU_SECONDS) return;
+    before = now;
+  }
 }
 
 const SYSTEMS: Array<[string, () => Promise<RunningSystem>]> = [

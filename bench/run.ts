@@ -35,6 +35,8 @@ const BENCHES: Bench[] = [
     quick: ['bench/results/fan-out-limit.json', 'docs/images/fan-out.svg'],
     full: ['bench/results/fan-out-limit.json', 'docs/images/fan-out.svg'],
   },
+  // serverless-offline's CPU per @connections post, with the local fast path and with hapi's route, A B A B.
+  { name: 'connections-route', script: 'bench/connections-route.ts', quick: ['10000', '2'] },
   { name: 'end-to-end', script: 'bench/end-to-end.ts', full: ['--full'] },
   // Store cost (benchmark 4): 1k and 10k rows; --full adds 100k.
   { name: 'read-units', script: 'bench/read-units.ts', full: ['--full'] },

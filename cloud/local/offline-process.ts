@@ -23,6 +23,10 @@ const KEPT_OUTPUT_LINES = 40;
 export const OFFLINE_CPU_PROFILE_DIR_ENV = 'TOPIC_BRIDGE_OFFLINE_CPU_PROF';
 
 const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
+/** The local stack's fast path in front of serverless-offline's `POST /@connections` route (the file says why). */
+const FAST_CONNECTIONS_ROUTE = new URL('./fast-connections-route.mjs', import.meta.url).href;
+/** serverless-offline's debug logging off unless asked for (the file says why). */
+const OFFLINE_DEBUG_LOG = new URL('./offline-debug-log.mjs', import.meta.url).href;
 
 /** What serverless-offline is started with. */
 export interface OfflineOptions {
@@ -87,6 +91,10 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     '--import',
     EXIT_WITH_PARENT,
+    '--import',
+    FAST_CONNECTIONS_ROUTE,
+    '--import',
+    OFFLINE_DEBUG_LOG,
     SERVERLESS_BIN,
     'offline',
     'start',
