@@ -45,6 +45,16 @@ module.exports = new Proxy({}, {
     }));
   },
 };
+/**
+ * Every `require('debug')` in the bundle (mqtt.js, mqtt-packet) gets quiet-debug.cjs: loggers that allocate
+ * nothing per call unless DEBUG is set when the agent starts (then the real `debug`, as before).
+ */
+const quietDebug = {
+  name: 'quiet-debug',
+  setup(builder) {
+    builder.onResolve({ filter: /^debug$/ }, () => ({ path: path.join(root, 'deploy', 'quiet-debug.cjs') }));
+  },
+};
 await build({
   entryPoints: [path.join(root, 'src', 'cli', 'entry.ts')],
   outfile,
@@ -62,7 +72,7 @@ await build({
   },
   logLevel: 'warning',
   metafile: true,
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, quietDebug],
 }).then((result) => {
   const native = Object.keys(result.metafile.inputs).filter((file) => file.endsWith('.node'));
   if (native.length > 0) throw new Error(`native modules in the bundle: ${native.join(', ')}`);

@@ -21,6 +21,14 @@ import { fileSequence, type Sequence } from './stamp/sequence.js';
 import { stampReading } from './stamp/stamp.js';
 import type { Timers } from './timers.js';
 
+/** The answer to every reading queued: one frozen object, not one per reading. */
+const ACCEPTED: EmitResult = Object.freeze({ accepted: true });
+const NOT_RUNNING: EmitResult = Object.freeze({
+  accepted: false,
+  reason: 'the agent is not running',
+  retryable: true,
+});
+
 /** Dead-letter file size before it is rotated to `.1`. */
 export const DEAD_LETTER_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -82,6 +90,59 @@ export function createAgent(deps: AgentDependencies): Agent {
     if (state === 'connected') counters.connects += 1;
     logger.info({ state, detail }, `bridge link ${state}`);
   });
+
+  /** Reserving the next block of sequence numbers writes a file: a full disk must refuse, not throw. */
+  async function reserveThenQueue(
+    reading: Reading,
+    numbers: Sequence,
+    into: FrameQueue,
+  ): Promise<EmitResult> {
+    let seq: number;
+    try {
+      seq = await numbers.next();
+    } catch (error) {
+      logger.error({ err: describeError(error) }, 'cannot reserve sequence numbers');
+      return { accepted: false, reason: describeError(error), retryable: true };
+    }
+    return stampAndQueue(reading, seq, into);
+  }
+
+  /** Stamps the reading and resolves once it is durably queued (or refused). Never rejects. */
+  function stampAndQueue(reading: Reading, seq: number, into: FrameQueue): Promise<EmitResult> {
+    const time = now();
+    const stamped = stampReading(reading, {
+      device: config.device.id,
+      seq,
+      now: time,
+      clockSynced: clockSynced(),
+      clockBehind: clockBehind(reading.readAt ?? time),
+    });
+    if (!stamped.ok) {
+      counters.refused += 1;
+      logger.warn(
+        { topic: String(reading.topic).slice(0, 300), reason: stamped.reason },
+        'reading refused, not queued',
+      );
+      return Promise.resolve({ accepted: false, reason: stamped.reason });
+    }
+    let queued: Promise<void>;
+    try {
+      queued = into.append(stamped.text, stamped.id);
+    } catch (error) {
+      queued = Promise.reject(error);
+    }
+    return queued.then(countAccepted, cannotQueue);
+  }
+
+  function countAccepted(): EmitResult {
+    counters.read += 1;
+    return ACCEPTED;
+  }
+
+  function cannotQueue(error: unknown): EmitResult {
+    logger.error({ err: describeError(error) }, 'cannot queue a reading');
+    return { accepted: false, reason: describeError(error), retryable: true };
+  }
 
   const agent: Agent = {
     healthPort: undefined,
@@ -163,45 +224,15 @@ export function createAgent(deps: AgentDependencies): Agent {
       await health?.close();
       logger.info({ ...counters }, 'device agent stopped');
     },
-    async emit(reading) {
+    emit(reading) {
       // Temporary refusals are `retryable`: an MQTT input then leaves the message unacknowledged for redelivery.
-      if (stopping || !queue || !sequence)
-        return { accepted: false, reason: 'the agent is not running', retryable: true };
-      // Most readings take a number already reserved, without awaiting anything.
-      let seq = sequence.tryNext();
-      if (seq === undefined) {
-        try {
-          seq = await sequence.next();
-        } catch (error) {
-          // Reserving the next block of sequence numbers writes a file: a full disk must refuse, not throw.
-          logger.error({ err: describeError(error) }, 'cannot reserve sequence numbers');
-          return { accepted: false, reason: describeError(error), retryable: true };
-        }
-      }
-      const time = now();
-      const stamped = stampReading(reading, {
-        device: config.device.id,
-        seq,
-        now: time,
-        clockSynced: clockSynced(),
-        clockBehind: clockBehind(reading.readAt ?? time),
-      });
-      if (!stamped.ok) {
-        counters.refused += 1;
-        logger.warn(
-          { topic: String(reading.topic).slice(0, 300), reason: stamped.reason },
-          'reading refused, not queued',
-        );
-        return { accepted: false, reason: stamped.reason };
-      }
-      try {
-        await queue.append(stamped.text, stamped.id);
-      } catch (error) {
-        logger.error({ err: describeError(error) }, 'cannot queue a reading');
-        return { accepted: false, reason: describeError(error), retryable: true };
-      }
-      counters.read += 1;
-      return { accepted: true };
+      if (stopping || !queue || !sequence) return Promise.resolve(NOT_RUNNING);
+      // Most readings take a number already reserved: stamped and queued without an async function's frame,
+      // which at 1,000 readings/s was a kilobyte of garbage per reading (sampled heap profile).
+      const seq = sequence.tryNext();
+      return seq === undefined
+        ? reserveThenQueue(reading, sequence, queue)
+        : stampAndQueue(reading, seq, queue);
     },
     snapshot() {
       return {

@@ -1,6 +1,7 @@
 import { MAX_AUTHORIZER_CONTEXT_BYTES, MAX_GRANTS_PER_CLAIM, MAX_SUBJECT_LENGTH } from './limits.js';
 import type { Result } from './result.js';
-import { utf8Bytes, validateTopicFilter } from './topics.js';
+import { validateTopicFilter } from './topics.js';
+import { utf8Bytes } from './utf8.js';
 
 /**
  * The claims of a topic-bridge token (a JWT) that the bridge acts on. `docs/PROTOCOL.md` and SECURITY.md

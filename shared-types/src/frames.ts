@@ -1,7 +1,8 @@
 import type { ErrorCode } from './error-codes.js';
 import { MAX_FRAME_BYTES, MAX_JSON_DEPTH, REPLAY_FIELD } from './limits.js';
 import type { JsonValue, PublishFrame, ReplayKind } from './protocol.js';
-import { utf8Bytes, validatePublishTopic } from './topics.js';
+import { validatePublishTopic } from './topics.js';
+import { utf8Bytes } from './utf8.js';
 import { jsonNestingDepth } from './validate.js';
 
 /**
@@ -52,10 +53,14 @@ export function encodePublishFrame(
   const frame: Record<string, JsonValue | undefined> = { topic: topic.value, message: fields.message };
   if (fields.id !== undefined) frame.id = fields.id;
   if (fields.retain !== undefined) frame.retain = fields.retain;
-  for (const [name, value] of Object.entries(fields.extra ?? {})) {
+  const extra = fields.extra;
+  // for…in with an own-property check: Object.entries would build an array per field, per frame.
+  for (const name in extra) {
+    if (!Object.hasOwn(extra, name)) continue;
     if (STANDARD_FIELDS.has(name)) {
       return refuse('invalid_field', `"${name}" cannot be set as an extra field of a publish`);
     }
+    const value = extra[name];
     if (value !== undefined) frame[name] = value;
   }
   let text: string;

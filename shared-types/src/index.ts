@@ -12,4 +12,5 @@ export * from './protocol.js';
 export * from './result.js';
 export * from './topic-mapping.js';
 export * from './topics.js';
+export * from './utf8.js';
 export * from './validate.js';

@@ -8,7 +8,8 @@ import {
 } from './limits.js';
 import type { JsonValue } from './protocol.js';
 import { ok, type Result, reject } from './result.js';
-import { topicMatches, utf8Bytes, validatePublishTopic, validateTopicFilter } from './topics.js';
+import { topicMatches, validatePublishTopic, validateTopicFilter } from './topics.js';
+import { utf8Bytes } from './utf8.js';
 
 /**
  * Maps an MQTT topic to a bridge topic, for the device agent's MQTT input and the IoT Core bridge alike.

@@ -7,6 +7,7 @@ import {
   TOPIC_LEVEL_SEPARATOR,
 } from './limits.js';
 import { ok, type Rejection, type Result, reject } from './result.js';
+import { utf8Bytes } from './utf8.js';
 
 /**
  * The topic grammar, modelled on MQTT: levels separated by `/`; subscription filters may use `+` for one
@@ -20,11 +21,17 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 // A UTF-16 surrogate half without its partner: JSON escapes such as "\ud800" produce one inside valid UTF-8.
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const encoder = new TextEncoder();
-
-/** UTF-8 length of a string, as DynamoDB and API Gateway count it. */
-export function utf8Bytes(text: string): number {
-  return encoder.encode(text).byteLength;
+/** Levels of a topic or filter (separators plus one), counted without splitting it into strings. */
+function levelCount(topic: string): number {
+  let levels = 1;
+  for (
+    let at = topic.indexOf(TOPIC_LEVEL_SEPARATOR);
+    at >= 0;
+    at = topic.indexOf(TOPIC_LEVEL_SEPARATOR, at + 1)
+  ) {
+    levels += 1;
+  }
+  return levels;
 }
 
 function checkCommon(topic: unknown, what: string): Result<string> {
@@ -40,7 +47,7 @@ function checkCommon(topic: unknown, what: string): Result<string> {
   if (topic.startsWith(RESERVED_TOPIC_PREFIX)) {
     return reject('invalid_topic', `${what} must not start with "${RESERVED_TOPIC_PREFIX}" (reserved)`);
   }
-  if (topic.split(TOPIC_LEVEL_SEPARATOR).length > MAX_TOPIC_LEVELS) {
+  if (levelCount(topic) > MAX_TOPIC_LEVELS) {
     return reject('invalid_topic', `${what} has more than ${MAX_TOPIC_LEVELS} levels`);
   }
   return ok(topic);

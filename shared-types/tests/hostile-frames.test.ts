@@ -62,3 +62,44 @@ describe('__proto__ and constructor keys', () => {
     expect(parsed).toEqual({ ok: true, value: { action: 'subscribe', topic: 'a' } });
   });
 });
+
+describe('jsonNestingDepth on any text, JSON or not', () => {
+  // The character-by-character scan it replaced (strings skipped by jumping to their closing quote now): the
+  // same depth for every text, malformed ones included, since the bridge runs it on whatever a client sends.
+  function referenceDepth(raw: string): number {
+    let depth = 0;
+    let deepest = 0;
+    let inString = false;
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw[i];
+      if (inString) {
+        if (c === '\\') i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+      else if (c === '}' || c === ']') depth--;
+    }
+    return deepest;
+  }
+
+  it.each([
+    ['{"a":"\\\\"}', 1], // an escaped backslash, then the closing quote
+    ['{"a":"\\\\\\"[["}', 1], // an escaped backslash and an escaped quote: the brackets are in the string
+    ['["\\', 1], // a backslash at the very end, in an unterminated string
+    ['["', 1],
+    ['"[["[', 1],
+  ])('counts %j as %i', (raw, depth) => {
+    expect(jsonNestingDepth(raw)).toBe(depth);
+    expect(referenceDepth(raw)).toBe(depth);
+  });
+
+  it('agrees with a plain scan on random text of quotes, backslashes and brackets', () => {
+    const unit = fc.constantFrom('"', '\\', '{', '}', '[', ']', 'a', ':', ',');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 40 }), (raw) => {
+        expect(jsonNestingDepth(raw)).toBe(referenceDepth(raw));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});

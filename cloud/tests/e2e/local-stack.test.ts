@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_BAD_SETTINGS, main } from '../../../scripts/start.js';
-import { findFreePort, isPortFree } from '../../local/free-port.js';
+import { findFreePort, findFreeRestartPort, isPortFree } from '../../local/free-port.js';
 import { SERVICE_DIR } from '../../local/service-copy.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { STACK_START_TIMEOUT_MS } from './support/bridge-context.js';
@@ -59,7 +59,8 @@ describe('the local stack', () => {
     async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'topic-bridge-data-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      const wsPort = await findFreePort();
+      // Outside the OS's ephemeral range, so that nothing else can take it while the stack is down.
+      const wsPort = await findFreeRestartPort();
       const topic = `outage-${wsPort}`;
 
       const first: LocalStack = await startLocalStack({ wsPort, dataDir });

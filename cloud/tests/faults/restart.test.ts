@@ -1,7 +1,7 @@
 import { connect, DEFAULT_MIN_RECONNECT_DELAY_MS, type TopicBridgeClient } from '@topic-bridge/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { findFreePort } from '../../local/free-port.js';
+import { findFreeRestartPort } from '../../local/free-port.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { FrameLedger, FULL_SUITE, publishReport, sized } from './support/ledger.js';
@@ -43,7 +43,8 @@ describe('fault suite: the bridge restarts', () => {
     'scenario 3: clients reconnect, resubscribe and resume with nothing lost; the reconnect storm is spread out',
     async () => {
       const ledger = new FrameLedger('3-bridge-restart');
-      const wsPort = await findFreePort();
+      // Outside the OS's ephemeral range: while the bridge is down, a reconnecting client's own end could take it.
+      const wsPort = await findFreeRestartPort();
       stack = await startLocalStack({ wsPort, logLevel: 'warn' });
       const url = stack.wsUrl;
       const attempts: number[] = [];

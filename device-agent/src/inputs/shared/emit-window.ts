@@ -1,4 +1,4 @@
-import type { InputContext, Reading } from '../input.js';
+import type { EmitResult, InputContext, Reading } from '../input.js';
 import type { Timers } from './deps.js';
 
 /** What became of a reading handed to the agent: `failed` readings may be delivered again by their source. */
@@ -29,32 +29,48 @@ export class EmitWindow {
     return this.pending >= this.limit;
   }
 
-  /** Hands one reading to the agent and logs a refusal or failure. */
-  async submit(reading: Reading): Promise<EmitOutcome> {
+  /**
+   * Hands one reading to the agent and logs a refusal or failure. Plain promise callbacks, not an async
+   * function: one reading each, so the async function's frame was garbage per reading.
+   */
+  submit(reading: Reading): Promise<EmitOutcome> {
     this.pending += 1;
+    let answer: Promise<EmitResult>;
     try {
-      const result = await this.context.emit(reading);
-      if (result.accepted) return 'accepted';
-      if (result.retryable) {
-        this.context.logger.info(
-          { topic: reading.topic, reason: result.reason },
-          'the agent cannot take a reading now',
-        );
-        return 'failed';
-      }
-      this.context.logger.warn(
-        { topic: reading.topic, reason: result.reason },
-        'reading refused by the agent; skipped',
-      );
-      return 'refused';
+      answer = this.context.emit(reading);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.context.logger.error({ topic: reading.topic, reason }, 'the agent failed to queue a reading');
-      return 'failed';
-    } finally {
-      this.pending -= 1;
-      this.wake();
+      answer = Promise.reject(error);
     }
+    // Only the topic is kept for the log line while the reading waits for its fsync: the reading itself (its
+    // message and payload) can then be collected before a young-generation collection promotes it.
+    const topic = reading.topic;
+    return answer.then(
+      (result) => this.answered(topic, result),
+      (error: unknown) => this.failed(topic, error),
+    );
+  }
+
+  private answered(topic: string, result: EmitResult): EmitOutcome {
+    this.settled();
+    if (result.accepted) return 'accepted';
+    if (result.retryable) {
+      this.context.logger.info({ topic, reason: result.reason }, 'the agent cannot take a reading now');
+      return 'failed';
+    }
+    this.context.logger.warn({ topic, reason: result.reason }, 'reading refused by the agent; skipped');
+    return 'refused';
+  }
+
+  private failed(topic: string, error: unknown): EmitOutcome {
+    this.settled();
+    const reason = error instanceof Error ? error.message : String(error);
+    this.context.logger.error({ topic, reason }, 'the agent failed to queue a reading');
+    return 'failed';
+  }
+
+  private settled(): void {
+    this.pending -= 1;
+    this.wake();
   }
 
   private wake(): void {
