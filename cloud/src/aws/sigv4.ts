@@ -56,6 +56,8 @@ const CANONICAL_HEAD_ROOM = 512;
  * What the post shape's signature shares between the posts of a fan-out, built once per second (the date),
  * credentials, host and frame: the canonical request after its path, the string to sign before its hash, and
  * the authorization header before its signature. A post then hashes its own path with that tail and signs.
+ * Credentials and frame are compared by object: credentials.ts's provider returns the same object until it
+ * reads the environment again (then a new one), and the post path encodes each frame into one Buffer.
  */
 interface PostContext {
   second: number;
