@@ -22,6 +22,7 @@ import type { ConnectionGateway } from '../cloud/src/core/gateway.js';
 import { postWithRetry } from '../cloud/src/core/post-with-retry.js';
 import { runBounded } from '../cloud/src/core/run-bounded.js';
 import type { Logger } from '../cloud/src/log.js';
+import type { ThrottledEndpointStats } from './support/throttled-endpoint-stats.js';
 
 /** AWS's account-wide throttle for `@connections` calls (FACTS.md): requests per second and burst. */
 export const ACCOUNT_RATE = 10_000;
@@ -90,18 +91,6 @@ export interface FanOutRow {
   endpointSystemMicrosPerRequest: number;
   /** The machine's 1-minute load average when the run ended (2 cores; other work shares them). */
   load: number;
-}
-
-interface EndpointStats {
-  accepted: number;
-  distinct: number;
-  duplicates: number;
-  throttled: number;
-  /** Requests the endpoint refused as not a well-formed signed post (must stay 0). */
-  malformed: number;
-  requests: number;
-  cpuSeconds: number;
-  systemSeconds: number;
 }
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -204,7 +193,7 @@ export async function measureFanOut(
         await variant.run(ids, gateway);
         const ms = performance.now() - started;
         const cpu = process.cpuUsage(cpuBefore);
-        const stats = await ask<EndpointStats>(endpoint, 'stats');
+        const stats = await ask<ThrottledEndpointStats>(endpoint, 'stats');
         if (stats.malformed > 0)
           throw new Error(`the stand-in endpoint refused ${stats.malformed} requests as malformed posts`);
         const floor = floorMs(subscribers, latencyMs, rate, burst);

@@ -31,6 +31,7 @@ import { deliver } from '../cloud/src/core/publish.js';
 import type { SubscriberPage } from '../cloud/src/core/subscriptions.js';
 import { silentLogger } from '../cloud/src/log.js';
 import { ACCOUNT_BURST, ACCOUNT_RATE, floorMs } from './fan-out-limit.js';
+import type { ThrottledEndpointStats } from './support/throttled-endpoint-stats.js';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const FULL = process.argv.includes('--full');
@@ -51,14 +52,6 @@ const LOOKUP_PAGE = 1_000;
 /** The time `$default` may take to answer (issue 10's target). */
 const DEFAULT_RETURN_TARGET_MS = 2_000;
 const FRAME = JSON.stringify({ topic: 'plant/3/sensor/13', data: { t: 21.5, seq: 1 } });
-
-interface EndpointStats {
-  accepted: number;
-  distinct: number;
-  duplicates: number;
-  throttled: number;
-  cpuSeconds: number;
-}
 
 function nextMessage<T>(child: ChildProcess, accept: (message: unknown) => T | undefined): Promise<T> {
   return new Promise((resolve) => {
@@ -171,7 +164,7 @@ try {
   const totalMs = (expectedPages > 0 ? lastReportAt : performance.now()) - started;
   const workerCpuAfter = await Promise.all(workers.map((w) => ask(w, 'cpu', field<number>('cpuSeconds'))));
   const stats = await ask(endpoint, 'stats', (m) =>
-    field('distinct')(m) === undefined ? undefined : (m as EndpointStats),
+    field('distinct')(m) === undefined ? undefined : (m as ThrottledEndpointStats),
   );
   const workerDelivered = reports.reduce((sum, report) => sum + report.delivered, 0);
   const workerFailed = reports.reduce((sum, report) => sum + report.failed, 0);

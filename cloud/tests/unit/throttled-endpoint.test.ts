@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ThrottledEndpointStats } from '../../../bench/support/throttled-endpoint-stats.js';
 import { createHttpConnectionsGateway, type HttpConnectionsGateway } from '../../src/aws/connections-http.js';
 import { PostError } from '../../src/errors.js';
 
@@ -15,15 +16,6 @@ const ENDPOINT = fileURLToPath(new URL('../../../bench/support/throttled-endpoin
 /** No latency; a burst of 3 and a rate so low that no token comes back during the test. */
 const ARGS = ['0', '0.001', '3', 'raw'];
 const TIMEOUT_MS = 10_000;
-
-interface Stats {
-  accepted: number;
-  distinct: number;
-  duplicates: number;
-  throttled: number;
-  malformed: number;
-  requests: number;
-}
 
 let endpoint: ChildProcess;
 let port = 0;
@@ -121,7 +113,7 @@ describe('the stand-in @connections endpoint (raw mode)', () => {
       }
     }
     expect(outcomes).toEqual(['ok', 'ok', 'ok', 'throttled 429']);
-    expect(await ask<Stats>('stats')).toMatchObject({
+    expect(await ask<ThrottledEndpointStats>('stats')).toMatchObject({
       accepted: 3,
       distinct: 2,
       duplicates: 1,
@@ -142,7 +134,11 @@ describe('the stand-in @connections endpoint (raw mode)', () => {
     expect(await client.send(post('/@connections/three'), 1)).toBe('HTTP/1.1 204 No Content\r\n\r\n');
     expect(client.closed).toBe(false);
     client.destroy();
-    expect(await ask<Stats>('stats')).toMatchObject({ accepted: 3, distinct: 3, malformed: 0 });
+    expect(await ask<ThrottledEndpointStats>('stats')).toMatchObject({
+      accepted: 3,
+      distinct: 3,
+      malformed: 0,
+    });
   });
 
   it('closes the socket after the answer when the request says connection: close', async () => {
@@ -174,7 +170,11 @@ describe('the stand-in @connections endpoint (raw mode)', () => {
       expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
       expect(text).toContain(`malformed request: ${reason}`);
       expect(client.closed).toBe(true);
-      expect(await ask<Stats>('stats')).toMatchObject({ accepted: 0, malformed: 1, requests: 0 });
+      expect(await ask<ThrottledEndpointStats>('stats')).toMatchObject({
+        accepted: 0,
+        malformed: 1,
+        requests: 0,
+      });
     },
   );
 });
