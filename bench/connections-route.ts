@@ -111,12 +111,13 @@ for (let round = 0; round < ROUNDS; round++) {
     console.log(JSON.stringify({ bench: 'connections-route', ...row }));
   }
 }
-const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
-const of = (fastPath: 'on' | 'off') =>
-  median(rows.filter((r) => r.fastPath === fastPath).map((r) => r.serverCpuUsPerPost));
+const perPost = (fastPath: 'on' | 'off') =>
+  rows.filter((r) => r.fastPath === fastPath).map((r) => r.serverCpuUsPerPost);
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 console.table(rows);
 console.log(
-  `serverless-offline CPU per post: hapi ${of('off')} µs, fast path ${of('on')} µs (${(of('on') / of('off')).toFixed(2)}×)`,
+  `serverless-offline CPU per post, each round: hapi ${perPost('off').join(' / ')} µs, fast path ${perPost('on').join(' / ')} µs ` +
+    `(${(sum(perPost('on')) / sum(perPost('off'))).toFixed(2)}× over all rounds)`,
 );
 const incomplete = rows.filter((r) => r.answered204 !== r.posts || r.received !== r.posts);
 if (incomplete.length > 0) {
