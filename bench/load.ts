@@ -17,13 +17,13 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { topicMatches } from '@topic-bridge/shared-types';
 import { startLocalStack } from '../cloud/local/stack.js';
 import { collectLine, type PublishLine, retriesIn } from '../cloud/tests/faults/support/stack-with-proxy.js';
 import {
   type DeliveryCounts,
   filterOf,
   frameOf,
-  matches,
   type PublisherCommand,
   type PublisherReport,
   type SubscriberCommand,
@@ -372,7 +372,7 @@ function round(value: number, digits: number): number {
 /** Matching subscribers of each topic, averaged over the frames (28 at 1,000 connections and 100 topics). */
 function matchingPerFrame(): number {
   const filters = Array.from({ length: shape.connections }, (_, i) => filterOf(shape, topics, i));
-  const perTopic = new Map(topics.map((t) => [t, filters.filter((f) => matches(f, t)).length]));
+  const perTopic = new Map(topics.map((t) => [t, filters.filter((f) => topicMatches(f, t)).length]));
   let total = 0;
   for (let k = 0; k < topics.length; k++) total += perTopic.get(frameOf(topics, k).topic) ?? 0;
   return round(total / topics.length, 1);

@@ -34,14 +34,6 @@ export function filterOf(shape: LoadShape, topics: readonly string[], index: num
   return `load/${wildcardIndex % Math.ceil(shape.topics / PER_GROUP)}/+`;
 }
 
-/** Whether one of the plan's filters (exact, `load/<g>/+` or `load/#`) matches a plan topic. */
-export function matches(filter: string, topic: string): boolean {
-  if (filter === 'load/#') return true;
-  if (filter.endsWith('/+'))
-    return topic.startsWith(filter.slice(0, -1)) && !topic.slice(filter.length - 1).includes('/');
-  return filter === topic;
-}
-
 /** Frame k's topic and id: frames go round-robin over the topics, `TOPIC_STRIDE` apart. */
 export function frameOf(topics: readonly string[], k: number): { topic: string; id: string } {
   return { topic: topics[(k * TOPIC_STRIDE) % topics.length] ?? 'load/0/0', id: `load-${k}` };

@@ -5,7 +5,7 @@
  * In its own process so that its pacing is not delayed by the subscribers or by dynalite.
  * Argument: JSON `{ wsUrl, shape, rate, seconds, publishers }`.
  */
-import WebSocket from 'ws';
+import { ErrorFrameSample, openSocket } from './load-client.js';
 import {
   frameOf,
   type LoadShape,
@@ -13,8 +13,6 @@ import {
   type PublisherReport,
   topicsOf,
 } from './load-plan.js';
-
-const ERROR_FRAMES_KEPT = 3;
 
 interface Settings {
   wsUrl: string;
@@ -28,27 +26,17 @@ const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
 const send = (report: PublisherReport) => process.send?.(report);
 const topics = topicsOf(settings.shape);
 let acks = 0;
-let errorFrameCount = 0;
-const errorFrames: string[] = [];
+const errorFrames = new ErrorFrameSample();
 
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once('open', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-const sockets = await Promise.all(Array.from({ length: settings.publishers }, () => open(settings.wsUrl)));
+const sockets = await Promise.all(
+  Array.from({ length: settings.publishers }, () => openSocket(settings.wsUrl)),
+);
 for (const socket of sockets) {
   socket.on('message', (data) => {
     const text = String(data);
     const frame = JSON.parse(text) as Record<string, unknown>;
     if (frame.type === 'ack') acks++;
-    else if (frame.type === 'error') {
-      errorFrameCount++;
-      if (errorFrames.length < ERROR_FRAMES_KEPT) errorFrames.push(text);
-    }
+    else if (frame.type === 'error') errorFrames.record(text);
   });
 }
 
@@ -75,8 +63,8 @@ process.on('message', (command: PublisherCommand) => {
   const final: PublisherReport = {
     type: 'final',
     acks,
-    errorFrames: errorFrameCount,
-    firstErrorFrames: errorFrames,
+    errorFrames: errorFrames.count,
+    firstErrorFrames: errorFrames.first,
   };
   process.send?.(final, undefined, {}, () => {
     for (const socket of sockets) socket.terminate();

@@ -5,13 +5,14 @@
  * coordinator over IPC. Its ledger covers only its own subscribers, so the coordinator adds the counts.
  * Argument: JSON `{ wsUrl, shape, first, step, connectWindow }`.
  */
-import WebSocket from 'ws';
+import { topicMatches } from '@topic-bridge/shared-types';
+import type WebSocket from 'ws';
 import { FrameLedger } from '../../cloud/tests/faults/support/ledger.js';
+import { ErrorFrameSample, openSocket } from './load-client.js';
 import {
   filterOf,
   frameOf,
   type LoadShape,
-  matches,
   type SubscriberCommand,
   type SubscriberReport,
   subscriberName,
@@ -20,8 +21,6 @@ import {
 
 /** How often progress goes to the coordinator once the frames are known (it waits for the drain on it). */
 const PROGRESS_EVERY_MS = 500;
-/** Error frames kept verbatim for the report. */
-const ERROR_FRAMES_KEPT = 3;
 
 interface Settings {
   wsUrl: string;
@@ -37,19 +36,10 @@ const topics = topicsOf(settings.shape);
 const ledger = new FrameLedger('load');
 const sockets: WebSocket[] = [];
 const latencies: number[] = [];
-const errorFrames: string[] = [];
-let errorFrameCount = 0;
+const errorFrames = new ErrorFrameSample();
 let arrivals = 0;
 let closedEarly = 0;
 let finishing = false;
-
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once('open', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
 
 function listen(socket: WebSocket, name: string): void {
   socket.on('message', (data) => {
@@ -60,10 +50,7 @@ function listen(socket: WebSocket, name: string): void {
     } catch {
       frame = { type: 'error', reason: 'not JSON' };
     }
-    if (frame.type === 'error') {
-      errorFrameCount++;
-      if (errorFrames.length < ERROR_FRAMES_KEPT) errorFrames.push(text);
-    }
+    if (frame.type === 'error') errorFrames.record(text);
     if (typeof frame.id !== 'string' || frame.type !== undefined) return;
     arrivals++;
     ledger.receive(name, frame.id);
@@ -84,7 +71,7 @@ for (let i = 0; i < mine.length; i += settings.connectWindow) {
   await Promise.all(
     mine.slice(i, i + settings.connectWindow).map(async (index) => {
       const filter = filters.get(index) ?? '';
-      const socket = await open(`${settings.wsUrl}?topicName=${encodeURIComponent(filter)}`);
+      const socket = await openSocket(`${settings.wsUrl}?topicName=${encodeURIComponent(filter)}`);
       listen(socket, subscriberName(index));
       sockets.push(socket);
     }),
@@ -98,7 +85,7 @@ process.on('message', (command: SubscriberCommand) => {
     const subscribersOf = new Map(
       topics.map((topic) => [
         topic,
-        mine.filter((index) => matches(filters.get(index) ?? '', topic)).map(subscriberName),
+        mine.filter((index) => topicMatches(filters.get(index) ?? '', topic)).map(subscriberName),
       ]),
     );
     for (let k = 0; k < command.total; k++) {
@@ -123,8 +110,8 @@ process.on('message', (command: SubscriberCommand) => {
     type: 'final',
     counts: { expected, delivered, lost, duplicated, unexpected },
     latencies,
-    errorFrames: errorFrameCount,
-    firstErrorFrames: errorFrames,
+    errorFrames: errorFrames.count,
+    firstErrorFrames: errorFrames.first,
     closedEarly,
   };
   // Disconnect only once the report is out: the coordinator waits for it.
