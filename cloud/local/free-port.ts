@@ -6,7 +6,8 @@ export const LOCAL_HOST = '127.0.0.1';
 
 /**
  * Asks the OS for a free TCP port on the loopback interface (listen on port 0, read it, close). Another
- * process could take it before it is used again; the window is a few milliseconds and start-up reports it.
+ * process could take it before it is used again, so this is for a server that binds it at once; a port for a
+ * server that starts later comes from findFreePortForLater.
  */
 export function findFreePort(host: string = LOCAL_HOST): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,35 +32,56 @@ export function isPortFree(port: number, host: string = LOCAL_HOST): Promise<boo
   });
 }
 
-/** Where a port for a restart on the same port is looked for when the OS's ephemeral range is unknown. */
-const RESTART_PORT_FALLBACK_RANGE = { low: 20_000, high: 30_000 };
+/** Where a port for later is looked for when the OS's ephemeral range is unknown. */
+const LATER_PORT_FALLBACK_RANGE = { low: 20_000, high: 30_000 };
 /** Ports below this are left alone (well-known and registered services). */
-const RESTART_PORT_MIN = 10_000;
+const LATER_PORT_MIN = 10_000;
 /** Random ports tried before giving up. */
-const RESTART_PORT_ATTEMPTS = 50;
+const LATER_PORT_ATTEMPTS = 50;
 const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
 
 /**
- * A free port that the OS never hands out by itself: below its ephemeral range (Linux's
- * ip_local_port_range, 32768-60999 by default). For a server that stops and starts again on the same port:
- * while it is down, an OS-chosen port (another test's `listen(0)`, or the local end of any outgoing
- * connection, a reconnecting client's own included) can land on a port from the ephemeral range, and the
- * restart then fails with EADDRINUSE. Tried at random, each checked free; rejects after RESTART_PORT_ATTEMPTS.
+ * A free port for a server that binds it later: a child process that takes seconds to start (serverless-offline
+ * takes 5 to 20), a server that stops and starts again on the same port, a proxy's target. It is picked below the
+ * OS's ephemeral range (Linux's ip_local_port_range, 32768-60999 by default), which the OS never hands out by
+ * itself. A port from that range, free a moment ago, can be taken before the server binds it by any OS-chosen port:
+ * another test's `listen(0)`, or the local end of an outgoing connection (a test with 1,000 clients makes 1,000).
+ * Tried at random, each checked free; rejects after LATER_PORT_ATTEMPTS.
  */
-export async function findFreeRestartPort(host: string = LOCAL_HOST): Promise<number> {
+export async function findFreePortForLater(host: string = LOCAL_HOST): Promise<number> {
   const ephemeralLow = await readFile(EPHEMERAL_RANGE_FILE, 'utf8').then(
     (text) => Number(text.trim().split(/\s+/)[0]),
     () => Number.NaN,
   );
   const range =
-    Number.isInteger(ephemeralLow) && ephemeralLow > RESTART_PORT_MIN + 1_000
-      ? { low: RESTART_PORT_MIN, high: ephemeralLow - 1 }
-      : RESTART_PORT_FALLBACK_RANGE;
-  for (let attempt = 0; attempt < RESTART_PORT_ATTEMPTS; attempt++) {
+    Number.isInteger(ephemeralLow) && ephemeralLow > LATER_PORT_MIN + 1_000
+      ? { low: LATER_PORT_MIN, high: ephemeralLow - 1 }
+      : LATER_PORT_FALLBACK_RANGE;
+  for (let attempt = 0; attempt < LATER_PORT_ATTEMPTS; attempt++) {
     const port = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
     if (await isPortFree(port, host)) return port;
   }
   throw new Error(
-    `no free port found in ${range.low}-${range.high} after ${RESTART_PORT_ATTEMPTS} tries; free some ports there, or check what holds them (ss -ltn)`,
+    `no free port found in ${range.low}-${range.high} after ${LATER_PORT_ATTEMPTS} tries; free some ports there, or check what holds them (ss -ltn)`,
   );
+}
+
+/** A server could not listen: the port was taken (EADDRINUSE) between being found free and being bound. */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(
+    readonly port: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The port of the first `EADDRINUSE` among a server's output lines (Node's "address already in use 127.0.0.1:PORT"), if any. */
+export function portInUseFrom(lines: readonly string[]): number | undefined {
+  for (const line of lines) {
+    const match = /EADDRINUSE: address already in use \S*:(\d+)/.exec(line);
+    if (match) return Number(match[1]);
+  }
+  return undefined;
 }

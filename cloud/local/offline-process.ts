@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { LOCAL_HOST } from './free-port.js';
+import { LOCAL_HOST, PortInUseError, portInUseFrom } from './free-port.js';
 import { createServiceCopy, SERVERLESS_BIN } from './service-copy.js';
 
 /** Longest wait for serverless-offline to bundle the handlers and listen (5 to 10 s; over 20 s on a busy 2-core machine). */
@@ -178,15 +178,17 @@ function waitUntilListening(
     const fail = (problem: string) => {
       cleanup();
       const tail = output.recent.map((line) => `  | ${line}`).join('\n');
-      reject(new Error(`serverless-offline ${problem}. Its last output:\n${tail || '  (none)'}`));
+      const message = `serverless-offline ${problem}\nIts last output:\n${tail || '  (none)'}`;
+      const takenPort = portInUseFrom(output.recent);
+      reject(takenPort === undefined ? new Error(message) : new PortInUseError(takenPort, message));
     };
     const onExit = (code: number | null, signal: string | null) =>
       fail(
-        `exited before it was ready (code ${code}, signal ${signal}); are ports ${options.wsPort} and ${options.httpPort} free?`,
+        `exited before it was ready (code ${code}, signal ${signal}); are ports ${options.wsPort}, ${options.httpPort} and ${options.lambdaPort} free?`,
       );
     const timer = setTimeout(
       () =>
-        fail(`was not listening on ports ${options.wsPort} and ${options.httpPort} after ${timeoutMs} ms`),
+        fail(`was not listening on ports ${options.wsPort} and ${options.httpPort} after ${timeoutMs} ms.`),
       timeoutMs,
     );
     const stopListening = output.onLine((line) => {

@@ -12,8 +12,8 @@ import {
   DEFAULT_TOPIC_INDEX_NAME,
 } from '../src/config.js';
 import { type DynamoServer, startDynamoServer } from './dynamo-server.js';
-import { findFreePort, LOCAL_HOST } from './free-port.js';
-import { type OfflineProcess, startOffline } from './offline-process.js';
+import { findFreePortForLater, LOCAL_HOST, PortInUseError } from './free-port.js';
+import { type OfflineOptions, type OfflineProcess, startOffline } from './offline-process.js';
 
 /**
  * Posts in flight when a fan-out starts, in the local stack (the handlers' FAN_OUT_CONCURRENCY; a test's
@@ -54,16 +54,22 @@ export const LOCAL_WILDCARD_INDEX_SHARDS = 1;
 export const LOCAL_LEGACY_WILDCARD_KEYS = 'skip';
 
 /**
- * The local stack: dynalite (DynamoDB) and serverless-offline running our own serverless.yml, so that the
- * handlers that deploy are the ones that run. Used by `npm start` and by every integration test.
+ * How many times the stack starts serverless-offline, on ports picked anew each time, when a port it picked
+ * itself was taken by another process before serverless-offline could bind it (EADDRINUSE).
  */
+export const LOCAL_STACK_START_ATTEMPTS = 3;
 
 /** How the local stack is started. */
 export interface LocalStackOptions {
-  /** WebSocket port; 0 or absent = an OS-chosen free port. */
+  /** WebSocket port; 0 or absent = a free port the stack picks. */
   wsPort?: number;
-  /** HTTP publish's port (`POST /publish`); 0 or absent = an OS-chosen free port. */
+  /** HTTP publish's port (`POST /publish`); 0 or absent = a free port the stack picks. */
   httpPort?: number;
+  /**
+   * How the stack picks a free port for each port not given (the Lambda API's is always picked); default
+   * findFreePortForLater. A test hands out a taken port this way, to see the stack pick again.
+   */
+  pickPort?: () => Promise<number>;
   /** How `$default` finds subscribers; the default is the deployed default, `query`. */
   onMessage?: 'scan' | 'query';
   /** Keep DynamoDB data in this folder (created if missing) instead of in memory. */
@@ -134,7 +140,12 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Starts dynalite, creates the table, then serverless-offline; resolves when the WebSocket port accepts connections. */
+/**
+ * The local stack: dynalite (DynamoDB) and serverless-offline running our own serverless.yml, so that the
+ * handlers that deploy are the ones that run. Used by `npm start` and by every integration test. Starts
+ * dynalite, creates the tables, then serverless-offline; resolves when the WebSocket and HTTP ports accept
+ * connections. A port the stack picked that another process took first is picked again (LOCAL_STACK_START_ATTEMPTS).
+ */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const onMessage = options.onMessage ?? 'query';
   const authMode = options.auth === undefined ? 'off' : 'on';
@@ -144,41 +155,85 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let offline: OfflineProcess | undefined;
   try {
     await createTables(dynamo, tableName, indexName);
-    const wsPort = options.wsPort || (await findFreePort());
-    const httpPort = options.httpPort || (await findFreePort());
-    const lambdaPort = await findFreePort();
-    offline = await startOffline({
-      wsPort,
-      httpPort,
-      lambdaPort,
-      onMessage,
-      tableName,
-      logLevel: options.logLevel ?? 'info',
-      authMode,
-      ...(options.history === undefined ? {} : { history: options.history }),
-      ...(options.auth?.audience === undefined ? {} : { authAudience: options.auth.audience }),
-      handlerEnv: {
-        DYNAMODB_ENDPOINT: dynamo.endpoint,
-        // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
-        CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
-        ...(options.auth === undefined ? {} : { AUTH_SECRET: options.auth.secret }),
-        // `$default` hands the pages of large publishes to the fan-out worker through serverless-offline's
-        // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
-        LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,
-        FAN_OUT_CONCURRENCY: String(LOCAL_FAN_OUT_CONCURRENCY),
-        POST_TIMEOUT_MS: String(LOCAL_POST_TIMEOUT_MS),
-        WILDCARD_INDEX_SHARDS: String(LOCAL_WILDCARD_INDEX_SHARDS),
-        LEGACY_WILDCARD_KEYS: LOCAL_LEGACY_WILDCARD_KEYS,
-        ...options.handlerEnv,
-      },
-      ...(options.log === undefined ? {} : { log: options.log }),
-    });
-    return stackHandle({ wsPort, httpPort, onMessage, authMode, tableName, indexName, dynamo, offline });
+    for (let attempt = 1; ; attempt++) {
+      const ports = await pickPorts(options);
+      try {
+        offline = await startOffline(
+          offlineOptions(options, ports, dynamo, { onMessage, tableName, authMode }),
+        );
+      } catch (error) {
+        // A port the stack picked itself was taken before serverless-offline bound it: pick again.
+        const retry = error instanceof PortInUseError && ports.picked.includes(error.port);
+        if (!retry || attempt >= LOCAL_STACK_START_ATTEMPTS) throw error;
+        options.log?.(
+          `topic-bridge: port ${error.port} was taken by another process before serverless-offline could listen on it; starting again on other ports`,
+        );
+        continue;
+      }
+      const { wsPort, httpPort } = ports;
+      return stackHandle({ wsPort, httpPort, onMessage, authMode, tableName, indexName, dynamo, offline });
+    }
   } catch (error) {
     await offline?.stop();
     await dynamo.close();
     throw error;
   }
+}
+
+interface StackPorts {
+  wsPort: number;
+  httpPort: number;
+  lambdaPort: number;
+  /** The ones the stack picked (not given in the options), which it may pick again. */
+  picked: number[];
+}
+
+async function pickPorts(options: LocalStackOptions): Promise<StackPorts> {
+  const picked: number[] = [];
+  // serverless-offline binds its ports seconds after they were found free: ports outside the ephemeral range.
+  const pick = async (given: number | undefined) => {
+    if (given) return given;
+    const port = await (options.pickPort ?? findFreePortForLater)();
+    picked.push(port);
+    return port;
+  };
+  const wsPort = await pick(options.wsPort);
+  const httpPort = await pick(options.httpPort);
+  const lambdaPort = await pick(undefined);
+  return { wsPort, httpPort, lambdaPort, picked };
+}
+
+function offlineOptions(
+  options: LocalStackOptions,
+  ports: StackPorts,
+  dynamo: DynamoServer,
+  service: Pick<OfflineOptions, 'onMessage' | 'tableName' | 'authMode'>,
+): OfflineOptions {
+  const { wsPort, httpPort, lambdaPort } = ports;
+  return {
+    wsPort,
+    httpPort,
+    lambdaPort,
+    ...service,
+    logLevel: options.logLevel ?? 'info',
+    ...(options.history === undefined ? {} : { history: options.history }),
+    ...(options.auth?.audience === undefined ? {} : { authAudience: options.auth.audience }),
+    handlerEnv: {
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      // serverless-offline serves the management API on the WebSocket port, without a stage in the path.
+      CONNECTIONS_ENDPOINT: options.connectionsEndpoint ?? `http://${LOCAL_HOST}:${wsPort}`,
+      ...(options.auth === undefined ? {} : { AUTH_SECRET: options.auth.secret }),
+      // `$default` hands the pages of large publishes to the fan-out worker through serverless-offline's
+      // Lambda API (`Invoke` with `InvocationType: Event` runs the worker in the same process).
+      LAMBDA_ENDPOINT: `http://${LOCAL_HOST}:${lambdaPort}`,
+      FAN_OUT_CONCURRENCY: String(LOCAL_FAN_OUT_CONCURRENCY),
+      POST_TIMEOUT_MS: String(LOCAL_POST_TIMEOUT_MS),
+      WILDCARD_INDEX_SHARDS: String(LOCAL_WILDCARD_INDEX_SHARDS),
+      LEGACY_WILDCARD_KEYS: LOCAL_LEGACY_WILDCARD_KEYS,
+      ...options.handlerEnv,
+    },
+    ...(options.log === undefined ? {} : { log: options.log }),
+  };
 }
 
 async function createTables(dynamo: DynamoServer, tableName: string, indexName: string): Promise<void> {

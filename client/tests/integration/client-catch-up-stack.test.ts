@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { findFreePort } from '../../../cloud/local/free-port.js';
+import { findFreePortForLater } from '../../../cloud/local/free-port.js';
 import { type LocalStack, startLocalStack } from '../../../cloud/local/stack.js';
 import { tempDir } from '../../../device-agent/tests/support/temp-dir.js';
 import {
@@ -63,7 +63,7 @@ function realTimeClient(options: Partial<ConnectOptions> = {}): TopicBridgeClien
 
 beforeAll(async () => {
   dataDir = await tempDir('catch-up-stack');
-  wsPort = await findFreePort();
+  wsPort = await findFreePortForLater();
   stack = await startStack();
 }, STACK_TIMEOUT_MS);
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_BAD_SETTINGS, main } from '../../../scripts/start.js';
-import { findFreePort, findFreeRestartPort, isPortFree } from '../../local/free-port.js';
+import { findFreePortForLater, isPortFree } from '../../local/free-port.js';
 import { SERVICE_DIR } from '../../local/service-copy.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { STACK_START_TIMEOUT_MS } from './support/bridge-context.js';
@@ -60,7 +60,7 @@ describe('the local stack', () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'topic-bridge-data-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
       // Outside the OS's ephemeral range, so that nothing else can take it while the stack is down.
-      const wsPort = await findFreeRestartPort();
+      const wsPort = await findFreePortForLater();
       const topic = `outage-${wsPort}`;
 
       const first: LocalStack = await startLocalStack({ wsPort, dataDir });
@@ -111,9 +111,9 @@ describe('the local stack', () => {
   it(
     'npm start: prints a ready block then summaries (no per-publish line at info), serves the bridge, the dashboard and live demo data, and stops cleanly on SIGINT with the ports released',
     async () => {
-      const wsPort = await findFreePort();
-      const dashboardPort = await findFreePort();
-      const httpPort = await findFreePort();
+      const wsPort = await findFreePortForLater();
+      const dashboardPort = await findFreePortForLater();
+      const httpPort = await findFreePortForLater();
       const secretDir = await mkdtemp(join(tmpdir(), 'topic-bridge-secret-'));
       cleanups.push(() => rm(secretDir, { recursive: true, force: true }));
       const secretFile = join(secretDir, 'dev-secret');

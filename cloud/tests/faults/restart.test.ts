@@ -1,7 +1,7 @@
 import { connect, DEFAULT_MIN_RECONNECT_DELAY_MS, type TopicBridgeClient } from '@topic-bridge/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { findFreeRestartPort } from '../../local/free-port.js';
+import { findFreePortForLater } from '../../local/free-port.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { FrameLedger, FULL_SUITE, publishReport, sized } from './support/ledger.js';
@@ -44,7 +44,7 @@ describe('fault suite: the bridge restarts', () => {
     async () => {
       const ledger = new FrameLedger('3-bridge-restart');
       // Outside the OS's ephemeral range: while the bridge is down, a reconnecting client's own end could take it.
-      const wsPort = await findFreeRestartPort();
+      const wsPort = await findFreePortForLater();
       stack = await startLocalStack({ wsPort, logLevel: 'warn' });
       const url = stack.wsUrl;
       const attempts: number[] = [];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { findFreePort, findFreeRestartPort, LOCAL_HOST } from '../../local/free-port.js';
+import { findFreePort, findFreePortForLater, LOCAL_HOST, portInUseFrom } from '../../local/free-port.js';
 
 const listenOn = (port: number) =>
   new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
@@ -11,11 +11,11 @@ const listenOn = (port: number) =>
   });
 
 describe('free ports for local servers', () => {
-  it('findFreeRestartPort gives a free port below the ephemeral range, so that no OS-chosen port can take it', async () => {
+  it('findFreePortForLater gives a free port below the ephemeral range, so that no OS-chosen port can take it', async () => {
     const ephemeralLow = Number(
       readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
     );
-    const ports = await Promise.all(Array.from({ length: 5 }, () => findFreeRestartPort()));
+    const ports = await Promise.all(Array.from({ length: 5 }, () => findFreePortForLater()));
     for (const port of ports) {
       expect(port).toBeGreaterThanOrEqual(10_000);
       expect(port).toBeLessThan(ephemeralLow);
@@ -29,5 +29,18 @@ describe('free ports for local servers', () => {
     const server = await listenOn(port);
     await new Promise((resolve) => server.close(resolve));
     expect(port).toBeGreaterThan(0);
+  });
+
+  it('portInUseFrom reads the taken port from the first EADDRINUSE line, and nothing from other lines', () => {
+    // As serverless-offline printed it when a port it was given had been taken (CI, stop 15).
+    const lines = [
+      'Offline [websocket] listening on ws://127.0.0.1:34081',
+      '× Unexpected error while starting serverless-offline server on port 43707: { Error: listen EADDRINUSE: address already in use 127.0.0.1:43707',
+      '      at Server.setupListenHandle [as _listen2] (node:net:1908:16)',
+      '  | Error: listen EADDRINUSE: address already in use 127.0.0.1:5000',
+    ];
+    expect(portInUseFrom(lines)).toBe(43707);
+    expect(portInUseFrom(lines.slice(0, 1))).toBeUndefined();
+    expect(portInUseFrom(['EADDRINUSE somewhere, with no address'])).toBeUndefined();
   });
 });

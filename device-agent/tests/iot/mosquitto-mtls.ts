@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { findFreePort as freePort } from '../../../cloud/local/free-port.js';
+import { findFreePortForLater as freePort } from '../../../cloud/local/free-port.js';
 import type { TestPki } from './tls-certificates.js';
 
 /** Debian's mosquitto with a mutual-TLS listener (as AWS IoT Core) and a plain one for test subscribers. */

@@ -1,4 +1,4 @@
-import { findFreePort, LOCAL_HOST } from '../../../local/free-port.js';
+import { findFreePortForLater, LOCAL_HOST } from '../../../local/free-port.js';
 import { type LocalStack, startLocalStack } from '../../../local/stack.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
@@ -26,7 +26,7 @@ export interface ProxiedStack {
 
 /** Starts the fault proxy (no faults yet) in front of the WebSocket port, then the stack pointed at it. */
 export async function startProxiedStack(seed: number): Promise<ProxiedStack> {
-  const wsPort = await findFreePort();
+  const wsPort = await findFreePortForLater();
   const proxy = await startFaultProxy(`http://${LOCAL_HOST}:${wsPort}`, seed, {
     resetFraction: 0,
     errorFraction: 0,

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { Aedes } from 'aedes';
-import { findFreePort as freePort } from '../../../../cloud/local/free-port.js';
+import { findFreePortForLater as freePort } from '../../../../cloud/local/free-port.js';
 
 /** A broker a test can stop and start again on the same port. */
 export interface TestBroker {
