@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../../cloud/local/free-port.js';
+import { findFreePortForLater } from '../../../cloud/local/free-port.js';
 import { type ScriptServer, startScriptServer } from '../support/script-server.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -63,7 +63,7 @@ describe('the single-file bundle (what a gateway runs)', () => {
       { cwd: '/' },
     );
     expect(plain.stderr).toBe('loaded:[]');
-    const port = await findFreePort();
+    const port = await findFreePortForLater(); // nothing listens there
     const secure = await run(
       process.execPath,
       [
