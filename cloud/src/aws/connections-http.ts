@@ -3,7 +3,7 @@ import type { ConnectionGateway } from '../core/gateway.js';
 import { HttpTransportError, postErrorFor } from '../errors.js';
 import type { SigningCredentials } from './credentials.js';
 import { createConnectionPool, type HttpResponse } from './http1/index.js';
-import { errorTypeOf } from './signed-request.js';
+import { readErrorAnswer } from './signed-request.js';
 import { createPostSigner, uriEscape } from './sigv4.js';
 
 /**
@@ -134,8 +134,7 @@ export function createHttpConnectionsGateway(options: HttpConnectionsOptions): H
       }
       const { status } = response;
       if (status >= 200 && status < 300) return;
-      const text = response.body.toString('utf8', 0, Math.min(response.body.length, ERROR_BODY_LIMIT));
-      const errorType = errorTypeOf(text, response.headers['x-amzn-errortype']);
+      const { text, errorType } = readErrorAnswer(response, ERROR_BODY_LIMIT);
       const cause = new Error(`HTTP ${status} ${errorType} ${text}`.trim());
       throw postErrorFor(connectionId, { status, errorName: errorType, timedOut: false, timeoutMs }, cause);
     },

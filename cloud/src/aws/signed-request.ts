@@ -98,16 +98,21 @@ export function createSignedRequester(options: SignedRequestOptions): SignedRequ
       }
       const { status } = response;
       if (status >= 200 && status < 300) return { status, body: response.body.toString('utf8') };
-      const text = response.body.toString('utf8', 0, Math.min(response.body.length, ERROR_BODY_LIMIT));
-      const errorType = errorTypeOf(text, response.headers['x-amzn-errortype']);
+      const { text, errorType } = readErrorAnswer(response, ERROR_BODY_LIMIT);
       throw new AwsRequestError(request.what, { status, errorType, message: messageOf(text) });
     },
     close: () => pool.close(),
   };
 }
 
-/** AWS's error code from a JSON error body (`__type`, maybe namespaced) or the `x-amzn-errortype` header. */
-export function errorTypeOf(body: string, header: string | string[] | undefined): string {
+/** What an answer other than 2xx says: the start of its body (at most `limit` bytes) and AWS's error code. */
+export function readErrorAnswer(response: HttpResponse, limit: number): { text: string; errorType: string } {
+  const text = response.body.toString('utf8', 0, Math.min(response.body.length, limit));
+  return { text, errorType: errorTypeOf(text, response.headers['x-amzn-errortype']) };
+}
+
+/** AWS's error code from the `x-amzn-errortype` header or a JSON error body (`__type`, maybe namespaced). */
+function errorTypeOf(body: string, header: string | string[] | undefined): string {
   const fromHeader = (Array.isArray(header) ? header[0] : header)?.split(':')[0]?.trim();
   if (fromHeader) return fromHeader;
   const parsed = parseJson(body);
