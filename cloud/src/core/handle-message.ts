@@ -93,7 +93,13 @@ async function replyTo(
 ): Promise<boolean> {
   const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
   const post = await postWithRetry(connectionId, text, { ...deps, settings: deps.config.fanOut }, deadline);
-  if (post.outcome !== 'delivered') {
+  if (post.outcome === 'gone') {
+    // The sender closed before its reply (a device that dropped, a client that stopped): nothing is wrong here.
+    deps.logger.debug('the sender left before its reply', {
+      connectionId,
+      type: typeof frame === 'string' ? 'stored frame' : frame.type,
+    });
+  } else if (post.outcome !== 'delivered') {
     deps.logger.warn('could not reply to the sender', {
       connectionId,
       type: typeof frame === 'string' ? 'stored frame' : frame.type,

@@ -52,6 +52,22 @@ describe.each<LookupStrategy>(['scan', 'query'])('handleMessage with the %s look
     ]);
   });
 
+  it('logs a sender that left before its ack at debug, and an ack that could not be posted as a warning', async () => {
+    const logger = recordingLogger();
+    deps = { ...deps, logger };
+    // The bystander is subscribed to none of chat/room: the only post to it is its ack.
+    local.server.script('bystander', [], 410);
+    await send('bystander', '{"topic":"chat/room","message":1,"id":"g1"}');
+    local.server.script('bystander', [], 500);
+    await send('bystander', '{"topic":"chat/room","message":2,"id":"g2"}');
+    const about = logger.lines.filter((line) => line.connectionId === 'bystander');
+    expect(about.map(({ level, message, type, outcome }) => ({ level, message, type, outcome }))).toEqual([
+      { level: 'debug', message: 'the sender left before its reply', type: 'ack', outcome: undefined },
+      { level: 'warn', message: 'could not reply to the sender', type: 'ack', outcome: 'failed' },
+    ]);
+    expect(local.server.deliveredTo('listener').map((body) => JSON.parse(body).id)).toEqual(['g1', 'g2']);
+  });
+
   it('sends no ack for a publish without an id', async () => {
     await send('bystander', '{"topic":"chat/room","message":1}');
     expect(local.server.posts.map((post) => post.connectionId).sort()).toEqual(['listener', 'sender']);
