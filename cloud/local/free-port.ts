@@ -53,17 +53,39 @@ export async function findFreePortForLater(host: string = LOCAL_HOST): Promise<n
     (text) => Number(text.trim().split(/\s+/)[0]),
     () => Number.NaN,
   );
-  const range =
+  const range = workerShare(
     Number.isInteger(ephemeralLow) && ephemeralLow > LATER_PORT_MIN + 1_000
       ? { low: LATER_PORT_MIN, high: ephemeralLow - 1 }
-      : LATER_PORT_FALLBACK_RANGE;
+      : LATER_PORT_FALLBACK_RANGE,
+  );
   for (let attempt = 0; attempt < LATER_PORT_ATTEMPTS; attempt++) {
     const port = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
-    if (await isPortFree(port, host)) return port;
+    // A port handed out earlier may still wait for its server: never hand it out twice.
+    if (handedOutForLater.has(port) || !(await isPortFree(port, host))) continue;
+    handedOutForLater.add(port);
+    return port;
   }
   throw new Error(
     `no free port found in ${range.low}-${range.high} after ${LATER_PORT_ATTEMPTS} tries; free some ports there, or check what holds them (ss -ltn)`,
   );
+}
+
+/** Ports findFreePortForLater has handed out in this process. */
+const handedOutForLater = new Set<number>();
+
+/** How many slices the range is cut into, one per test worker (vitest's VITEST_POOL_ID counts from 1). */
+const LATER_PORT_WORKER_SLICES = 8;
+
+/**
+ * The slice of `range` for this test worker, so that two test files running side by side never pick the same
+ * port while both wait for their servers (each process only knows its own picks); the whole range outside tests.
+ */
+function workerShare(range: { low: number; high: number }): { low: number; high: number } {
+  const worker = Number(process.env.VITEST_POOL_ID);
+  if (!Number.isInteger(worker) || worker < 1) return range;
+  const size = Math.floor((range.high - range.low + 1) / LATER_PORT_WORKER_SLICES);
+  const low = range.low + ((worker - 1) % LATER_PORT_WORKER_SLICES) * size;
+  return { low, high: low + size - 1 };
 }
 
 /** A server could not listen: the port was taken (EADDRINUSE) between being found free and being bound. */

@@ -24,6 +24,24 @@ describe('free ports for local servers', () => {
     }
   });
 
+  it("findFreePortForLater never hands out a port twice, and keeps to this test worker's slice of the range", async () => {
+    const ephemeralLow = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    const worker = Number(process.env.VITEST_POOL_ID);
+    expect(worker).toBeGreaterThanOrEqual(1);
+    // 8 slices of 10,000 .. ephemeralLow - 1, one per worker: two test files side by side never pick alike.
+    const size = Math.floor((ephemeralLow - 10_000) / 8);
+    const low = 10_000 + ((worker - 1) % 8) * size;
+    const ports: number[] = [];
+    for (let i = 0; i < 40; i++) ports.push(await findFreePortForLater());
+    expect(new Set(ports).size).toBe(40);
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(low);
+      expect(port).toBeLessThan(low + size);
+    }
+  });
+
   it('findFreePort gives a port the OS chose, free to listen on', async () => {
     const port = await findFreePort();
     const server = await listenOn(port);
