@@ -16,14 +16,16 @@
  * Run: npx tsx bench/agent-sink.ts [--full] [--window=32] [--max-in-flight=500] [--qos=1] [--cpu-prof=DIR]
  *   [--agent-node-args='--max-semi-space-size=1'] [--messages=N] [--load-seconds=S] [--backlog=N]
  *   [--agent-env='MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=32768'] [--bundle=FILE] [--fsync-interval-ms=N]
- *   [--agent-stdout=FILE]
+ *   [--agent-stdout=FILE] [--cpu-prof-phase=load] [--load-rate=1000]
  * (--bundle runs a bundle built before, e.g. from another commit, instead of building this tree's: that is how
  * bench/agent-compare.ts puts two versions side by side.)
- * (--cpu-prof writes the agent's CPU profile of the throughput phase to DIR; open it in Chrome DevTools.)
+ * (--cpu-prof writes the agent's CPU profile to DIR; open it in Chrome DevTools. With --cpu-prof-phase=load the
+ * bench stops the agent right after the steady 1,000 frames/s phase, so the profile ends with it, and prints that
+ * phase's start and end on the monotonic clock the profile's timestamps use, to cut the profile to it.)
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../cloud/local/free-port.js';
@@ -33,13 +35,22 @@ const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const full = process.argv.includes('--full');
 const throughputMessages = Number(arg('messages') ?? (full ? 100_000 : 20_000));
-const loadRate = 1000;
+/** The steady phase's rate, frames per second (a gateway's everyday trickle; RSS and CPU per frame there). */
+const loadRate = Number(arg('load-rate') ?? 1000);
 const loadSeconds = Number(arg('load-seconds') ?? (full ? 30 : 4));
 const backlog = Number(arg('backlog') ?? 10_000);
 const window = arg('window');
 const maxInFlight = arg('max-in-flight');
 const qos = Number(arg('qos') ?? 1) as 0 | 1;
 const cpuProfDir = arg('cpu-prof');
+/** `load`: the profile is of the steady phase (the bench stops there); default: the agent's whole life. */
+const cpuProfPhase = arg('cpu-prof-phase');
+if (cpuProfPhase !== undefined && cpuProfPhase !== 'load')
+  throw new Error(`--cpu-prof-phase=${cpuProfPhase}: the only phase to stop after is "load"`);
+/** Thrown to skip the phases after the steady one when only its profile is wanted. */
+const STOP_AFTER_LOAD = Symbol('stop after the steady phase');
+/** Microseconds on CLOCK_MONOTONIC, the clock of a .cpuprofile's startTime and endTime (system-wide). */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 const prebuilt = arg('bundle');
 const fsyncIntervalMs = arg('fsync-interval-ms');
 /** Appends the agents' stdout to this file (e.g. with `--agent-node-args='… --trace-gc'`); default: dropped. */
@@ -76,6 +87,39 @@ async function cpuSecondsOf(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+/**
+ * CPU seconds per thread of a process, user and system apart: the main thread (JavaScript, system calls,
+ * wake-ups) against the rest (libuv's pool, which runs the fsyncs and file writes; V8's GC and compiler helpers).
+ */
+async function threadCpuOf(pid: number): Promise<Record<string, { user: number; system: number }>> {
+  const byName: Record<string, { user: number; system: number }> = {};
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    // Node 20's libuv and V8 threads are all called `node`: the main thread is the one whose id is the pid's.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const name = tid === String(pid) ? 'main' : comm === 'node' ? 'other threads' : comm;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const entry = (byName[name] ??= { user: 0, system: 0 });
+    entry.user += Number(fields[11]) / 100;
+    entry.system += Number(fields[12]) / 100;
+  }
+  return byName;
+}
+/** Microseconds per frame spent by each thread name between two `threadCpuOf` readings, user/system. */
+function threadCpuPerFrame(
+  before: Record<string, { user: number; system: number }>,
+  after: Record<string, { user: number; system: number }>,
+  frames: number,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, { user, system }] of Object.entries(after)) {
+    const was = before[name] ?? { user: 0, system: 0 };
+    const micros = (seconds: number) => Math.round((seconds * 1e6) / frames);
+    out[name] = `${micros(user - was.user)}/${micros(system - was.system)}`;
+  }
+  return out;
 }
 async function metric(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -285,6 +329,8 @@ try {
   // 2. RSS at 1,000 frames/s (every frame delivered; the peak over the run), before the burst inflates the heap.
   const loadDone = sinkReceives(loadRate * loadSeconds, true);
   const loadCpuBefore = await cpuSecondsOf(live.child.pid as number);
+  const loadThreadsBefore = await threadCpuOf(live.child.pid as number);
+  const loadStartedMicros = monotonicMicros();
   let loadPeak = { rss: 0, anon: 0 };
   let sampling = true;
   const loadSampler = (async () => {
@@ -294,11 +340,40 @@ try {
       await sleep(100);
     }
   })();
+  // The agent's CPU second by second: the first seconds of traffic also pay for V8 compiling the hot path.
+  const loadCpuEachSecond: number[] = [];
+  let warmThreadsBefore: Awaited<ReturnType<typeof threadCpuOf>> | undefined;
+  let warmStartedAt = 0;
+  const cpuSampler = (async () => {
+    let last = loadCpuBefore;
+    while (sampling) {
+      await sleep(1000);
+      const now = await cpuSecondsOf(live.child.pid as number);
+      if (!sampling) break;
+      loadCpuEachSecond.push(Math.round(((now - last) * 1e6) / loadRate));
+      last = now;
+      if (loadCpuEachSecond.length === Math.floor(loadSeconds / 2)) {
+        warmThreadsBefore = await threadCpuOf(live.child.pid as number);
+        warmStartedAt = performance.now();
+      }
+    }
+  })();
   await publish(encodeMessages(loadRate * loadSeconds, 10_000_000), loadRate);
   await loadDone;
   const loadCpu = (await cpuSecondsOf(live.child.pid as number)) - loadCpuBefore;
+  const loadThreadsAfter = await threadCpuOf(live.child.pid as number);
+  const loadThreads = threadCpuPerFrame(loadThreadsBefore, loadThreadsAfter, loadRate * loadSeconds);
+  const warmThreads =
+    warmThreadsBefore &&
+    threadCpuPerFrame(
+      warmThreadsBefore,
+      loadThreadsAfter,
+      Math.round(((performance.now() - warmStartedAt) * loadRate) / 1000),
+    );
   sampling = false;
   await loadSampler;
+  await cpuSampler;
+  const secondHalf = loadCpuEachSecond.slice(Math.floor(loadCpuEachSecond.length / 2));
   Object.assign(result, {
     loadFramesPerSecond: loadRate,
     loadSeconds,
@@ -306,13 +381,28 @@ try {
     loadPeakAnonMB: +loadPeak.anon.toFixed(1),
     // At a steady trickle the agent waits for each reading: a cost the burst below does not show.
     loadAgentCpuMicrosPerFrame: Math.round((loadCpu * 1e6) / (loadRate * loadSeconds)),
+    // The same by thread name, "user/system" µs per frame: where a steady rate's CPU goes.
+    loadAgentThreadMicrosPerFrame: loadThreads,
+    // Each second's agent CPU per frame, and the mean of the second half (warm: past V8's tier-up).
+    loadAgentCpuMicrosPerFrameEachSecond: loadCpuEachSecond,
+    loadAgentThreadMicrosPerFrameSecondHalf: warmThreads,
+    loadAgentCpuMicrosPerFrameSecondHalf: Math.round(
+      secondHalf.reduce((sum, value) => sum + value, 0) / Math.max(1, secondHalf.length),
+    ),
   });
+  if (cpuProfPhase === 'load') {
+    const loadEndedMicros = monotonicMicros();
+    await live.stop();
+    Object.assign(result, { loadStartedMicros, loadEndedMicros });
+    throw STOP_AFTER_LOAD;
+  }
   // 3. Throughput: as fast as the broker takes them.
   const packets = encodeMessages(throughputMessages, 0);
   const sinkCpuBefore = await cpuSecondsOfHelper(sink);
   const brokerCpuBefore = await cpuSecondsOfHelper(brokerProcess);
   const all = sinkReceives(throughputMessages, true);
   const cpuBefore = await cpuSecondsOf(live.child.pid as number);
+  const threadsBefore = await threadCpuOf(live.child.pid as number);
   const benchCpuBefore = process.cpuUsage();
   const started = nowMs();
   let peakRss = idle.rss;
@@ -329,6 +419,11 @@ try {
   sampling = false;
   await sampler;
   const cpu = (await cpuSecondsOf(live.child.pid as number)) - cpuBefore;
+  const threads = threadCpuPerFrame(
+    threadsBefore,
+    await threadCpuOf(live.child.pid as number),
+    throughputMessages,
+  );
   const benchCpu = process.cpuUsage(benchCpuBefore);
   const publisherCpuSeconds = (benchCpu.user + benchCpu.system) / 1e6;
   const brokerCpuSeconds = (await cpuSecondsOfHelper(brokerProcess)) - brokerCpuBefore;
@@ -341,6 +436,7 @@ try {
     publishSeconds: +((publishedAt - started) / 1000).toFixed(2),
     agentCpuSeconds: +cpu.toFixed(2),
     agentCpuMicrosPerFrame: perFrame(cpu),
+    agentThreadMicrosPerFrame: threads,
     // The rest of the machine's work per frame: aedes, the publisher (this process) and the sink.
     brokerCpuMicrosPerFrame: perFrame(brokerCpuSeconds),
     publisherCpuMicrosPerFrame: perFrame(publisherCpuSeconds),
@@ -378,6 +474,8 @@ try {
     drainSecondsFromFirstFrame: +((done.lastAt - done.firstAt) / 1000).toFixed(2),
     drainFramesPerSecond: Math.round(backlog / ((done.lastAt - done.firstAt) / 1000)),
   });
+} catch (error) {
+  if (error !== STOP_AFTER_LOAD) throw error;
 } finally {
   await publisher.end();
   sink.disconnect();
@@ -387,13 +485,20 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
+if (cpuProfPhase === 'load') {
+  console.log(
+    `agent CPU profile written to ${cpuProfDir}; the steady phase is ${result.loadStartedMicros}..${result.loadEndedMicros} µs (monotonic); agent CPU ${result.loadAgentCpuMicrosPerFrame} µs/frame`,
+  );
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
 const target = (ok: boolean) => (ok ? 'meets' : 'MISSES');
 console.log(`
 agent against a local acking sink (qos ${qos}, window ${result.window}, MQTT maxInFlight ${result.maxInFlight}, pace unlimited)
-  throughput       ${result.framesPerSecond} frames/s (${throughputMessages} in ${result.seconds} s; agent CPU ${result.agentCpuMicrosPerFrame} µs/frame)  target ≥ 20,000: ${target(Number(result.framesPerSecond) >= 20_000)}
+  throughput       ${result.framesPerSecond} frames/s (${throughputMessages} in ${result.seconds} s; agent CPU ${result.agentCpuMicrosPerFrame} µs/frame, by thread ${JSON.stringify(result.agentThreadMicrosPerFrame)})  target ≥ 20,000: ${target(Number(result.framesPerSecond) >= 20_000)}
   agent ceiling    ${result.agentFramesPerCoreSecond} frames/s per core of agent CPU
   CPU elsewhere    aedes ${result.brokerCpuMicrosPerFrame} µs/frame, publisher ${result.publisherCpuMicrosPerFrame} µs/frame, sink ${result.sinkCpuMicrosPerFrame} µs/frame (load average ${result.load})
   RSS idle         ${result.idleRssMB} MB (anon ${result.idleAnonMB})  target ≤ 60: ${target(Number(result.idleRssMB) <= 60)}
-  RSS at 1,000/s   ${result.loadPeakRssMB} MB peak (anon ${result.loadPeakAnonMB})  target ≤ 60: ${target(Number(result.loadPeakRssMB) <= 60)}; agent CPU ${result.loadAgentCpuMicrosPerFrame} µs/frame
+  RSS at ${loadRate}/s   ${result.loadPeakRssMB} MB peak (anon ${result.loadPeakAnonMB})  target ≤ 60: ${target(Number(result.loadPeakRssMB) <= 60)}; agent CPU ${result.loadAgentCpuMicrosPerFrame} µs/frame (second half ${result.loadAgentCpuMicrosPerFrameSecondHalf}; each second ${JSON.stringify(result.loadAgentCpuMicrosPerFrameEachSecond)}; by thread, user/system µs: ${JSON.stringify(result.loadAgentThreadMicrosPerFrame)}, second half ${JSON.stringify(result.loadAgentThreadMicrosPerFrameSecondHalf)})
   drain ${backlog}    ${result.drainSecondsFromStart} s from start, ${result.drainSecondsFromFirstFrame} s from the first frame (${result.drainFramesPerSecond} frames/s)`);
 console.log(JSON.stringify(result));
