@@ -101,9 +101,10 @@ async function threadCpuOf(pid: number): Promise<Record<string, { user: number; 
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const name = tid === String(pid) ? 'main' : comm === 'node' ? 'other threads' : comm;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const entry = (byName[name] ??= { user: 0, system: 0 });
+    const entry = byName[name] ?? { user: 0, system: 0 };
     entry.user += Number(fields[11]) / 100;
     entry.system += Number(fields[12]) / 100;
+    byName[name] = entry;
   }
   return byName;
 }
