@@ -49,6 +49,7 @@ const FIGURES = [
   'loadPeakRssMB',
   'loadPeakAnonMB',
   'loadAgentCpuMicrosPerFrame',
+  'loadAgentCpuMicrosPerFrameSecondHalf',
   'throughputPeakRssMB',
   'drainSecondsFromStart',
   'drainSecondsFromFirstFrame',
