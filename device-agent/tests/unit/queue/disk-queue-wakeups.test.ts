@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DiskQueue, type DiskQueueOptions } from '../../../src/queue/disk-queue.js';
 import { listSegmentFiles } from '../../../src/queue/segment.js';
 import type { Timers } from '../../../src/timers.js';
+import { settle } from '../../support/fake-clock.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 /**
@@ -71,8 +72,26 @@ describe('DiskQueue wake-ups per batch', () => {
     expect((await queue.read(0, 10)).map((r) => r.id)).toEqual(['id-a', 'id-b', 'id-c']);
   });
 
-  it('right after a batch, the next one waits on a timeout as before (a burst keeps its batch sizes)', async () => {
+  it('a reading within fsyncIntervalMs of the last batch waits on a timeout (a burst keeps its batch sizes)', async () => {
     const { calls, timers } = countingTimers();
+    let now = 1_000;
+    const queue = await open({ timers, clock: () => now, fsyncIntervalMs: 20 });
+    await queue.append('a', 'id-a');
+    await settle(); // the batch's tail (head commit) has run: it ended at 1,000
+    // 25 ms later: a quiet spell, so the next batch starts in this wake-up.
+    now += 25;
+    await queue.append('b', 'id-b');
+    await settle();
+    // 10 ms after that batch ended: due 20 ms after it started, so on a 10 ms timeout.
+    now += 10;
+    const third = queue.append('c', 'id-c');
+    expect(calls).toEqual({ timeouts: [10], immediates: 2 });
+    await third;
+  });
+
+  it('a batch due as the previous one ends waits on a 0 ms timeout, as before', async () => {
+    const { calls, timers } = countingTimers();
+    let now = 1_000;
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -80,19 +99,21 @@ describe('DiskQueue wake-ups per batch', () => {
     let syncs = 0;
     const queue = await open({
       timers,
-      fsyncIntervalMs: 0,
-      // Holds the first batch so that the second append arrives while it commits.
+      clock: () => now,
+      fsyncIntervalMs: 20,
+      // Holds the first batch for 25 ms of the clock, so that the second append arrives while it commits.
       sync: async () => {
         syncs += 1;
         if (syncs === 1) await held;
       },
     });
     const first = queue.append('a', 'id-a');
-    await new Promise((resolve) => setImmediate(resolve));
+    await settle();
     const second = queue.append('b', 'id-b');
+    now += 25;
     release();
     await Promise.all([first, second]);
-    // The first batch: an immediate; the second, scheduled as the first ended: a 0 ms timeout.
+    // The first batch: an immediate (a quiet spell); the second, due as the first ended: a 0 ms timeout.
     expect(calls).toEqual({ timeouts: [0], immediates: 1 });
     expect(syncs).toBe(2);
   });
