@@ -204,37 +204,48 @@ export function createPostSigner(region: string, service: string, now: () => num
     return headers;
   };
 
+  /** The general path (the AWS JSON calls: extra headers, their own content type), built whole each time. */
+  const signWithExtras = (
+    host: string,
+    path: string,
+    body: Buffer,
+    credentials: SigningCredentials,
+    extras: SigningExtras,
+  ): SignedHeaders => {
+    const date = dateOf(Math.floor(now() / 1000));
+    const shortDate = date.slice(0, 8);
+    const token = credentials.sessionToken;
+    const contentType = extras.contentType ?? CONTENT_TYPE;
+    const all: Record<string, string> = {
+      ...extras.headers,
+      'content-type': contentType,
+      host,
+      'x-amz-date': date,
+    };
+    if (token) all['x-amz-security-token'] = token;
+    const names = Object.keys(all).sort();
+    const signedHeaderNames = names.join(';');
+    const canonicalHeaders = names.map((name) => `${name}:${String(all[name]).trim()}\n`).join('');
+    const canonicalRequest = `POST\n${canonicalPaths.of(path)}\n\n${canonicalHeaders}\n${signedHeaderNames}\n${bodyHash(body)}`;
+    const scope = `${shortDate}/${region}/${service}/aws4_request`;
+    const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    const signature = signingKey(shortDate, credentials.secretAccessKey).hexDigest(stringToSign);
+    const authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaderNames}, Signature=${signature}`;
+    const headers: SignedHeaders = {
+      ...extras.headers,
+      'content-type': contentType,
+      'x-amz-date': date,
+      authorization,
+    };
+    if (token) headers['x-amz-security-token'] = token;
+    return headers;
+  };
+
   return {
-    sign(host, path, body, credentials, extras) {
-      if (extras === undefined) return signPost(host, path, body, credentials);
-      const date = dateOf(Math.floor(now() / 1000));
-      const shortDate = date.slice(0, 8);
-      const token = credentials.sessionToken;
-      const contentType = extras.contentType ?? CONTENT_TYPE;
-      const all: Record<string, string> = {
-        ...extras.headers,
-        'content-type': contentType,
-        host,
-        'x-amz-date': date,
-      };
-      if (token) all['x-amz-security-token'] = token;
-      const names = Object.keys(all).sort();
-      const signedHeaderNames = names.join(';');
-      const canonicalHeaders = names.map((name) => `${name}:${String(all[name]).trim()}\n`).join('');
-      const canonicalRequest = `POST\n${canonicalPaths.of(path)}\n\n${canonicalHeaders}\n${signedHeaderNames}\n${bodyHash(body)}`;
-      const scope = `${shortDate}/${region}/${service}/aws4_request`;
-      const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-      const signature = signingKey(shortDate, credentials.secretAccessKey).hexDigest(stringToSign);
-      const authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaderNames}, Signature=${signature}`;
-      const headers: SignedHeaders = {
-        ...extras.headers,
-        'content-type': contentType,
-        'x-amz-date': date,
-        authorization,
-      };
-      if (token) headers['x-amz-security-token'] = token;
-      return headers;
-    },
+    sign: (host, path, body, credentials, extras) =>
+      extras === undefined
+        ? signPost(host, path, body, credentials)
+        : signWithExtras(host, path, body, credentials, extras),
   };
 }
 
